@@ -1,0 +1,1 @@
+"""What every ticketflow service runs on."""

@@ -1,0 +1,50 @@
+"""Settings every service shares; each service subclasses with its own env prefix.
+
+    class TicketSettings(ServiceSettings):
+        model_config = service_settings_config("TICKET_")
+        http_port: int = 8002
+
+Defaults run the embedded mode (SQLite under ./var/, RabbitMQ on localhost), so
+`ticketflow up` needs no configuration; a bad value stops start-up naming the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEV_JWT_SECRET = "ticketflow-dev-secret-change-me-in-production"
+
+
+def service_settings_config(env_prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=env_prefix, extra="ignore", frozen=True)
+
+
+class ServiceSettings(BaseSettings):
+    """`<PREFIX>_AMQP_URL`, `<PREFIX>_STORE_URL`, `<PREFIX>_HTTP_PORT`, `<PREFIX>_JWT_SECRET`, ..."""
+
+    service_name: str = Field(min_length=1)
+    amqp_url: str = DEFAULT_AMQP_URL
+    store_url: str = Field(
+        default="",
+        description="sqlite:///path/to/file.sqlite3 or mongodb://...; empty means ./var/<service>.sqlite3",
+    )
+    mongo_database: str = Field(default="", description="empty means ticketflow_<service>")
+    var_dir: Path = Path("var")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(ge=1, le=65535)
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_issuer: str = "ticketflow"
+    delivery_limit: int = Field(default=5, ge=1, le=100)
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    outbox_batch_size: int = Field(default=200, ge=1)
+    log_level: str = "INFO"
+
+    def resolved_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{self.var_dir / (self.service_name + '.sqlite3')}"
+
+    def resolved_mongo_database(self) -> str:
+        return self.mongo_database or f"ticketflow_{self.service_name}"

@@ -1,0 +1,1 @@
+"""The document-store port and its adapters."""

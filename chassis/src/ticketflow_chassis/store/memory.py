@@ -1,0 +1,198 @@
+"""In-memory adapter of the document-store port, for unit tests; it passes the same
+contract suite as the SQLite and MongoDB adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from ticketflow_chassis.store.port import (
+    ID_FIELD,
+    VERSION_FIELD,
+    Collection,
+    ConflictError,
+    Document,
+    Eq,
+    Exists,
+    Filter,
+    In,
+    OutboxEntry,
+    OutboxMessage,
+    Page,
+    Query,
+    Range,
+    SortKey,
+    UniqueViolationError,
+    UnknownCollectionError,
+    decode_cursor,
+    encode_cursor,
+    field_value,
+    require_index,
+)
+
+
+def matches(document: Document, flt: Filter) -> bool:
+    value = field_value(document, flt.field)
+    if isinstance(flt, Eq):
+        return bool(value == flt.value)
+    if isinstance(flt, In):
+        return value in flt.values
+    if isinstance(flt, Exists):
+        return (value is not None) == flt.present
+    if value is None:
+        return False
+    bounds = ((flt.gt, value.__gt__), (flt.gte, value.__ge__), (flt.lt, value.__lt__),
+              (flt.lte, value.__le__))
+    return all(bound is None or check(bound) for bound, check in bounds)
+
+
+def _compare(a: Any, b: Any) -> int:
+    return (a > b) - (a < b)
+
+
+def sort_documents(documents: list[Document], sort: Sequence[SortKey]) -> list[Document]:
+    def order(x: Document, y: Document) -> int:
+        for key in sort:
+            result = _compare(field_value(x, key.field), field_value(y, key.field))
+            if result:
+                return -result if key.descending else result
+        return _compare(x[ID_FIELD], y[ID_FIELD])
+
+    return sorted(documents, key=functools.cmp_to_key(order))
+
+
+def after_cursor(document: Document, sort: Sequence[SortKey], cursor: list[Any]) -> bool:
+    for key, last in zip(sort, cursor, strict=False):
+        result = _compare(field_value(document, key.field), last)
+        if result:
+            return (result < 0) if key.descending else (result > 0)
+    return bool(document[ID_FIELD] > cursor[-1])
+
+
+class _State:
+    def __init__(self) -> None:
+        self.collections: dict[str, dict[str, Document]] = {}
+        self.outbox: list[OutboxEntry] = []
+        self.inbox: set[str] = set()
+        self.next_seq = 1
+
+
+class MemoryTransaction:
+    def __init__(self, store: MemoryStore, state: _State):
+        self._store = store
+        self._state = state
+
+    def _documents(self, collection: str) -> dict[str, Document]:
+        try:
+            return self._state.collections[collection]
+        except KeyError:
+            raise UnknownCollectionError(collection) from None
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        document = self._documents(collection).get(doc_id)
+        return copy.deepcopy(document) if document is not None else None
+
+    async def put(
+        self, collection: str, document: Document, *, expected_version: int | None
+    ) -> Document:
+        documents = self._documents(collection)
+        doc_id = document[ID_FIELD]
+        current = documents.get(doc_id)
+        actual = current[VERSION_FIELD] if current is not None else None
+        if actual != expected_version:
+            raise ConflictError(collection, doc_id, expected_version, actual)
+        stored = copy.deepcopy(document)
+        stored[VERSION_FIELD] = (expected_version or 0) + 1
+        self._store.check_unique(collection, documents, stored)
+        documents[doc_id] = stored
+        return copy.deepcopy(stored)
+
+    async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        documents = self._documents(collection)
+        current = documents.get(doc_id)
+        actual = current[VERSION_FIELD] if current is not None else None
+        if actual != expected_version:
+            raise ConflictError(collection, doc_id, expected_version, actual)
+        del documents[doc_id]
+
+    def _matching(self, collection: str, filters: tuple[Filter, ...]) -> list[Document]:
+        return [d for d in self._documents(collection).values() if all(matches(d, f) for f in filters)]
+
+    async def find(self, collection: str, query: Query) -> Page:
+        require_index(self._store.spec(collection), query.filters, query.sort)
+        found = sort_documents(self._matching(collection, query.filters), query.sort)
+        if query.after is not None:
+            cursor = decode_cursor(query.after, query.sort)
+            found = [d for d in found if after_cursor(d, query.sort, cursor)]
+        items = [copy.deepcopy(d) for d in found[: query.limit]]
+        more = len(found) > query.limit
+        return Page(items, encode_cursor(items[-1], query.sort) if more and items else None)
+
+    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+        require_index(self._store.spec(collection), filters, ())
+        return len(self._matching(collection, filters))
+
+    async def add_to_outbox(self, message: OutboxMessage) -> None:
+        self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
+        self._state.next_seq += 1
+
+    async def mark_processed(self, inbox_key: str) -> bool:
+        if inbox_key in self._state.inbox:
+            return False
+        self._state.inbox.add(inbox_key)
+        return True
+
+
+class MemoryStore:
+    """Transactions run one at a time on a copy of the state that replaces it on commit."""
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._specs: dict[str, Collection] = {}
+        self._lock = asyncio.Lock()
+
+    async def open(self, collections: Sequence[Collection]) -> None:
+        for spec in collections:
+            self._specs[spec.name] = spec
+            self._state.collections.setdefault(spec.name, {})
+
+    async def close(self) -> None:
+        return None
+
+    async def ping(self) -> bool:
+        return True
+
+    def spec(self, collection: str) -> Collection:
+        try:
+            return self._specs[collection]
+        except KeyError:
+            raise UnknownCollectionError(collection) from None
+
+    def check_unique(self, collection: str, documents: dict[str, Document], new: Document) -> None:
+        for index in self.spec(collection).indexes:
+            if not index.unique:
+                continue
+            key = [field_value(new, f) for f in index.fields]
+            for other in documents.values():
+                if other[ID_FIELD] != new[ID_FIELD] and [
+                    field_value(other, f) for f in index.fields
+                ] == key:
+                    raise UniqueViolationError(collection, index.name, new[ID_FIELD])
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[MemoryTransaction]:
+        async with self._lock:
+            staged = copy.deepcopy(self._state)
+            yield MemoryTransaction(self, staged)
+            self._state = staged
+
+    async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
+        return list(self._state.outbox[:limit])
+
+    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
+        gone = set(message_ids)
+        self._state.outbox = [e for e in self._state.outbox if e.message.message_id not in gone]

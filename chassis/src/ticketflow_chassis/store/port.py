@@ -1,0 +1,235 @@
+"""The document-store port: what every adapter (memory, SQLite, MongoDB) offers, and nothing more.
+
+Documents are JSON objects with a string `id` and an integer `version` kept by the
+store. Dates are stored as ISO-8601 UTC strings so that ranges compare correctly.
+Every read and write happens inside a transaction that also carries the outbox
+and the inbox, so state, published messages and processed message ids commit
+together. `find` and `count` refuse a filter or sort that no declared index serves.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+ID_FIELD = "id"
+VERSION_FIELD = "version"
+
+
+class StoreError(Exception):
+    """Base of the store's errors."""
+
+
+class ConflictError(StoreError):
+    """The document's version is not the one the writer expected (or it already exists)."""
+
+    def __init__(self, collection: str, doc_id: str, expected: int | None, actual: int | None):
+        self.collection, self.doc_id, self.expected, self.actual = collection, doc_id, expected, actual
+        expectation = "to be new" if expected is None else f"at version {expected}"
+        found = "it does not exist" if actual is None else f"it is at version {actual}"
+        super().__init__(f"{collection}/{doc_id}: expected {expectation}, but {found}")
+
+
+class UniqueViolationError(StoreError):
+    """Another document already holds the values of a unique index."""
+
+    def __init__(self, collection: str, index: str, doc_id: str):
+        self.collection, self.index, self.doc_id = collection, index, doc_id
+        super().__init__(f"{collection}/{doc_id}: another document has the same {index}")
+
+
+class UnindexedQueryError(StoreError):
+    """A find or count that no declared index serves: a bug at a million documents."""
+
+
+class InvalidCursorError(StoreError, ValueError):
+    """A paging cursor this store did not hand out."""
+
+
+class UnknownCollectionError(StoreError):
+    """A collection that was not declared when the store was opened."""
+
+
+@dataclass(frozen=True)
+class Eq:
+    field: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class In:
+    field: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Range:
+    field: str
+    gt: Any = None
+    gte: Any = None
+    lt: Any = None
+    lte: Any = None
+
+
+@dataclass(frozen=True)
+class Exists:
+    field: str
+    present: bool = True
+
+
+Filter = Eq | In | Range | Exists
+
+
+@dataclass(frozen=True)
+class SortKey:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Index:
+    """Fields in order; `unique` makes the store refuse two documents with equal values."""
+
+    fields: tuple[str, ...]
+    unique: bool = False
+
+    @property
+    def name(self) -> str:
+        return "ix_" + "__".join(f.replace(".", "_") for f in self.fields)
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    indexes: tuple[Index, ...] = ()
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters are ANDed. Results are ordered by `sort` then `id`; `after` is a Page's cursor."""
+
+    filters: tuple[Filter, ...] = ()
+    sort: tuple[SortKey, ...] = ()
+    limit: int = 100
+    after: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Document]
+    next_after: str | None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A message written in a transaction and published by the relay after commit."""
+
+    message_id: str
+    exchange: str
+    routing_key: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """An outbox message with its position; the relay publishes entries in `seq` order."""
+
+    seq: int
+    message: OutboxMessage
+
+
+class Transaction(Protocol):
+    async def get(self, collection: str, doc_id: str) -> Document | None: ...
+
+    async def put(
+        self, collection: str, document: Document, *, expected_version: int | None
+    ) -> Document:
+        """Insert (`expected_version=None`) or replace at `expected_version`; returns the
+        document with its new version. Raises ConflictError otherwise."""
+
+    async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        """Raises ConflictError when the document is missing or at another version."""
+
+    async def find(self, collection: str, query: Query) -> Page: ...
+
+    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int: ...
+
+    async def add_to_outbox(self, message: OutboxMessage) -> None: ...
+
+    async def mark_processed(self, inbox_key: str) -> bool:
+        """Record a consumed message; False when it was recorded before (a redelivery)."""
+
+
+class DocumentStore(Protocol):
+    async def open(self, collections: Sequence[Collection]) -> None:
+        """Connect and create the declared collections and indexes (idempotent)."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """Commits when the block exits normally, rolls back when it raises."""
+
+    async def outbox_batch(self, limit: int) -> list[OutboxEntry]: ...
+
+    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None: ...
+
+
+def served_by_index(
+    collection: Collection, filters: Sequence[Filter], sort: Sequence[SortKey]
+) -> bool:
+    """True when one declared index starts with every equality field and holds every
+    other filtered or sorted field. A lookup by `id` alone is always served."""
+    equality = {f.field for f in filters if isinstance(f, Eq | In)} - {ID_FIELD}
+    others = {f.field for f in filters if isinstance(f, Range | Exists)} | {s.field for s in sort}
+    others -= equality | {ID_FIELD}
+    if not equality and not others:
+        return True
+    for index in collection.indexes:
+        head = set(index.fields[: len(equality)])
+        if head == equality and others <= set(index.fields[len(equality) :]):
+            return True
+    return False
+
+
+def require_index(
+    collection: Collection, filters: Sequence[Filter], sort: Sequence[SortKey] = ()
+) -> None:
+    if not served_by_index(collection, filters, sort):
+        fields = [f.field for f in filters] + [s.field for s in sort]
+        raise UnindexedQueryError(
+            f"no declared index of {collection.name!r} serves a query on {fields}"
+        )
+
+
+def field_value(document: Document, dotted: str) -> Any:
+    """`field_value({"a": {"b": 1}}, "a.b") == 1`; a missing field is None."""
+    value: Any = document
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def encode_cursor(document: Document, sort: Sequence[SortKey]) -> str:
+    values = [field_value(document, s.field) for s in sort] + [document[ID_FIELD]]
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+
+
+def decode_cursor(cursor: str, sort: Sequence[SortKey]) -> list[Any]:
+    """The sort values then the id of the last document of the previous page."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidCursorError(f"invalid paging cursor {cursor!r}") from exc
+    if not isinstance(values, list) or len(values) != len(sort) + 1:
+        raise InvalidCursorError(f"invalid paging cursor {cursor!r}")
+    return values

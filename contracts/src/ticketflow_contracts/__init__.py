@@ -1,0 +1,53 @@
+"""ticketflow's published vocabulary: the envelope, events, commands, exchange and routing names.
+
+Importable by any service, ours or not; depends on pydantic only.
+"""
+
+from ticketflow_contracts.accounts import AccountCreated, Tier
+from ticketflow_contracts.envelope import Envelope
+from ticketflow_contracts.messages import Command, Event, Message
+from ticketflow_contracts.pipelines import (
+    PipelineCreated,
+    PipelineDeleted,
+    PipelineSnapshot,
+    PipelineSnapshotEvent,
+    PipelineUpdated,
+    StatusSnapshot,
+    TicketState,
+)
+from ticketflow_contracts.registry import ALL_MESSAGES, message_class
+from ticketflow_contracts.routing import (
+    COMMANDS_EXCHANGE,
+    DEAD_LETTER_EXCHANGE,
+    EVENTS_EXCHANGE,
+    dead_letter_queue,
+    event_routing_key,
+)
+from ticketflow_contracts.sources import SourceType
+from ticketflow_contracts.tickets import TicketCreated, TicketEvent
+
+__all__ = [
+    "ALL_MESSAGES",
+    "COMMANDS_EXCHANGE",
+    "DEAD_LETTER_EXCHANGE",
+    "EVENTS_EXCHANGE",
+    "AccountCreated",
+    "Command",
+    "Envelope",
+    "Event",
+    "Message",
+    "PipelineCreated",
+    "PipelineDeleted",
+    "PipelineSnapshot",
+    "PipelineSnapshotEvent",
+    "PipelineUpdated",
+    "SourceType",
+    "StatusSnapshot",
+    "TicketCreated",
+    "TicketEvent",
+    "TicketState",
+    "Tier",
+    "dead_letter_queue",
+    "event_routing_key",
+    "message_class",
+]

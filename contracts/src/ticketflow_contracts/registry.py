@@ -1,0 +1,22 @@
+"""Every concrete message class, by type name; the schema snapshot and decoders read it."""
+
+from __future__ import annotations
+
+from ticketflow_contracts.accounts import AccountCreated
+from ticketflow_contracts.messages import Message
+from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
+from ticketflow_contracts.tickets import TicketCreated
+
+ALL_MESSAGES: tuple[type[Message], ...] = (
+    AccountCreated,
+    PipelineCreated,
+    PipelineUpdated,
+    PipelineDeleted,
+    TicketCreated,
+)
+
+_BY_TYPE = {cls.message_type(): cls for cls in ALL_MESSAGES}
+
+
+def message_class(message_type: str) -> type[Message] | None:
+    return _BY_TYPE.get(message_type)

@@ -1,0 +1,1 @@
+"""ticketflow channels service."""
