@@ -11,8 +11,9 @@ Defaults run the embedded mode (SQLite under ./var/, RabbitMQ on localhost), so
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -24,13 +25,13 @@ def service_settings_config(env_prefix: str) -> SettingsConfigDict:
 
 
 class ServiceSettings(BaseSettings):
-    """`<PREFIX>_AMQP_URL`, `<PREFIX>_STORE_URL`, `<PREFIX>_HTTP_PORT`, `<PREFIX>_JWT_SECRET`, ..."""
+    """`<PREFIX>_AMQP_URL`, `<PREFIX>_STORE_URL`, `<PREFIX>_HTTP_PORT`, `<PREFIX>_JWT_SECRET`..."""
 
     service_name: str = Field(min_length=1)
     amqp_url: str = DEFAULT_AMQP_URL
     store_url: str = Field(
         default="",
-        description="sqlite:///path/to/file.sqlite3 or mongodb://...; empty means ./var/<service>.sqlite3",
+        description="sqlite:///path/file.sqlite3 or mongodb://...; empty: ./var/<service>.sqlite3",
     )
     mongo_database: str = Field(default="", description="empty means ticketflow_<service>")
     var_dir: Path = Path("var")
@@ -48,3 +49,23 @@ class ServiceSettings(BaseSettings):
 
     def resolved_mongo_database(self) -> str:
         return self.mongo_database or f"ticketflow_{self.service_name}"
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+class ConfigurationError(SystemExit):
+    """Start-up stops with this when an environment variable holds a bad value."""
+
+
+def load_settings(cls: type[S]) -> S:
+    """`load_settings(TicketSettings)`; a bad value stops start-up naming the variable."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        problems = "; ".join(
+            f"{prefix}{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None

@@ -30,7 +30,7 @@ class ErrorDetail:
     code: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class TicketflowError(Exception):
     """Base of every service's domain errors: a category, a sentence a person understands,
     and the individual problems."""

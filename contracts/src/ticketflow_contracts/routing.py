@@ -9,7 +9,7 @@ COMMANDS_EXCHANGE = "ticketflow.commands"
 """Durable direct exchange for commands; key = the command's type (`channels.send_message`)."""
 
 DEAD_LETTER_EXCHANGE = "ticketflow.dlx"
-"""Durable direct exchange; a queue's dead letters are routed by the queue's name to `<queue>.dlq`."""
+"""Durable direct exchange; dead letters are routed by their queue's name to `<queue>.dlq`."""
 
 
 def dead_letter_queue(queue: str) -> str:

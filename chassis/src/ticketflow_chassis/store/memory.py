@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import operator
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,7 +25,6 @@ from ticketflow_chassis.store.port import (
     OutboxMessage,
     Page,
     Query,
-    Range,
     SortKey,
     UniqueViolationError,
     UnknownCollectionError,
@@ -45,13 +45,23 @@ def matches(document: Document, flt: Filter) -> bool:
         return (value is not None) == flt.present
     if value is None:
         return False
-    bounds = ((flt.gt, value.__gt__), (flt.gte, value.__ge__), (flt.lt, value.__lt__),
-              (flt.lte, value.__le__))
-    return all(bound is None or check(bound) for bound, check in bounds)
+    bounds = (
+        (flt.gt, operator.gt),
+        (flt.gte, operator.ge),
+        (flt.lt, operator.lt),
+        (flt.lte, operator.le),
+    )
+    try:
+        return all(bound is None or check(value, bound) for bound, check in bounds)
+    except TypeError:  # like MongoDB, a bound only matches values of a comparable type
+        return False
 
 
 def _compare(a: Any, b: Any) -> int:
-    return (a > b) - (a < b)
+    """Missing and null sort first, as in SQLite and MongoDB."""
+    if a is None or b is None:
+        return int(a is not None) - int(b is not None)
+    return int(a > b) - int(a < b)
 
 
 def sort_documents(documents: list[Document], sort: Sequence[SortKey]) -> list[Document]:
@@ -120,7 +130,9 @@ class MemoryTransaction:
         del documents[doc_id]
 
     def _matching(self, collection: str, filters: tuple[Filter, ...]) -> list[Document]:
-        return [d for d in self._documents(collection).values() if all(matches(d, f) for f in filters)]
+        return [
+            d for d in self._documents(collection).values() if all(matches(d, f) for f in filters)
+        ]
 
     async def find(self, collection: str, query: Query) -> Page:
         require_index(self._store.spec(collection), query.filters, query.sort)
@@ -137,6 +149,8 @@ class MemoryTransaction:
         return len(self._matching(collection, filters))
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
+        if any(e.message.message_id == message.message_id for e in self._state.outbox):
+            raise UniqueViolationError("_outbox", "message_id", message.message_id)
         self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
         self._state.next_seq += 1
 
@@ -178,9 +192,10 @@ class MemoryStore:
                 continue
             key = [field_value(new, f) for f in index.fields]
             for other in documents.values():
-                if other[ID_FIELD] != new[ID_FIELD] and [
-                    field_value(other, f) for f in index.fields
-                ] == key:
+                if (
+                    other[ID_FIELD] != new[ID_FIELD]
+                    and [field_value(other, f) for f in index.fields] == key
+                ):
                     raise UniqueViolationError(collection, index.name, new[ID_FIELD])
 
     @asynccontextmanager
@@ -190,9 +205,13 @@ class MemoryStore:
             yield MemoryTransaction(self, staged)
             self._state = staged
 
+    # Under the lock: a transaction commits by replacing the whole state, which would
+    # otherwise bring back entries the relay removed while it ran.
     async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
-        return list(self._state.outbox[:limit])
+        async with self._lock:
+            return list(self._state.outbox[:limit])
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
         gone = set(message_ids)
-        self._state.outbox = [e for e in self._state.outbox if e.message.message_id not in gone]
+        async with self._lock:
+            self._state.outbox = [e for e in self._state.outbox if e.message.message_id not in gone]

@@ -5,6 +5,8 @@ store. Dates are stored as ISO-8601 UTC strings so that ranges compare correctly
 Every read and write happens inside a transaction that also carries the outbox
 and the inbox, so state, published messages and processed message ids commit
 together. `find` and `count` refuse a filter or sort that no declared index serves.
+A missing field and a null one are the same value, which sorts before every other.
+After a StoreError inside a transaction, leave the block: MongoDB has aborted it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ class ConflictError(StoreError):
     """The document's version is not the one the writer expected (or it already exists)."""
 
     def __init__(self, collection: str, doc_id: str, expected: int | None, actual: int | None):
-        self.collection, self.doc_id, self.expected, self.actual = collection, doc_id, expected, actual
+        self.collection, self.doc_id, self.expected, self.actual = (
+            collection,
+            doc_id,
+            expected,
+            actual,
+        )
         expectation = "to be new" if expected is None else f"at version {expected}"
         found = "it does not exist" if actual is None else f"it is at version {actual}"
         super().__init__(f"{collection}/{doc_id}: expected {expectation}, but {found}")
@@ -93,7 +100,8 @@ class SortKey:
 
 @dataclass(frozen=True)
 class Index:
-    """Fields in order; `unique` makes the store refuse two documents with equal values."""
+    """Fields in order; `unique` makes the store refuse two documents with equal values
+    (missing counts as a value, as in MongoDB: only one document may lack the fields)."""
 
     fields: tuple[str, ...]
     unique: bool = False
@@ -230,6 +238,10 @@ def decode_cursor(cursor: str, sort: Sequence[SortKey]) -> list[Any]:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidCursorError(f"invalid paging cursor {cursor!r}") from exc
-    if not isinstance(values, list) or len(values) != len(sort) + 1:
+    if (
+        not isinstance(values, list)
+        or len(values) != len(sort) + 1
+        or not isinstance(values[-1], str)
+    ):
         raise InvalidCursorError(f"invalid paging cursor {cursor!r}")
     return values

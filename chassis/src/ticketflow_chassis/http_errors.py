@@ -1,0 +1,199 @@
+"""The one table from error category to HTTP status, and the handlers that render every error
+in HubSpot's shape: {"status":"error","category","message","errors":[...],"correlationId"}."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
+from types import MappingProxyType
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ticketflow_chassis.logging import (
+    CORRELATION_HEADER,
+    CORRELATION_SCOPE_KEY,
+    current_correlation_id,
+)
+from ticketflow_chassis.store.port import ConflictError, InvalidCursorError, UniqueViolationError
+from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_CATEGORY: Mapping[ErrorCategory, int] = MappingProxyType(
+    {
+        ErrorCategory.VALIDATION_ERROR: 400,
+        ErrorCategory.UNPROCESSABLE: 422,
+        ErrorCategory.OBJECT_NOT_FOUND: 404,
+        ErrorCategory.CONFLICT: 409,
+        ErrorCategory.INVALID_AUTHENTICATION: 401,
+        ErrorCategory.MISSING_SCOPES: 403,
+        # HubSpot's error-handling docs give TIER_LIMIT no status of its own (they list 403 only
+        # for missing permissions, 429 only for rate limits); a plan that forbids the action is
+        # a refusal, not a throttle, so 403 — with the category telling it apart from scopes.
+        ErrorCategory.TIER_LIMIT: 403,
+        ErrorCategory.UNAVAILABLE: 503,
+    }
+)
+# For framework HTTPExceptions, which carry a status but no category; 403 reads as scopes.
+_CATEGORY_BY_STATUS: Mapping[int, ErrorCategory] = MappingProxyType(
+    {
+        status: category
+        for category, status in STATUS_BY_CATEGORY.items()
+        if category is not ErrorCategory.TIER_LIMIT
+    }
+)
+INTERNAL_ERROR = "INTERNAL_ERROR"
+INTERNAL_ERROR_MESSAGE = "An internal error occurred. Quote the correlation id when you report it."
+CONFLICT_MESSAGE = "The object was changed by someone else; reload and retry."
+UNIQUE_MESSAGE = "Another object already has the same value where only one may."
+CURSOR_MESSAGE = "The paging cursor is invalid; pass 'after' exactly as the previous page gave it."
+MAX_DETAILS = 100
+# Pydantic locations start with where the value came from; the sender knows that already.
+_LOCATION_SOURCES = frozenset({"body", "query", "path", "header", "cookie"})
+
+
+def http_status(category: ErrorCategory) -> int:
+    return STATUS_BY_CATEGORY[category]
+
+
+def error_response(
+    request: Request,
+    status: int,
+    category: str,
+    message: str,
+    errors: Iterable[ErrorDetail] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """The error body every service answers with, carrying the request's correlation id."""
+    correlation_id = correlation_id_of(request)
+    body = {
+        "status": "error",
+        "category": category,
+        "message": message,
+        "errors": [_detail_json(detail) for detail in errors],
+        "correlationId": correlation_id,
+    }
+    response_headers = {**(headers or {}), CORRELATION_HEADER: correlation_id}
+    if status == 401:
+        response_headers.setdefault("WWW-Authenticate", "Bearer")
+    return JSONResponse(body, status_code=status, headers=response_headers)
+
+
+def correlation_id_of(request: Request) -> str:
+    """The id CorrelationIdMiddleware bound; a fresh one when the request came without it."""
+    bound = current_correlation_id() or request.scope.get(CORRELATION_SCOPE_KEY)
+    if not bound:
+        bound = str(uuid.uuid4())
+        request.scope[CORRELATION_SCOPE_KEY] = bound
+    return str(bound)
+
+
+def _detail_json(detail: ErrorDetail) -> dict[str, str]:
+    entry = {"message": detail.message, "in": detail.field, "code": detail.code}
+    return {key: value for key, value in entry.items() if value is not None}
+
+
+async def _on_ticketflow_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TicketflowError)
+    status = http_status(exc.category)
+    log.info("request refused (%s): %s", exc.category.value, exc.message)
+    return error_response(request, status, exc.category.value, exc.message, exc.errors)
+
+
+def _location(loc: Sequence[int | str]) -> str | None:
+    parts = [str(part) for part in loc]
+    if len(parts) > 1 and parts[0] in _LOCATION_SOURCES:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+def _validation_detail(error: Mapping[str, Any]) -> ErrorDetail:
+    code = str(error.get("type", "invalid"))
+    if code == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "malformed JSON")
+        position = error["loc"][-1] if error.get("loc") else "?"
+        return ErrorDetail(
+            f"The request body is not valid JSON ({reason} at character {position}).",
+            "body",
+            code,
+        )
+    return ErrorDetail(
+        str(error.get("msg", "Invalid value")), _location(error.get("loc", ())), code
+    )
+
+
+async def _on_request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [_validation_detail(error) for error in exc.errors()[:MAX_DETAILS]]
+    summary = "; ".join(f"{d.field}: {d.message}" if d.field else d.message for d in details[:5])
+    more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
+    message = f"Invalid input: {summary}{more}" if details else "Invalid input."
+    return error_response(request, 400, ErrorCategory.VALIDATION_ERROR.value, message, details)
+
+
+async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ConflictError)
+    log.info("version conflict: %s", exc)
+    return error_response(request, 409, ErrorCategory.CONFLICT.value, CONFLICT_MESSAGE)
+
+
+async def _on_unique_violation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, UniqueViolationError)
+    log.info("unique violation: %s", exc)
+    return error_response(request, 409, ErrorCategory.CONFLICT.value, UNIQUE_MESSAGE)
+
+
+async def _on_invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
+    detail = ErrorDetail(CURSOR_MESSAGE, "after", "invalid_cursor")
+    return error_response(
+        request, 400, ErrorCategory.VALIDATION_ERROR.value, CURSOR_MESSAGE, [detail]
+    )
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Error"
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else phrase
+    if message == phrase and status == 404:
+        message = f"Nothing exists at {request.method} {request.url.path}."
+    elif message == phrase and status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}."
+    if status >= 500:
+        category = INTERNAL_ERROR
+    else:
+        category = _CATEGORY_BY_STATUS.get(status, ErrorCategory.VALIDATION_ERROR).value
+    return error_response(request, status, category, message, headers=exc.headers)
+
+
+async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    # Runs in Starlette's outermost middleware, after the correlation context was reset:
+    # pass the id explicitly. The exception text may hold internals; it goes to the log only.
+    correlation_id = correlation_id_of(request)
+    log.error(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+        extra={"correlation_id": correlation_id},
+    )
+    return error_response(request, 500, INTERNAL_ERROR, INTERNAL_ERROR_MESSAGE)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(TicketflowError, _on_ticketflow_error)
+    app.add_exception_handler(RequestValidationError, _on_request_validation_error)
+    app.add_exception_handler(ConflictError, _on_conflict)
+    app.add_exception_handler(UniqueViolationError, _on_unique_violation)
+    app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(Exception, _on_unexpected_error)

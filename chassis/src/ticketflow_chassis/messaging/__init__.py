@@ -1,0 +1,1 @@
+"""RabbitMQ wiring: topology, consuming with dead-lettering, publishing, the outbox relay."""

@@ -1,0 +1,29 @@
+"""Publishing to RabbitMQ: persistent messages, awaited publisher confirms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream.rabbit import RabbitBroker
+
+from ticketflow_chassis.messaging.topology import EXCHANGES
+from ticketflow_chassis.store.port import OutboxMessage
+
+
+async def publish_confirmed(broker: RabbitBroker, message: OutboxMessage) -> None:
+    """Returns once the broker has confirmed the message (the channel runs in confirm mode).
+
+    `mandatory` is off: an event nobody subscribes to yet is not an error.
+    """
+    await broker.publish(
+        message.body,
+        exchange=EXCHANGES[message.exchange],
+        routing_key=message.routing_key,
+        persist=True,
+        mandatory=False,
+        message_id=message.message_id,
+        correlation_id=message.headers.get("correlation_id"),
+        message_type=message.headers.get("type"),
+        content_type="application/json",
+        headers=dict[str, Any](message.headers),
+    )

@@ -1,0 +1,75 @@
+"""The outbox relay: publishes what units of work committed, in commit order.
+
+Woken the moment a unit of work commits, so an event leaves within
+milliseconds; the slow poll only catches what a crashed process left behind.
+A message is removed from the outbox only after the broker confirmed it, so a
+crash between commit and publish delays the event but never loses it (it may
+be published twice; consumers' inboxes make that harmless).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from ticketflow_chassis.store.port import DocumentStore, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[OutboxMessage], Awaitable[None]]
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: DocumentStore,
+        publish: Publish,
+        *,
+        poll_seconds: float,
+        batch_size: int,
+        retry_seconds: float = 1.0,
+    ):
+        self._store = store
+        self._publish = publish
+        self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
+        self._retry_seconds = retry_seconds
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def drain(self) -> int:
+        """Publish everything pending now; returns how many messages left the outbox."""
+        published = 0
+        while batch := await self._store.outbox_batch(self._batch_size):
+            await asyncio.gather(*(self._publish(entry.message) for entry in batch))
+            await self._store.remove_from_outbox([entry.message.message_id for entry in batch])
+            published += len(batch)
+        return published
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.exception("outbox relay could not publish; retrying")
+                await asyncio.sleep(self._retry_seconds)
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

@@ -1,0 +1,122 @@
+"""What a service runs on, built from its settings: store, broker, unit of work, relay.
+
+A service's `build_app(settings)` builds one ServiceRuntime, subscribes its
+queues, adds its routers and takes `runtime.lifespan` for its FastAPI app:
+open the store, connect the broker (with backoff), declare the topology, start
+consuming, start the relay; stop in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import RabbitBroker, RabbitRouter
+from faststream.rabbit.annotations import RabbitMessage
+
+from ticketflow_chassis.auth import TokenCodec
+from ticketflow_chassis.messaging.consuming import Consumer, Handler
+from ticketflow_chassis.messaging.publishing import publish_confirmed
+from ticketflow_chassis.messaging.relay import OutboxRelay
+from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology, service_queue
+from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.store.factory import open_store_for
+from ticketflow_chassis.store.port import Collection, OutboxMessage
+from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_contracts import Message
+
+log = logging.getLogger(__name__)
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        collections: tuple[Collection, ...],
+        queues: tuple[QueueSpec, ...],
+    ):
+        self.settings = settings
+        self.collections = collections
+        self.queues = queues
+        self.store = open_store_for(
+            settings.resolved_store_url(), settings.resolved_mongo_database()
+        )
+        self.broker = RabbitBroker(
+            settings.amqp_url,
+            app_id=settings.service_name,
+            log_level=logging.DEBUG,
+            reconnect_interval=2.0,
+        )
+        self.relay = OutboxRelay(
+            self.store,
+            self._publish,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch_size=settings.outbox_batch_size,
+        )
+        self.uow = UnitOfWork(self.store, settings.service_name, on_commit=self.relay.wake)
+        self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+        self._subscribed: set[str] = set()
+
+    async def _publish(self, message: OutboxMessage) -> None:
+        await publish_confirmed(self.broker, message)
+
+    def subscribe(
+        self, router: RabbitRouter, queue: QueueSpec, routes: Mapping[type[Message], Handler]
+    ) -> None:
+        """Consume `queue` on `router`, routing each message type to its handler."""
+        if queue not in self.queues:
+            raise ValueError(f"queue {queue.name} is not part of this service's topology")
+        consumer = Consumer(self.broker, queue, routes, self.settings.delivery_limit)
+
+        async def on_message(message: RabbitMessage) -> None:
+            await consumer(message)
+
+        router.subscriber(
+            service_queue(queue, self.settings.delivery_limit),
+            ack_policy=AckPolicy.MANUAL,
+            title=queue.name,
+        )(on_message)
+        self._subscribed.add(queue.name)
+
+    async def broker_ready(self) -> bool:
+        return bool(await self.broker.ping(timeout=1.0))
+
+    async def _connect_with_backoff(self, attempts: int = 8) -> None:
+        delay = 0.5
+        for attempt in range(1, attempts + 1):
+            try:
+                await self.broker.connect()
+                return
+            except (ConnectionError, OSError) as exc:
+                if attempt == attempts:
+                    raise
+                log.warning(
+                    "RabbitMQ at %s unreachable (%s); retry %d/%d in %.1fs",
+                    self.settings.amqp_url,
+                    exc,
+                    attempt,
+                    attempts,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    @asynccontextmanager
+    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
+        await self.store.open(self.collections)
+        try:
+            await self._connect_with_backoff()
+            await declare_topology(self.broker, self.queues, self.settings.delivery_limit)
+            await self.broker.start()
+            self.relay.start()
+            try:
+                yield
+            finally:
+                await self.relay.stop()
+        finally:
+            await self.broker.stop()
+            await self.store.close()

@@ -1,0 +1,31 @@
+"""Which document-store adapter a store URL means. It only builds the store: the caller
+opens it with its collections (`await store.open(COLLECTIONS)`) and closes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.store.mongo import MongoStore
+from ticketflow_chassis.store.port import DocumentStore
+from ticketflow_chassis.store.sqlite import SqliteStore
+
+SQLITE_PREFIX = "sqlite:///"
+
+
+def open_store_for(url: str, mongo_database: str) -> DocumentStore:
+    """`sqlite:///var/ticket.sqlite3` (relative) or `sqlite:////srv/ticket.sqlite3`
+    (absolute), `mongodb://...` or `mongodb+srv://...` (in `mongo_database`), `memory://`."""
+    if url.startswith(SQLITE_PREFIX) and len(url) > len(SQLITE_PREFIX):
+        return SqliteStore(Path(url.removeprefix(SQLITE_PREFIX)))
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        if not mongo_database:
+            raise ValueError(f"store url {url!r} needs a MongoDB database name")
+        return MongoStore(url, mongo_database)
+    if url == "memory://":
+        return MemoryStore()
+    raise ValueError(
+        f"unsupported store url {url!r}: expected sqlite:///<path>, mongodb://..., "
+        "mongodb+srv://... or memory://"
+    )

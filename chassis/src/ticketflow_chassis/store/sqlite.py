@@ -1,0 +1,327 @@
+"""SQLite adapter of the document-store port (aiosqlite): one table of JSON documents per
+collection with expression indexes, plus the outbox and inbox tables, in one WAL file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ticketflow_chassis.store.port import (
+    ID_FIELD,
+    VERSION_FIELD,
+    Collection,
+    ConflictError,
+    Document,
+    Filter,
+    OutboxEntry,
+    OutboxMessage,
+    Page,
+    Query,
+    StoreError,
+    UniqueViolationError,
+    UnknownCollectionError,
+    decode_cursor,
+    encode_cursor,
+    field_value,
+    require_index,
+)
+from ticketflow_chassis.store.sqlite_query import (
+    Clause,
+    after,
+    checked_collection,
+    create_index_sql,
+    expression,
+    index_name,
+    order_by,
+    parameter,
+    where,
+)
+
+BUSY_TIMEOUT_MS = 5000
+_DELETE_CHUNK = 500  # well under SQLite's limit on bound parameters
+_UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS _outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " message_id TEXT NOT NULL UNIQUE, exchange TEXT NOT NULL, routing_key TEXT NOT NULL,"
+    " body BLOB NOT NULL, headers TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS _inbox (key TEXT PRIMARY KEY, processed_at TEXT NOT NULL)",
+)
+
+
+def _to_json(document: Document) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _from_json(text: str) -> Document:
+    document: Document = json.loads(text)
+    return document
+
+
+async def _run(connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> None:
+    """Runs a statement to completion, so that no half-read statement holds a lock."""
+    await connection.execute_fetchall(sql, params)
+
+
+class SqliteTransaction:
+    """Runs on the store's one connection between BEGIN IMMEDIATE and COMMIT/ROLLBACK."""
+
+    def __init__(self, store: SqliteStore, connection: aiosqlite.Connection):
+        self._store = store
+        self._connection = connection
+        self.active = True
+
+    async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
+        if not self.active:
+            raise StoreError("this transaction is over; open a new one")
+        return list(await self._connection.execute_fetchall(sql, list(params)))
+
+    async def _change(self, sql: str, params: Iterable[Any] = ()) -> int:
+        """Runs a write; returns the number of rows it changed."""
+        if not self.active:
+            raise StoreError("this transaction is over; open a new one")
+        async with self._connection.execute(sql, list(params)) as cursor:
+            return cursor.rowcount
+
+    async def _version(self, collection: str, doc_id: str) -> int | None:
+        rows = await self._rows(f'SELECT version FROM "{collection}" WHERE id = ?', [doc_id])
+        return int(rows[0][0]) if rows else None
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        self._store.spec(collection)
+        rows = await self._rows(f'SELECT doc FROM "{collection}" WHERE id = ?', [doc_id])
+        return _from_json(rows[0][0]) if rows else None
+
+    async def put(
+        self, collection: str, document: Document, *, expected_version: int | None
+    ) -> Document:
+        spec = self._store.spec(collection)
+        doc_id = document[ID_FIELD]
+        actual = await self._version(collection, doc_id)
+        if actual != expected_version:
+            raise ConflictError(collection, doc_id, expected_version, actual)
+        version = (expected_version or 0) + 1
+        text = _to_json({**document, VERSION_FIELD: version})
+        await self._check_missing_values_unique(spec, _from_json(text))
+        try:
+            if expected_version is None:
+                await self._change(
+                    f'INSERT INTO "{collection}" (id, version, doc) VALUES (?, ?, ?)',
+                    [doc_id, version, text],
+                )
+            else:
+                await self._change(
+                    f'UPDATE "{collection}" SET version = ?, doc = ? WHERE id = ? AND version = ?',
+                    [version, text, doc_id, expected_version],
+                )
+        except sqlite3.IntegrityError as exc:
+            raise UniqueViolationError(collection, _violated_index(spec, exc), doc_id) from exc
+        return _from_json(text)
+
+    async def _check_missing_values_unique(self, spec: Collection, document: Document) -> None:
+        """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not."""
+        for index in spec.indexes:
+            values = [field_value(document, f) for f in index.fields]
+            if not index.unique or all(v is not None for v in values):
+                continue
+            same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
+            rows = await self._rows(
+                f'SELECT 1 FROM "{spec.name}" WHERE {same} AND id <> ? LIMIT 1',
+                [*(parameter(v) for v in values), document[ID_FIELD]],
+            )
+            if rows:
+                raise UniqueViolationError(spec.name, index.name, document[ID_FIELD])
+
+    async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        self._store.spec(collection)
+        actual = await self._version(collection, doc_id)
+        if actual != expected_version:
+            raise ConflictError(collection, doc_id, expected_version, actual)
+        await self._change(f'DELETE FROM "{collection}" WHERE id = ?', [doc_id])
+
+    async def find(self, collection: str, query: Query) -> Page:
+        require_index(self._store.spec(collection), query.filters, query.sort)
+        clause = where(query.filters)
+        if query.after is not None:
+            keyset = after(query.sort, decode_cursor(query.after, query.sort))
+            clause = Clause(f"{clause.sql} AND {keyset.sql}", clause.params + keyset.params)
+        rows = await self._rows(
+            f'SELECT doc FROM "{collection}" WHERE {clause.sql} '
+            f"ORDER BY {order_by(query.sort, query.filters)} LIMIT ?",
+            [*clause.params, query.limit + 1],
+        )
+        items = [_from_json(row[0]) for row in rows[: query.limit]]
+        more = len(rows) > query.limit
+        return Page(items, encode_cursor(items[-1], query.sort) if more and items else None)
+
+    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+        require_index(self._store.spec(collection), filters, ())
+        clause = where(filters)
+        rows = await self._rows(
+            f'SELECT count(*) FROM "{collection}" WHERE {clause.sql}', clause.params
+        )
+        return int(rows[0][0])
+
+    async def add_to_outbox(self, message: OutboxMessage) -> None:
+        try:
+            await self._change(
+                "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    message.message_id,
+                    message.exchange,
+                    message.routing_key,
+                    message.body,
+                    json.dumps(message.headers),
+                ],
+            )
+        except sqlite3.IntegrityError as exc:
+            raise UniqueViolationError("_outbox", "message_id", message.message_id) from exc
+
+    async def mark_processed(self, inbox_key: str) -> bool:
+        changed = await self._change(
+            "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?)",
+            [inbox_key, datetime.now(UTC).isoformat()],
+        )
+        return changed == 1
+
+
+def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
+    match = _UNIQUE_INDEX.search(str(exc))
+    for index in spec.indexes:
+        if match and match.group(1) == index_name(spec.name, index):
+            return index.name
+    return next((i.name for i in spec.indexes if i.unique), "unique index")
+
+
+class SqliteStore:
+    """`SqliteStore(Path("var/ticket.sqlite3"))`: one connection; transactions take turns
+    on an asyncio lock and BEGIN IMMEDIATE, so a writer in another process waits too."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._connection: aiosqlite.Connection | None = None
+        self._specs: dict[str, Collection] = {}
+        self._lock = asyncio.Lock()
+
+    async def open(self, collections: Sequence[Collection]) -> None:
+        for spec in collections:
+            checked_collection(spec.name)
+            for index in spec.indexes:
+                create_index_sql(spec.name, index)  # checks the field names before any I/O
+        if self._connection is None:
+            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+            connection = await aiosqlite.connect(self.path, isolation_level=None)
+            try:
+                await _run(connection, "PRAGMA journal_mode=WAL")
+                await _run(connection, "PRAGMA synchronous=NORMAL")
+                await _run(connection, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+        connection = self._connection
+        async with self._lock, self._immediate(connection):
+            for statement in _SCHEMA:
+                await _run(connection, statement)
+            for spec in collections:
+                await _run(
+                    connection,
+                    f'CREATE TABLE IF NOT EXISTS "{spec.name}" '
+                    "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)",
+                )
+                for index in spec.indexes:
+                    await _run(connection, create_index_sql(spec.name, index))
+        self._specs.update({spec.name: spec for spec in collections})
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._connection is not None:
+                connection, self._connection = self._connection, None
+                await connection.close()
+
+    async def ping(self) -> bool:
+        if self._connection is None:
+            return False
+        try:
+            await self._connection.execute_fetchall("SELECT 1")
+        except (sqlite3.Error, ValueError):
+            return False
+        return True
+
+    def spec(self, collection: str) -> Collection:
+        try:
+            return self._specs[collection]
+        except KeyError:
+            raise UnknownCollectionError(collection) from None
+
+    def _open_connection(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise StoreError(f"the store at {self.path} is not open")
+        return self._connection
+
+    @asynccontextmanager
+    async def _immediate(self, connection: aiosqlite.Connection) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between
+        processes, and a read-then-write (version check, then update) cannot race."""
+        await _run(connection, "BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if connection.in_transaction:
+                await _run(connection, "ROLLBACK")
+            raise
+        try:
+            await _run(connection, "COMMIT")
+        except BaseException:
+            if connection.in_transaction:
+                await _run(connection, "ROLLBACK")
+            raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        async with self._lock:
+            connection = self._open_connection()
+            tx = SqliteTransaction(self, connection)
+            try:
+                async with self._immediate(connection):
+                    yield tx
+            finally:
+                tx.active = False
+
+    async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
+        async with self._lock:
+            rows = await self._open_connection().execute_fetchall(
+                "SELECT seq, message_id, exchange, routing_key, body, headers"
+                " FROM _outbox ORDER BY seq LIMIT ?",
+                [limit],
+            )
+        return [
+            OutboxEntry(seq, OutboxMessage(message_id, exchange, key, bytes(body), json.loads(hd)))
+            for seq, message_id, exchange, key, body, hd in rows
+        ]
+
+    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
+        ids = list(message_ids)
+        if not ids:
+            return
+        async with self._lock:
+            connection = self._open_connection()
+            async with self._immediate(connection):
+                for start in range(0, len(ids), _DELETE_CHUNK):
+                    chunk = ids[start : start + _DELETE_CHUNK]
+                    await _run(
+                        connection,
+                        f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )

@@ -1,0 +1,149 @@
+"""The port's filters, sorts and paging cursors as SQLite SQL, written over the very
+`json_extract(doc, '$.field')` expressions the declared indexes are built on, so that
+SQLite's planner uses those indexes. Names are checked here: they end up in the SQL text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ticketflow_chassis.store.port import ID_FIELD, Eq, Exists, Filter, In, Index, SortKey
+
+COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+# One identifier per dotted segment: "a.b" addresses {"a": {"b": ...}} in every adapter.
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def checked_collection(name: str) -> str:
+    """The name itself, once it is known to be safe as a table name."""
+    if not COLLECTION_NAME.match(name) or name.startswith("sqlite_"):
+        raise ValueError(f"invalid collection name {name!r}: expected ^[a-z][a-z0-9_]*$")
+    return name
+
+
+def checked_field(name: str) -> str:
+    if not FIELD_NAME.match(name):
+        raise ValueError(f"invalid field name {name!r}: expected dotted identifiers like 'a.b'")
+    return name
+
+
+def expression(field_name: str) -> str:
+    """`id` is the primary key column; every other field is read from the JSON document."""
+    if field_name == ID_FIELD:
+        return "id"
+    return f"json_extract(doc, '$.{checked_field(field_name)}')"
+
+
+def index_name(collection: str, index: Index) -> str:
+    """SQLite index names are global to the database file, so they carry the table's."""
+    return f"{collection}__{index.name}"
+
+
+def create_index_sql(collection: str, index: Index) -> str:
+    columns = [expression(f) for f in index.fields]
+    if not index.unique and ID_FIELD not in index.fields:
+        columns.append("id")  # ties are ordered by id: the index then serves the whole ORDER BY
+    unique = "UNIQUE " if index.unique else ""
+    return (
+        f'CREATE {unique}INDEX IF NOT EXISTS "{index_name(collection, index)}" '
+        f'ON "{collection}" ({", ".join(columns)})'
+    )
+
+
+def parameter(value: Any) -> Any:
+    """A filter or cursor value as a bound parameter. Booleans bind as 1/0, which is what
+    json_extract returns for true/false; objects and arrays compare as compact JSON text."""
+    if value is None or isinstance(value, str | int | float):
+        return value
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    raise TypeError(f"cannot query a document store with a {type(value).__name__} value")
+
+
+@dataclass
+class Clause:
+    """SQL text with `?` placeholders and its parameters, in order."""
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+
+
+def _condition(flt: Filter) -> Clause:
+    expr = expression(flt.field)
+    if isinstance(flt, Eq):
+        if flt.value is None:
+            return Clause(f"{expr} IS NULL")
+        return Clause(f"{expr} = ?", [parameter(flt.value)])
+    if isinstance(flt, In):
+        values = [parameter(v) for v in flt.values if v is not None]
+        parts = [f"{expr} IN ({', '.join('?' * len(values))})"] if values else []
+        if len(values) < len(flt.values):
+            parts.append(f"{expr} IS NULL")
+        return Clause(f"({' OR '.join(parts)})" if parts else "0", values)
+    if isinstance(flt, Exists):
+        return Clause(f"{expr} IS NOT NULL" if flt.present else f"{expr} IS NULL")
+    bounds = [(">", flt.gt), (">=", flt.gte), ("<", flt.lt), ("<=", flt.lte)]
+    parts = [f"{expr} {op} ?" for op, bound in bounds if bound is not None]
+    params = [parameter(bound) for _, bound in bounds if bound is not None]
+    # Without bounds a Range means "has a value": SQL comparisons already skip NULL.
+    return Clause(" AND ".join(parts) if parts else f"{expr} IS NOT NULL", params)
+
+
+def where(filters: Sequence[Filter]) -> Clause:
+    """The ANDed filters; `1` when there are none."""
+    clauses = [_condition(f) for f in filters]
+    if not clauses:
+        return Clause("1")
+    return Clause(" AND ".join(c.sql for c in clauses), [p for c in clauses for p in c.params])
+
+
+def order_by(sort: Sequence[SortKey], filters: Sequence[Filter] = ()) -> str:
+    """NULL sorts first ascending and last descending, as in MongoDB and the memory store.
+    A key held equal by a filter is left out: it orders nothing, and SQLite would sort in
+    a temporary b-tree instead of reading the index in order."""
+    fixed = {f.field for f in filters if isinstance(f, Eq)}
+    keys = [
+        f"{expression(k.field)} {'DESC' if k.descending else 'ASC'}"
+        for k in sort
+        if k.field not in fixed
+    ]
+    return ", ".join([*keys, "id ASC"])
+
+
+def _beyond(key: SortKey, last: Any) -> Clause | None:
+    """Values that come after `last` in the key's direction; None when nothing can."""
+    expr = expression(key.field)
+    if not key.descending:
+        if last is None:
+            return Clause(f"{expr} IS NOT NULL")
+        return Clause(f"{expr} > ?", [parameter(last)])
+    if last is None:
+        return None
+    return Clause(f"({expr} < ? OR {expr} IS NULL)", [parameter(last)])
+
+
+def after(sort: Sequence[SortKey], cursor: Sequence[Any]) -> Clause:
+    """Keyset paging: rows strictly after the cursor's (sort values..., id) in the order of
+    `order_by(sort)`, as an OR of "equal on the first i keys, beyond on key i"."""
+    branches: list[Clause] = []
+    keys = [*sort, SortKey(ID_FIELD)]
+    for i, key in enumerate(keys):
+        beyond = _beyond(key, cursor[i])
+        if beyond is None:
+            continue
+        equal = [
+            Clause(f"{expression(k.field)} IS ?", [parameter(v)])
+            for k, v in zip(keys[:i], cursor[:i], strict=True)
+        ]
+        parts = [*equal, beyond]
+        branches.append(
+            Clause(" AND ".join(p.sql for p in parts), [x for p in parts for x in p.params])
+        )
+    return Clause(
+        "(" + " OR ".join(f"({b.sql})" for b in branches) + ")",
+        [p for b in branches for p in b.params],
+    )

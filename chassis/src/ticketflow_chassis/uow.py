@@ -1,0 +1,146 @@
+"""Unit of work: state, outbox and inbox commit in one store transaction.
+
+    async with uow.begin(context) as session:
+        ticket = await session.get("tickets", ticket_id)
+        await session.put("tickets", {...}, expected_version=ticket["version"])
+        await session.record(TicketCreated(...))
+
+On commit the outbox relay is woken, so the recorded messages leave within
+milliseconds; a message being consumed passes its inbox key, and a redelivery
+raises DuplicateMessage before any effect (the consumer acks it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ticketflow_chassis.logging import current_correlation_id
+from ticketflow_chassis.store.port import (
+    Document,
+    DocumentStore,
+    Filter,
+    OutboxMessage,
+    Page,
+    Query,
+    Transaction,
+)
+from ticketflow_contracts import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, Command, Envelope, Event
+
+
+class DuplicateMessage(Exception):
+    """The message was processed before: its effects are already committed."""
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Who the work is for and what caused it; copied into every envelope it records."""
+
+    account_id: str
+    correlation_id: uuid.UUID
+    causation_id: uuid.UUID | None = None
+    inbox_key: str | None = None
+
+    @classmethod
+    def for_request(cls, account_id: str, correlation_id: str | None = None) -> MessageContext:
+        """For an HTTP request: its correlation id (bound by the middleware) or a new one."""
+        return cls(account_id, _as_uuid(correlation_id or current_correlation_id()) or uuid.uuid4())
+
+    @classmethod
+    def caused_by(cls, envelope: Envelope, inbox_key: str) -> MessageContext:
+        return cls(envelope.account_id, envelope.correlation_id, envelope.message_id, inbox_key)
+
+
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Session:
+    """One transaction's view: documents plus `record` for outgoing messages."""
+
+    def __init__(self, tx: Transaction, context: MessageContext, producer: str, now: datetime):
+        self._tx = tx
+        self.context = context
+        self._producer = producer
+        self.now = now
+        self.recorded: list[Envelope] = []
+
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        return await self._tx.get(collection, doc_id)
+
+    async def put(
+        self, collection: str, document: Document, *, expected_version: int | None
+    ) -> Document:
+        return await self._tx.put(collection, document, expected_version=expected_version)
+
+    async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        await self._tx.delete(collection, doc_id, expected_version=expected_version)
+
+    async def find(self, collection: str, query: Query) -> Page:
+        return await self._tx.find(collection, query)
+
+    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+        return await self._tx.count(collection, filters)
+
+    async def record(self, message: Event | Command) -> Envelope:
+        """Write the message to the outbox of this transaction."""
+        envelope = Envelope(
+            message_id=uuid.uuid4(),
+            type=message.message_type(),
+            version=message.version,
+            occurred_at=self.now,
+            account_id=self.context.account_id,
+            correlation_id=self.context.correlation_id,
+            causation_id=self.context.causation_id,
+            producer=self._producer,
+            payload=message.model_dump(mode="json"),
+        )
+        exchange = EVENTS_EXCHANGE if isinstance(message, Event) else COMMANDS_EXCHANGE
+        await self._tx.add_to_outbox(
+            OutboxMessage(
+                message_id=str(envelope.message_id),
+                exchange=exchange,
+                routing_key=message.routing_key(),
+                body=envelope.model_dump_json().encode(),
+                headers={"type": envelope.type, "correlation_id": str(envelope.correlation_id)},
+            )
+        )
+        self.recorded.append(envelope)
+        return envelope
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        store: DocumentStore,
+        producer: str,
+        on_commit: Callable[[], None] = lambda: None,
+        clock: Callable[[], datetime] = utc_now,
+    ):
+        self.store = store
+        self._producer = producer
+        self._on_commit = on_commit
+        self._clock = clock
+
+    def notify_on_commit(self, callback: Callable[[], None]) -> None:
+        self._on_commit = callback
+
+    @asynccontextmanager
+    async def begin(self, context: MessageContext) -> AsyncIterator[Session]:
+        async with self.store.transaction() as tx:
+            if context.inbox_key is not None and not await tx.mark_processed(context.inbox_key):
+                raise DuplicateMessage(context.inbox_key)
+            session = Session(tx, context, self._producer, self._clock())
+            yield session
+        if session.recorded:
+            self._on_commit()

@@ -1,0 +1,1 @@
+"""Storage contract tests: one suite, run against every document-store adapter."""

@@ -1,0 +1,190 @@
+"""The storage contract, run against the SQLite adapter in tmp_path, and what only SQLite
+has: the file and its pragmas, index use in query plans, safe names, two stores on one file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from ticketflow_chassis.store.port import (
+    Collection,
+    Document,
+    DocumentStore,
+    Eq,
+    Filter,
+    Index,
+    Query,
+    Range,
+    SortKey,
+    StoreError,
+)
+from ticketflow_chassis.store.sqlite import SqliteStore
+
+from .contract import ACCOUNT, COLLECTIONS, NOTES, TICKETS, StoreContract, seed
+
+
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "var" / "nested" / "service.sqlite3"
+
+
+class TestSqliteStore(StoreContract):
+    @pytest.fixture
+    async def store(self, tmp_path: Path) -> AsyncIterator[DocumentStore]:
+        store = SqliteStore(store_path(tmp_path))
+        await store.open(COLLECTIONS)
+        yield store
+        await store.close()
+
+    @pytest.fixture
+    def reopen(self, tmp_path: Path) -> Callable[[], DocumentStore]:
+        return lambda: SqliteStore(store_path(tmp_path))
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    store = SqliteStore(store_path(tmp_path))
+    await store.open(COLLECTIONS)
+    yield store
+    await store.close()
+
+
+async def test_open_creates_the_directory_and_a_wal_file(sqlite_store: SqliteStore) -> None:
+    assert sqlite_store.path.is_file()
+    async with aiosqlite.connect(sqlite_store.path) as other:
+        [(mode,)] = await other.execute_fetchall("PRAGMA journal_mode")
+        tables = {row[0] for row in await other.execute_fetchall("SELECT name FROM sqlite_master")}
+    assert mode == "wal"
+    assert {"tickets", "notes", "_outbox", "_inbox", "tickets__ix_account_id__number"} <= tables
+
+
+async def plan_of_find(
+    store: SqliteStore, filters: tuple[Filter, ...], sort: tuple[SortKey, ...]
+) -> str:
+    """EXPLAIN QUERY PLAN of the SELECT the adapter really ran (caught by a trace callback
+    on its connection, a private attribute: there is no other way to see its SQL)."""
+    statements: list[str] = []
+    connection = store._connection
+    assert connection is not None
+    await connection.set_trace_callback(statements.append)
+    async with store.transaction() as tx:
+        await tx.find(TICKETS, Query(filters, sort))
+    await connection.set_trace_callback(None)
+    [select] = [s for s in statements if s.startswith("SELECT doc FROM")]
+    rows = await connection.execute_fetchall(f"EXPLAIN QUERY PLAN {select}")
+    return " | ".join(str(row[3]) for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("filters", "sort", "index"),
+    [
+        pytest.param(
+            (Eq("account_id", ACCOUNT), Eq("archived", True)),
+            (SortKey("priority"),),
+            "tickets__ix_account_id__archived__priority",
+            id="eq-bool-then-sort",
+        ),
+        pytest.param(
+            (Eq("account_id", ACCOUNT), Eq("status", "open")),
+            (SortKey("created_at"),),
+            "tickets__ix_account_id__status__created_at",
+            id="eq-eq-then-sort",
+        ),
+        pytest.param(
+            (Eq("account_id", ACCOUNT), Range("number", gt=3, lte=9)),
+            (),
+            # a unique index cannot end with id, so the id order costs a sort of the matches
+            "tickets__ix_account_id__number",
+            id="range-on-a-unique-index",
+        ),
+        pytest.param(
+            (Eq("customer.email", "c1@example.com"),),
+            (),
+            "tickets__ix_customer_email",
+            id="dotted",
+        ),
+    ],
+)
+async def test_find_is_served_by_the_declared_index(
+    sqlite_store: SqliteStore,
+    filters: tuple[Filter, ...],
+    sort: tuple[SortKey, ...],
+    index: str,
+) -> None:
+    await seed(sqlite_store)
+    async with aiosqlite.connect(sqlite_store.path) as other:
+        await other.execute("ANALYZE")  # with statistics, as a long-lived database has them
+        await other.commit()
+    plan = await plan_of_find(sqlite_store, filters, sort)
+    assert f"USING INDEX {index}" in plan, plan
+    if sort:
+        assert "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "collection",
+    [
+        Collection("Tickets"),
+        Collection("tickets; DROP TABLE x"),
+        Collection("sqlite_master"),
+        Collection("_outbox"),
+        Collection("ok", (Index(("a') OR 1=1 --",)),)),
+        Collection("ok", (Index(("a..b",)),)),
+        Collection("ok", (Index(("$where",)),)),
+    ],
+    ids=lambda c: c.name if not c.indexes else str(c.indexes[0].fields[0]),
+)
+async def test_unsafe_names_are_refused_before_any_sql(
+    tmp_path: Path, collection: Collection
+) -> None:
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    with pytest.raises(ValueError, match="invalid"):
+        await store.open([collection])
+    await store.close()
+    assert not (tmp_path / "store.sqlite3").exists()
+
+
+async def test_a_value_json_cannot_hold_is_refused(sqlite_store: SqliteStore) -> None:
+    for bad in [float("nan"), b"bytes", {1, 2}]:
+        with pytest.raises((TypeError, ValueError)):
+            async with sqlite_store.transaction() as tx:
+                await tx.put(NOTES, {"id": "n1", "value": bad}, expected_version=None)
+
+
+async def test_two_stores_on_one_file_take_turns_like_two_processes(tmp_path: Path) -> None:
+    first, second = SqliteStore(store_path(tmp_path)), SqliteStore(store_path(tmp_path))
+    await first.open(COLLECTIONS)
+    await second.open(COLLECTIONS)
+    try:
+        async with first.transaction() as tx:
+            await tx.put(NOTES, {"id": "n1", "text": "v1"}, expected_version=None)
+
+        async def write(store: SqliteStore, text: str) -> Document:
+            async with store.transaction() as tx:
+                await asyncio.sleep(0.05)
+                return await tx.put(NOTES, {"id": "n1", "text": text}, expected_version=1)
+
+        results = await asyncio.gather(
+            write(first, "a"), write(second, "b"), return_exceptions=True
+        )
+        assert sorted(type(r).__name__ for r in results) == ["ConflictError", "dict"], results
+        winner = next(r for r in results if isinstance(r, dict))
+        async with second.transaction() as tx:
+            assert await tx.get(NOTES, "n1") == winner
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_transaction_after_the_store_closed_fails_clearly(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "store.sqlite3")
+    await store.open(COLLECTIONS)
+    await store.close()
+    with pytest.raises(StoreError, match="not open"):
+        async with store.transaction():
+            pass
+    assert await store.ping() is False

@@ -1,0 +1,102 @@
+"""The unit of work commits documents, outbox and inbox together, or nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.store.port import Collection
+from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
+from ticketflow_contracts import AccountCreated, Tier
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def account_created() -> AccountCreated:
+    return AccountCreated(
+        account_id="a1",
+        name="Acme",
+        tier=Tier.FREE,
+        admin_user_id="u1",
+        admin_email="ada@acme.test",
+        created_at=NOW,
+    )
+
+
+@pytest.fixture
+async def store() -> MemoryStore:
+    store = MemoryStore()
+    await store.open([Collection("things")])
+    return store
+
+
+def context(inbox_key: str | None = None) -> MessageContext:
+    return MessageContext("a1", uuid.uuid4(), uuid.uuid4(), inbox_key)
+
+
+async def test_commit_writes_the_document_and_the_enveloped_event(store: MemoryStore) -> None:
+    woken: list[bool] = []
+    uow = UnitOfWork(store, "pipeline", on_commit=lambda: woken.append(True), clock=lambda: NOW)
+    ctx = context()
+
+    async with uow.begin(ctx) as session:
+        await session.put("things", {"id": "t1"}, expected_version=None)
+        await session.record(account_created())
+
+    [entry] = await store.outbox_batch(10)
+    envelope = json.loads(entry.message.body)
+    assert entry.message.exchange == "ticketflow.events"
+    assert entry.message.routing_key == "account.created"
+    assert envelope["type"] == "account.created"
+    assert envelope["producer"] == "pipeline"
+    assert envelope["account_id"] == "a1"
+    assert envelope["correlation_id"] == str(ctx.correlation_id)
+    assert envelope["causation_id"] == str(ctx.causation_id)
+    assert envelope["occurred_at"].startswith("2026-11-25T12:00:00")
+    assert envelope["payload"]["name"] == "Acme"
+    async with store.transaction() as tx:
+        assert (await tx.get("things", "t1")) is not None
+    assert woken == [True]
+
+
+async def test_an_error_rolls_back_document_outbox_and_inbox(store: MemoryStore) -> None:
+    uow = UnitOfWork(store, "pipeline")
+
+    async def fail_after_writing() -> None:
+        async with uow.begin(context("q:m1")) as session:
+            await session.put("things", {"id": "t1"}, expected_version=None)
+            await session.record(account_created())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail_after_writing()
+
+    assert await store.outbox_batch(10) == []
+    async with store.transaction() as tx:
+        assert await tx.get("things", "t1") is None
+        assert await tx.mark_processed("q:m1") is True
+
+
+async def test_a_redelivered_message_is_refused_before_any_effect(store: MemoryStore) -> None:
+    uow = UnitOfWork(store, "ticket")
+    async with uow.begin(context("q:m1")) as session:
+        await session.put("things", {"id": "t1"}, expected_version=None)
+
+    with pytest.raises(DuplicateMessage):
+        async with uow.begin(context("q:m1")) as session:
+            await session.put("things", {"id": "t2"}, expected_version=None)
+
+    async with store.transaction() as tx:
+        assert await tx.get("things", "t2") is None
+
+
+async def test_the_relay_is_not_woken_when_nothing_was_recorded(store: MemoryStore) -> None:
+    woken: list[bool] = []
+    uow = UnitOfWork(store, "ticket", on_commit=lambda: woken.append(True))
+    async with uow.begin(context()) as session:
+        await session.put("things", {"id": "t1"}, expected_version=None)
+    assert woken == []

@@ -1,0 +1,265 @@
+"""`ticketflow up`: the four services as supervised child processes on one event loop.
+
+A child that exits unexpectedly is restarted with backoff; SIGINT/SIGTERM stops them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+import aio_pika
+import httpx
+
+from ticketflow_chassis.settings import DEFAULT_AMQP_URL
+from ticketflow_cli.serve import SERVICES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HTTP_PORTS = {"pipeline": 8001, "ticket": 8002, "channels": 8003, "notifier": 8004}
+BROKER_HINT = (
+    "Start one with `rabbitmq-server -detached` (local install) "
+    "or `docker compose up -d rabbitmq`, or point AMQP_URL at a running broker."
+)
+
+
+@dataclass(frozen=True)
+class Child:
+    """One supervised program and the URL that answers 200 once it is ready."""
+
+    name: str
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    ready_url: str
+
+    @property
+    def base_url(self) -> str:
+        parts = urlsplit(self.ready_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Restart delays `initial`, 2x, 4x, ... up to `cap`; a run of `reset_after` s resets it."""
+
+    initial: float = 1.0
+    cap: float = 30.0
+    reset_after: float = 60.0
+
+    def delay(self, failures: int) -> float:
+        return float(min(self.initial * 2 ** min(failures, 32), self.cap))
+
+
+class Supervisor:
+    """Starts every child, restarts the ones that die, stops them all on SIGINT/SIGTERM.
+
+        code = await Supervisor([Child("ticket", argv, env, "http://127.0.0.1:8002/readyz")]).run()
+
+    `run()` returns 0 after a requested stop, 1 when a child is not ready in time.
+    """
+
+    def __init__(
+        self,
+        children: Sequence[Child],
+        *,
+        backoff: Backoff | None = None,
+        ready_timeout: float = 60.0,
+        stop_timeout: float = 10.0,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self._children = tuple(children)
+        self._backoff = backoff or Backoff()
+        self._ready_timeout = ready_timeout
+        self._stop_timeout = stop_timeout
+        self._out = out or sys.stdout
+        self._err = err or sys.stderr
+        self._stopping = asyncio.Event()
+        self.processes: dict[str, asyncio.subprocess.Process] = {}
+        """The latest process of each child, by name (tests read their pids)."""
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, self.stop)
+        tasks = [asyncio.create_task(self._supervise(child)) for child in self._children]
+        try:
+            not_ready = await self._wait_until_ready()
+            if self._stopping.is_set():
+                return 0
+            if not_ready:
+                for child in not_ready:
+                    print(
+                        f"{child.name} did not become ready at {child.ready_url} "
+                        f"within {self._ready_timeout:g} s; stopping",
+                        file=self._err,
+                    )
+                return 1
+            self._print_ready()
+            await self._stopping.wait()
+            return 0
+        finally:
+            self.stop()
+            await asyncio.gather(*tasks)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+
+    def _print_ready(self) -> None:
+        width = max(len(child.name) for child in self._children) + 2
+        for child in self._children:
+            print(f"{child.name.ljust(width)}{child.base_url}  (docs: /docs)", file=self._out)
+        print("all services are ready; Ctrl-C stops them", file=self._out, flush=True)
+
+    async def _wait_until_ready(self) -> list[Child]:
+        """The children that did not answer 200 in time (empty when all are ready)."""
+        deadline = asyncio.get_running_loop().time() + self._ready_timeout
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            ready = await asyncio.gather(
+                *(self._until_ready(client, child, deadline) for child in self._children)
+            )
+        return [child for child, ok in zip(self._children, ready, strict=True) if not ok]
+
+    async def _until_ready(self, client: httpx.AsyncClient, child: Child, deadline: float) -> bool:
+        loop = asyncio.get_running_loop()
+        while loop.time() < deadline:
+            with contextlib.suppress(httpx.TransportError):
+                if (await client.get(child.ready_url)).status_code == 200:
+                    return True
+            if await self._sleep_unless_stopping(0.2):
+                return False
+        return False
+
+    async def _supervise(self, child: Child) -> None:
+        loop = asyncio.get_running_loop()
+        failures = 0
+        while not self._stopping.is_set():
+            started = loop.time()
+            process = await self._spawn(child)
+            if process is not None and not await self._exits_before_stop(process):
+                await self._terminate(child, process)
+                return
+            if self._stopping.is_set():
+                return
+            uptime = loop.time() - started
+            if uptime >= self._backoff.reset_after:
+                failures = 0
+            delay = self._backoff.delay(failures)
+            failures += 1
+            code = "not started" if process is None else f"code {process.returncode}"
+            log.warning(
+                "%s exited (%s) after %.1f s; restarting in %g s", child.name, code, uptime, delay
+            )
+            if await self._sleep_unless_stopping(delay):
+                return
+
+    async def _spawn(self, child: Child) -> asyncio.subprocess.Process | None:
+        try:
+            # Its own process group: a terminal's Ctrl-C reaches only the supervisor,
+            # which then stops the children in order instead of racing them.
+            process = await asyncio.create_subprocess_exec(
+                *child.argv, env=dict(child.env), stdin=asyncio.subprocess.DEVNULL, process_group=0
+            )
+        except OSError as exc:
+            log.error("%s could not start: %s", child.name, exc)
+            return None
+        self.processes[child.name] = process
+        log.info("%s started (pid %d)", child.name, process.pid)
+        return process
+
+    async def _exits_before_stop(self, process: asyncio.subprocess.Process) -> bool:
+        exited = asyncio.ensure_future(process.wait())
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({exited, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not exited.done():
+            exited.cancel()
+        return exited.done() and not exited.cancelled()
+
+    async def _terminate(self, child: Child, process: asyncio.subprocess.Process) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), self._stop_timeout)
+        except TimeoutError:
+            log.warning("%s did not stop within %g s; killing it", child.name, self._stop_timeout)
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+        log.info("%s stopped (code %s)", child.name, process.returncode)
+
+    async def _sleep_unless_stopping(self, seconds: float) -> bool:
+        """Sleep; True as soon as a stop is requested."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+
+def service_children(amqp_url: str, env: Mapping[str, str], var_dir: Path) -> list[Child]:
+    """The four services, each run as `python -m ticketflow_cli serve NAME` on one broker."""
+    secret = env.get("TICKETFLOW_JWT_SECRET")
+    children = []
+    for name in SERVICES:
+        prefix = name.upper()
+        child_env = {**env, f"{prefix}_AMQP_URL": amqp_url, f"{prefix}_VAR_DIR": str(var_dir)}
+        if secret:
+            child_env[f"{prefix}_JWT_SECRET"] = secret
+        host = env.get(f"{prefix}_HTTP_HOST", "127.0.0.1")
+        host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+        port = env.get(f"{prefix}_HTTP_PORT", str(DEFAULT_HTTP_PORTS[name]))
+        argv = [sys.executable, "-m", "ticketflow_cli", "serve", name]
+        children.append(Child(name, argv, child_env, f"http://{host}:{port}/readyz"))
+    return children
+
+
+def redacted(url: str) -> str:
+    """`amqp://guest:guest@host/` -> `amqp://guest:***@host/`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def broker_problem(amqp_url: str, within: float = 3.0) -> str | None:
+    """Why RabbitMQ cannot be reached at `amqp_url` within `within` s, or None when it can."""
+    try:
+        connection = await aio_pika.connect(amqp_url, timeout=within)
+    except Exception as exc:  # a probe: any failure means "not reachable", with its reason
+        return f"{type(exc).__name__}: {exc}"
+    await connection.close()
+    return None
+
+
+async def up(
+    env: Mapping[str, str] | None = None,
+    *,
+    var_dir: Path | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """`ticketflow up`: 2 when RabbitMQ is unreachable, else supervise until stopped."""
+    env = dict(os.environ if env is None else env)
+    amqp_url = env.get("AMQP_URL", DEFAULT_AMQP_URL)
+    problem = await broker_problem(amqp_url)
+    if problem is not None:
+        print(
+            f"RabbitMQ is unreachable at {redacted(amqp_url)} ({problem}).\n{BROKER_HINT}",
+            file=err or sys.stderr,
+        )
+        return 2
+    children = service_children(amqp_url, env, (var_dir or Path("var")).resolve())
+    return await Supervisor(children, out=out, err=err).run()

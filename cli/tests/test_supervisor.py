@@ -1,0 +1,176 @@
+"""`ticketflow up`: the supervisor on small fake services, and the missing-broker message."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from ticketflow_cli.main import main
+from ticketflow_cli.supervisor import Backoff, Child, Supervisor, service_children
+
+# A fake service: records each start in a file, optionally crashes on its first start,
+# optionally ignores SIGTERM, then answers 200 on every GET.
+FAKE_SERVICE = """
+import http.server, pathlib, signal, sys
+port, starts, crash_first, ignore_term = int(sys.argv[1]), pathlib.Path(sys.argv[2]), *sys.argv[3:5]
+with starts.open("a") as f:
+    f.write("start\\n")
+if crash_first == "1" and len(starts.read_text().splitlines()) == 1:
+    sys.exit(3)
+if ignore_term == "1":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+class Ready(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), Ready).serve_forever()
+"""
+FAST = Backoff(initial=0.05, cap=0.2, reset_after=60.0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def fake_child(
+    name: str, tmp_path: Path, *, crash_first: bool = False, ignore_term: bool = False
+) -> Child:
+    port = free_port()
+    starts = tmp_path / f"{name}.starts"
+    flags = [str(int(crash_first)), str(int(ignore_term))]
+    argv = [sys.executable, "-c", FAKE_SERVICE, str(port), str(starts), *flags]
+    return Child(name, argv, dict(os.environ), f"http://127.0.0.1:{port}/readyz")
+
+
+async def start(supervisor: Supervisor, out: io.StringIO) -> asyncio.Task[int]:
+    """Run the supervisor in the background until it has printed that everything is ready."""
+    task = asyncio.create_task(supervisor.run())
+    async with asyncio.timeout(20):
+        while "ready" not in out.getvalue():
+            assert not task.done(), "the supervisor ended before its children were ready"
+            await asyncio.sleep(0.05)
+    return task
+
+
+def assert_all_exited(supervisor: Supervisor, names: Sequence[str]) -> None:
+    assert sorted(supervisor.processes) == sorted(names)
+    assert all(p.returncode is not None for p in supervisor.processes.values())
+
+
+def test_restart_delays_double_up_to_the_cap() -> None:
+    delays = [Backoff().delay(failures) for failures in range(7)]
+
+    assert delays == [1, 2, 4, 8, 16, 30, 30]
+    assert Backoff().delay(10_000) == 30
+
+
+async def test_ready_services_are_announced_with_their_urls(tmp_path: Path) -> None:
+    out = io.StringIO()
+    children = [fake_child("pipeline", tmp_path), fake_child("ticket", tmp_path)]
+    supervisor = Supervisor(children, backoff=FAST, out=out)
+
+    task = await start(supervisor, out)
+    supervisor.stop()
+
+    assert await task == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"pipeline  {children[0].base_url}  (docs: /docs)"
+    assert lines[1] == f"ticket    {children[1].base_url}  (docs: /docs)"
+    assert_all_exited(supervisor, ["pipeline", "ticket"])
+
+
+async def test_a_crashed_child_is_restarted_and_the_restart_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = io.StringIO()
+    supervisor = Supervisor(
+        [fake_child("ticket", tmp_path, crash_first=True)], backoff=FAST, out=out
+    )
+
+    task = await start(supervisor, out)
+    supervisor.stop()
+
+    assert await task == 0
+    assert (tmp_path / "ticket.starts").read_text().splitlines() == ["start", "start"]
+    assert "ticket exited (code 3)" in caplog.text
+    assert "restarting in 0.05 s" in caplog.text
+
+
+async def test_sigterm_stops_every_child_well_within_the_timeout(tmp_path: Path) -> None:
+    out = io.StringIO()
+    children = [fake_child("pipeline", tmp_path), fake_child("notifier", tmp_path)]
+    supervisor = Supervisor(children, backoff=FAST, stop_timeout=10.0, out=out)
+    task = await start(supervisor, out)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+
+    os.kill(os.getpid(), signal.SIGTERM)
+
+    assert await asyncio.wait_for(task, 10) == 0
+    assert loop.time() - began < 5
+    assert_all_exited(supervisor, ["pipeline", "notifier"])
+    assert supervisor.processes["pipeline"].returncode == -signal.SIGTERM
+
+
+async def test_a_child_ignoring_sigterm_is_killed_after_the_stop_timeout(tmp_path: Path) -> None:
+    out = io.StringIO()
+    child = fake_child("channels", tmp_path, ignore_term=True)
+    supervisor = Supervisor([child], backoff=FAST, stop_timeout=0.5, out=out)
+    task = await start(supervisor, out)
+
+    supervisor.stop()
+
+    assert await asyncio.wait_for(task, 10) == 0
+    assert supervisor.processes["channels"].returncode == -signal.SIGKILL
+
+
+async def test_a_child_that_never_gets_ready_fails_the_start(tmp_path: Path) -> None:
+    err = io.StringIO()
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    never = Child("ticket", sleeper, dict(os.environ), f"http://127.0.0.1:{free_port()}/readyz")
+    supervisor = Supervisor([never], backoff=FAST, ready_timeout=0.5, err=err)
+
+    assert await asyncio.wait_for(supervisor.run(), 10) == 1
+
+    assert "ticket did not become ready" in err.getvalue()
+    assert_all_exited(supervisor, ["ticket"])
+
+
+def test_services_share_the_broker_var_dir_and_jwt_secret(tmp_path: Path) -> None:
+    env = {"TICKETFLOW_JWT_SECRET": "s3cret", "TICKET_HTTP_PORT": "9102"}
+
+    children = service_children("amqp://broker/", env, tmp_path)
+
+    assert [c.name for c in children] == ["pipeline", "ticket", "channels", "notifier"]
+    ticket = children[1]
+    assert ticket.argv[1:] == ["-m", "ticketflow_cli", "serve", "ticket"]
+    assert ticket.env["TICKET_AMQP_URL"] == "amqp://broker/"
+    assert ticket.env["TICKET_VAR_DIR"] == str(tmp_path)
+    assert ticket.env["TICKET_JWT_SECRET"] == "s3cret"
+    assert ticket.ready_url == "http://127.0.0.1:9102/readyz"
+    assert children[0].ready_url == "http://127.0.0.1:8001/readyz"
+
+
+def test_up_without_rabbitmq_says_how_to_start_one_and_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@127.0.0.1:1/")
+
+    assert main(["up"]) == 2
+
+    err = capsys.readouterr().err
+    assert "RabbitMQ is unreachable at amqp://guest:***@127.0.0.1:1/" in err
+    assert "rabbitmq-server -detached" in err
+    assert "docker compose up -d rabbitmq" in err

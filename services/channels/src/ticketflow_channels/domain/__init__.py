@@ -1,0 +1,1 @@
+"""The channels service's rules: pure and synchronous, no I/O, no clock, no framework."""

@@ -1,0 +1,31 @@
+"""Composition root of the notifier service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ticketflow_chassis.http_app import build_http_app, serve
+from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_chassis.settings import load_settings
+from ticketflow_notifier.adapters.http import build_api_router
+from ticketflow_notifier.adapters.repository import COLLECTIONS
+from ticketflow_notifier.adapters.subscribers import QUEUES, build_router
+from ticketflow_notifier.settings import NotifierSettings
+
+
+def build_app(settings: NotifierSettings) -> FastAPI:
+    runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES)
+    runtime.broker.include_router(build_router(runtime))
+    app = build_http_app(
+        runtime,
+        title="ticketflow notifier service",
+        routers=[build_api_router(runtime.uow, runtime.tokens)],
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def main() -> None:
+    settings = load_settings(NotifierSettings)
+    app = build_app(settings)
+    serve(app, app.state.runtime)

@@ -1,0 +1,1 @@
+"""The notifier's rules: pure and synchronous, no I/O, no clock, no framework."""

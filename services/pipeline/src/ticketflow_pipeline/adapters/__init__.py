@@ -1,0 +1,1 @@
+"""Adapters: documents, subscribers and HTTP routes; they translate and call handlers."""

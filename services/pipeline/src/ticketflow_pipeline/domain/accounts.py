@@ -1,0 +1,58 @@
+"""Account aggregate: an account opens with a super admin and the default Support pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ticketflow_contracts import AccountCreated, Event, Tier
+from ticketflow_pipeline.domain.errors import InvalidAccount
+from ticketflow_pipeline.domain.model import Pipeline
+
+SUPER_ADMIN = "super_admin"
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    account_id: str
+    email: str
+    roles: frozenset[str]
+    teams: frozenset[str] = frozenset()
+
+
+@dataclass
+class Account:
+    id: str
+    name: str
+    tier: Tier
+    created_at: datetime
+    events: list[Event] = field(default_factory=list, compare=False)
+
+
+@dataclass(frozen=True)
+class OpenedAccount:
+    account: Account
+    admin: User
+    pipeline: Pipeline
+
+
+def open_account(
+    account_id: str, name: str, tier: Tier, admin_user_id: str, admin_email: str, now: datetime
+) -> OpenedAccount:
+    name = name.strip()
+    if not name:
+        raise InvalidAccount("an account needs a name that is not blank", "name")
+    account = Account(account_id, name, tier, now)
+    admin = User(admin_user_id, account_id, admin_email.strip().lower(), frozenset({SUPER_ADMIN}))
+    account.events.append(
+        AccountCreated(
+            account_id=account_id,
+            name=name,
+            tier=tier,
+            admin_user_id=admin.id,
+            admin_email=admin.email,
+            created_at=now,
+        )
+    )
+    return OpenedAccount(account, admin, Pipeline.default_support_pipeline(account_id, now))

@@ -1,0 +1,1 @@
+"""One async function per command or event: open the unit of work, load, call the domain, commit."""

@@ -1,0 +1,12 @@
+"""Pipeline service settings (env prefix PIPELINE_)."""
+
+from __future__ import annotations
+
+from ticketflow_chassis.settings import ServiceSettings, service_settings_config
+
+
+class PipelineSettings(ServiceSettings):
+    model_config = service_settings_config("PIPELINE_")
+
+    service_name: str = "pipeline"
+    http_port: int = 8001

@@ -1,0 +1,1 @@
+"""The ticket service's rules: pure and synchronous, no I/O, no clock, no framework."""

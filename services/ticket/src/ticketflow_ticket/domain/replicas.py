@@ -1,0 +1,33 @@
+"""Other services' facts this service keeps: pipeline snapshots, applied by revision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketflow_contracts import PipelineSnapshot, StatusSnapshot
+
+
+@dataclass(frozen=True)
+class PipelineReplica:
+    account_id: str
+    revision: int
+    pipeline: PipelineSnapshot
+
+    def supersedes(self, current: PipelineReplica | None) -> bool:
+        """Apply a snapshot only when newer: order and duplicates of events do not matter."""
+        return current is None or self.revision > current.revision
+
+    @property
+    def accepts_tickets(self) -> bool:
+        return not self.pipeline.archived
+
+    def status(self, status_id: str) -> StatusSnapshot | None:
+        return next(
+            (s for s in self.pipeline.statuses if s.id == status_id and not s.archived), None
+        )
+
+    def first_open_status(self) -> StatusSnapshot | None:
+        open_statuses = [
+            s for s in self.pipeline.statuses if s.ticket_state == "OPEN" and not s.archived
+        ]
+        return min(open_statuses, key=lambda s: s.display_order, default=None)

@@ -1,0 +1,12 @@
+"""Ticket service settings (env prefix TICKET_)."""
+
+from __future__ import annotations
+
+from ticketflow_chassis.settings import ServiceSettings, service_settings_config
+
+
+class TicketSettings(ServiceSettings):
+    model_config = service_settings_config("TICKET_")
+
+    service_name: str = "ticket"
+    http_port: int = 8002

@@ -1,0 +1,113 @@
+"""Ticket creation rules and the pipeline replica, without fixtures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ticketflow_contracts import PipelineSnapshot, SourceType, StatusSnapshot, TicketState
+from ticketflow_ticket.domain.errors import InvalidTicket
+from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.replicas import PipelineReplica
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def replica(revision: int = 1, *, archived: bool = False) -> PipelineReplica:
+    statuses = [
+        StatusSnapshot(
+            id="1",
+            label="New",
+            display_order=1,
+            ticket_state=TicketState.OPEN,
+            created_at=NOW,
+            updated_at=NOW,
+        ),
+        StatusSnapshot(
+            id="0",
+            label="Triage",
+            display_order=0,
+            ticket_state=TicketState.OPEN,
+            created_at=NOW,
+            updated_at=NOW,
+        ),
+        StatusSnapshot(
+            id="4",
+            label="Closed",
+            display_order=2,
+            ticket_state=TicketState.CLOSED,
+            created_at=NOW,
+            updated_at=NOW,
+        ),
+    ]
+    snapshot = PipelineSnapshot(
+        id="default",
+        label="Support pipeline",
+        display_order=0,
+        archived=archived,
+        statuses=statuses,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return PipelineReplica("a1", revision, snapshot)
+
+
+def create(pipeline: PipelineReplica | None, **overrides: object) -> Ticket:
+    fields: dict[str, object] = dict(
+        ticket_id="t1",
+        account_id="a1",
+        pipeline=pipeline,
+        pipeline_id="default",
+        status_id="1",
+        subject="Printer on fire",
+        content=None,
+        priority=None,
+        owner_id=None,
+        source_type=None,
+        created_by="u1",
+        now=NOW,
+    )
+    fields.update(overrides)
+    return Ticket.create(**fields)  # type: ignore[arg-type]
+
+
+def test_a_new_ticket_records_ticket_created_in_its_status() -> None:
+    ticket = create(replica(), source_type="CHAT")
+
+    [event] = ticket.events
+    assert event.message_type() == "ticket.created"
+    assert event.routing_key() == "ticket.created.chat"
+    assert ticket.status_id == "1"
+    assert ticket.source_type is SourceType.CHAT
+
+
+def test_without_a_status_the_ticket_enters_the_first_open_status() -> None:
+    assert create(replica(), status_id=None).status_id == "0"
+
+
+def test_a_status_of_another_pipeline_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidTicket) as refused:
+        create(replica(), status_id="99")
+    assert refused.value.errors[0].field == "hs_pipeline_stage"
+
+
+@pytest.mark.parametrize("pipeline", [None, replica(archived=True)])
+def test_an_unknown_or_deleted_pipeline_takes_no_ticket(pipeline: PipelineReplica | None) -> None:
+    with pytest.raises(InvalidTicket) as refused:
+        create(pipeline)
+    assert refused.value.errors[0].field == "hs_pipeline"
+
+
+def test_an_unknown_priority_or_source_is_refused() -> None:
+    with pytest.raises(InvalidTicket, match="hs_ticket_priority"):
+        create(replica(), priority="SOON")
+    with pytest.raises(InvalidTicket, match="source_type"):
+        create(replica(), source_type="PIGEON")
+
+
+def test_only_a_newer_snapshot_supersedes_the_replica() -> None:
+    assert replica(2).supersedes(replica(1))
+    assert not replica(1).supersedes(replica(1))
+    assert not replica(1).supersedes(replica(2))
+    assert replica(1).supersedes(None)

@@ -1,0 +1,182 @@
+"""The walking skeleton across real processes and the real broker: an account's default
+pipeline reaches the ticket service, a ticket is created over HTTP, the notifier records it;
+a ticket service killed between commit and publish still delivers `ticket.created` once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import aio_pika
+import httpx
+import pytest
+
+from tests.e2e.suite import Suite
+from ticketflow_contracts import EVENTS_EXCHANGE
+
+pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
+
+
+async def create_account(suite: Suite, tier: str = "professional") -> dict[str, Any]:
+    env = dict(os.environ, TICKETFLOW_PIPELINE_URL=suite.services["pipeline"].url)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ticketflow_cli",
+        "account",
+        "create",
+        "Acme Support",
+        "--tier",
+        tier,
+        "--admin-email",
+        "ada@acme.test",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    account: dict[str, Any] = json.loads(out)
+    return account
+
+
+async def create_ticket_when_replicated(
+    client: httpx.AsyncClient, suite: Suite, token: str, subject: str
+) -> dict[str, Any]:
+    """The pipeline snapshot reaches the ticket service's replica within moments of the account."""
+    body = {"properties": {"subject": subject, "hs_pipeline": "default", "hs_pipeline_stage": "1"}}
+    for _ in range(100):
+        response = await client.post(
+            f"{suite.services['ticket'].url}/crm/v3/objects/tickets",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        if response.status_code == 201:
+            created: dict[str, Any] = response.json()
+            return created
+        assert response.status_code == 400, response.text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the default pipeline never reached the ticket service: {response.text}")
+
+
+async def notifier_record(
+    client: httpx.AsyncClient, suite: Suite, token: str, ticket_id: str
+) -> dict[str, Any]:
+    url = f"{suite.services['notifier'].url}/notifier/v1/tickets/{ticket_id}"
+    for _ in range(150):
+        response = await client.get(url, headers={"Authorization": f"Bearer {token}"})
+        if response.status_code == 200:
+            record: dict[str, Any] = response.json()
+            return record
+        assert response.status_code == 404, response.text
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the notifier never recorded ticket {ticket_id}")
+
+
+async def test_an_account_and_a_ticket_flow_through_all_services(suite: Suite) -> None:
+    account = await create_account(suite)
+    token = account["token"]
+    assert account["account_id"]
+
+    async with httpx.AsyncClient() as client:
+        pipelines = await client.get(
+            f"{suite.services['pipeline'].url}/crm/v3/pipelines/tickets",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        [support] = pipelines.json()["results"]
+        assert support["id"] == "default"
+        assert [(s["label"], s["metadata"]["ticketState"]) for s in support["stages"]] == [
+            ("New", "OPEN"),
+            ("Waiting on contact", "OPEN"),
+            ("Waiting on us", "OPEN"),
+            ("Closed", "CLOSED"),
+        ]
+
+        ticket = await create_ticket_when_replicated(client, suite, token, "Printer on fire")
+        assert set(ticket) >= {"id", "properties", "createdAt", "updatedAt", "archived"}
+        assert ticket["properties"]["hs_pipeline_stage"] == "1"
+        assert ticket["archived"] is False
+
+        record = await notifier_record(client, suite, token, ticket["id"])
+        assert record["subject"] == "Printer on fire"
+        assert record["statusId"] == "1"
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+async def publish_denied_url(amqp_url: str) -> AsyncIterator[str]:
+    """The URL of a user who may consume but may not publish integration events."""
+    user, password = f"tf-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
+    vhost = urlsplit(amqp_url).path.lstrip("/")
+    rabbitmqctl("add_user", user, password)
+    rabbitmqctl("set_permissions", "-p", vhost, user, ".*", r"^(?!ticketflow\.events$).*", ".*")
+    try:
+        yield f"amqp://{user}:{password}@127.0.0.1:5672/{quote(vhost, safe='')}"
+    finally:
+        rabbitmqctl("delete_user", user)
+
+
+async def test_a_ticket_service_killed_before_publishing_delivers_the_event_once_after_restart(
+    suite: Suite, amqp_url: str, publish_denied_url: str
+) -> None:
+    account = await create_account(suite)
+    token = account["token"]
+    connection = await aio_pika.connect(amqp_url)
+    async with connection, httpx.AsyncClient() as client:
+        channel = await connection.channel()
+        watch = await channel.declare_queue(exclusive=True)
+        await watch.bind(await channel.get_exchange(EVENTS_EXCHANGE), "ticket.created.#")
+
+        await create_ticket_when_replicated(client, suite, token, "warm-up")
+        await notifier_record_count_settles(watch, 1)
+
+        # Restart the ticket service as a user the broker refuses to publish for:
+        # the ticket commits, its event stays in the outbox; then kill -9 the process.
+        ticket_service = suite.services["ticket"]
+        await ticket_service.stop()
+        await suite.add("ticket", amqp_url=publish_denied_url).start()
+        ticket = await create_ticket_when_replicated(client, suite, token, "Committed, unsent")
+        await asyncio.sleep(1.0)
+        await suite.services["ticket"].kill()
+        assert await watch.get(fail=False) is None
+
+        await suite.add("ticket").start()
+        record = await notifier_record(client, suite, token, ticket["id"])
+        assert record["subject"] == "Committed, unsent"
+        delivered = await drain_ticket_ids(watch)
+        assert delivered == [ticket["id"]]
+
+
+async def notifier_record_count_settles(queue: aio_pika.abc.AbstractQueue, expected: int) -> None:
+    ids: list[str] = []
+    for _ in range(100):
+        ids += await drain_ticket_ids(queue)
+        if len(ids) >= expected:
+            break
+        await asyncio.sleep(0.05)
+    assert len(ids) == expected
+
+
+async def drain_ticket_ids(queue: aio_pika.abc.AbstractQueue) -> list[str]:
+    """Every ticket id published so far (waits briefly for stragglers)."""
+    ids: list[str] = []
+    idle = 0
+    while idle < 10:
+        message = await queue.get(fail=False)
+        if message is None:
+            idle += 1
+            await asyncio.sleep(0.1)
+            continue
+        await message.ack()
+        ids.append(json.loads(message.body)["payload"]["ticket_id"])
+    return ids
