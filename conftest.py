@@ -11,12 +11,13 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aio_pika
 import pytest
 
-BROKER = os.environ.get("TEST_AMQP_HOST", "guest:guest@127.0.0.1:5672")
+# The same variable `ticketflow up` and scripts/ensure_rabbitmq.py read; its vhost is ignored.
+BROKER = urlsplit(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")).netloc
 
 
 def _rabbitmqctl(*args: str) -> None:

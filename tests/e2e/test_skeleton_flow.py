@@ -12,7 +12,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aio_pika
 import httpx
@@ -117,11 +117,12 @@ def rabbitmqctl(*args: str) -> None:
 async def publish_denied_url(amqp_url: str) -> AsyncIterator[str]:
     """The URL of a user who may consume but may not publish integration events."""
     user, password = f"tf-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
-    vhost = urlsplit(amqp_url).path.lstrip("/")
+    parts = urlsplit(amqp_url)
+    vhost = parts.path.lstrip("/")
     rabbitmqctl("add_user", user, password)
     rabbitmqctl("set_permissions", "-p", vhost, user, ".*", r"^(?!ticketflow\.events$).*", ".*")
     try:
-        yield f"amqp://{user}:{password}@127.0.0.1:5672/{quote(vhost, safe='')}"
+        yield f"amqp://{user}:{password}@{parts.hostname}:{parts.port}/{vhost}"
     finally:
         rabbitmqctl("delete_user", user)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import operator
 import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
@@ -51,6 +52,8 @@ COLLECTIONS = (
             Index(("account_id", "number"), unique=True),
             Index(("account_id", "archived", "priority")),
             Index(("account_id", "closed_at")),
+            Index(("account_id", "created_at")),
+            Index(("account_id", "priority")),
             Index(("customer.email",)),
         ),
     ),
@@ -128,9 +131,13 @@ def _matches(doc: Document, flt: Filter) -> bool:
         return value in flt.values
     if isinstance(flt, Exists):
         return (value is not None) == flt.present
-    bounds = [(flt.gt, lambda b: value > b), (flt.gte, lambda b: value >= b)]
-    bounds += [(flt.lt, lambda b: value < b), (flt.lte, lambda b: value <= b)]
-    return value is not None and all(bound is None or check(bound) for bound, check in bounds)
+    checks: list[tuple[Any, Callable[[Any, Any], Any]]] = [
+        (flt.gt, operator.gt),
+        (flt.gte, operator.ge),
+        (flt.lt, operator.lt),
+        (flt.lte, operator.le),
+    ]
+    return value is not None and all(b is None or check(value, b) for b, check in checks)
 
 
 def message(message_id: str, body: bytes = b"{}") -> OutboxMessage:

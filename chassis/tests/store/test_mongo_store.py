@@ -13,6 +13,7 @@ import uuid
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient, MongoClient
@@ -43,7 +44,7 @@ def _docker_answers() -> bool:
 
 
 def _ping_docker() -> bool:
-    import docker  # imported only when an engine may be there
+    import docker  # type: ignore[import-untyped]  # no stubs; imported only when needed
 
     try:
         client = docker.from_env(timeout=5)
@@ -59,7 +60,8 @@ def _ping_docker() -> bool:
 
 def _wait_for_primary(url: str, timeout: float = PRIMARY_TIMEOUT_SECONDS) -> None:
     deadline = time.monotonic() + timeout
-    with MongoClient(url, serverSelectionTimeoutMS=2000) as client:
+    client: MongoClient[dict[str, Any]] = MongoClient(url, serverSelectionTimeoutMS=2000)
+    with client:
         while True:
             try:
                 if client.admin.command("hello").get("isWritablePrimary"):
@@ -67,8 +69,13 @@ def _wait_for_primary(url: str, timeout: float = PRIMARY_TIMEOUT_SECONDS) -> Non
             except PyMongoError:
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the replica set at {url} elected no primary")
+                raise TimeoutError(f"no writable primary at {_redacted(url)}")
             time.sleep(0.5)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, fit for a test report."""
+    return re.sub(r"//[^@/]*@", "//***@", url)
 
 
 def _replica_set_in_docker() -> Iterator[str]:
@@ -129,7 +136,7 @@ class TestMongoStore(StoreContract):
             yield store
         finally:
             await store.close()
-            client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(mongodb_url)
+            client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url)
             try:
                 await client.drop_database(database)
             finally:

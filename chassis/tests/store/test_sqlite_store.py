@@ -73,7 +73,6 @@ async def plan_of_find(
     await connection.set_trace_callback(statements.append)
     async with store.transaction() as tx:
         await tx.find(TICKETS, Query(filters, sort))
-    await connection.set_trace_callback(None)
     [select] = [s for s in statements if s.startswith("SELECT doc FROM")]
     rows = await connection.execute_fetchall(f"EXPLAIN QUERY PLAN {select}")
     return " | ".join(str(row[3]) for row in rows)

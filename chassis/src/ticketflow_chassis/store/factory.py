@@ -21,7 +21,7 @@ def open_store_for(url: str, mongo_database: str) -> DocumentStore:
         return SqliteStore(Path(url.removeprefix(SQLITE_PREFIX)))
     if url.startswith(("mongodb://", "mongodb+srv://")):
         if not mongo_database:
-            raise ValueError(f"store url {url!r} needs a MongoDB database name")
+            raise ValueError("a mongodb:// store url needs a MongoDB database name")
         return MongoStore(url, mongo_database)
     if url == "memory://":
         return MemoryStore()

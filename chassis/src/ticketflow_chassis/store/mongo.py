@@ -1,5 +1,5 @@
 """MongoDB adapter of the document-store port (PyMongo's async API): one collection per
-declared collection, plus `_outbox`, `_inbox` and `_counters`, all written in one
+declared collection, plus `_outbox` and `_inbox`, all written in one
 multi-document transaction (MongoDB needs a replica set for that).
 """
 
@@ -8,12 +8,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import re
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
@@ -52,8 +53,7 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.store.sqlite_query import checked_collection
 
-OUTBOX, INBOX, COUNTERS = "_outbox", "_inbox", "_counters"
-OUTBOX_SEQ = "outbox_seq"
+OUTBOX, INBOX = "_outbox", "_inbox"
 _INDEX_IN_MESSAGE = re.compile(r"index: (\S+)")
 
 Raw = dict[str, Any]
@@ -161,17 +161,6 @@ class MongoTransaction:
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
         with _conflicts(OUTBOX, message.message_id, None):
-            # The counter is written in the transaction, so two transactions that both
-            # write to the outbox are serialised: seq order is commit order for the relay.
-            counter = await self._db[COUNTERS].find_one_and_update(
-                {MONGO_ID: OUTBOX_SEQ},
-                {"$inc": {"seq": 1}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-                session=self._session,
-            )
-            if counter is None:
-                raise StoreError("the outbox counter upsert returned nothing")
             if await self._db[OUTBOX].find_one(
                 {MONGO_ID: message.message_id}, session=self._session
             ):
@@ -179,7 +168,7 @@ class MongoTransaction:
             await self._db[OUTBOX].insert_one(
                 {
                     MONGO_ID: message.message_id,
-                    "seq": int(counter["seq"]),
+                    "seq": self._store.next_outbox_seq(),
                     "exchange": message.exchange,
                     "routing_key": message.routing_key,
                     "body": message.body,
@@ -233,6 +222,15 @@ class MongoStore:
         self._database_name = database
         self._client: AsyncMongoClient[Raw] | None = None
         self._specs: dict[str, Collection] = {}
+        self._last_seq = 0
+
+    def next_outbox_seq(self) -> int:
+        """Nanoseconds since the epoch, rising within this process. No shared counter: one
+        would make every two concurrent transactions that record events conflict. Across
+        instances the relay's order is therefore only roughly commit order, which replicas
+        tolerate (pipeline snapshots carry revisions; consumers are idempotent)."""
+        self._last_seq = max(self._last_seq + 1, time.time_ns())
+        return self._last_seq
 
     async def open(self, collections: Sequence[Collection]) -> None:
         for spec in collections:
@@ -244,7 +242,7 @@ class MongoStore:
             self._client = AsyncMongoClient(self._url, tz_aware=True)
         db = self._db()
         existing = set(await db.list_collection_names())
-        for name in [*(spec.name for spec in collections), OUTBOX, INBOX, COUNTERS]:
+        for name in [*(spec.name for spec in collections), OUTBOX, INBOX]:
             if name not in existing:
                 with contextlib.suppress(CollectionInvalid):  # another process was first
                     await db.create_collection(name)
@@ -254,10 +252,7 @@ class MongoStore:
                 if not index.unique and ID_FIELD not in index.fields:
                     keys.append((MONGO_ID, ASCENDING))  # the index then serves the tie-break too
                 await db[spec.name].create_index(keys, name=index.name, unique=index.unique)
-        await db[OUTBOX].create_index([("seq", ASCENDING)], name="ix_seq", unique=True)
-        await db[COUNTERS].update_one(
-            {MONGO_ID: OUTBOX_SEQ}, {"$setOnInsert": {"seq": 0}}, upsert=True
-        )
+        await db[OUTBOX].create_index([("seq", ASCENDING), (MONGO_ID, ASCENDING)], name="ix_seq")
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:
@@ -310,7 +305,11 @@ class MongoStore:
     async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
         if limit <= 0:
             return []  # MongoDB reads a limit of 0 as "no limit"
-        stored = await self._db()[OUTBOX].find({}, sort=[("seq", ASCENDING)], limit=limit).to_list()
+        stored = (
+            await self._db()[OUTBOX]
+            .find({}, sort=[("seq", ASCENDING), (MONGO_ID, ASCENDING)], limit=limit)
+            .to_list()
+        )
         return [
             OutboxEntry(
                 int(s["seq"]),

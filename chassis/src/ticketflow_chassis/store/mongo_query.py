@@ -58,7 +58,7 @@ def to_filter(filters: Sequence[Filter]) -> dict[str, Any]:
 def to_sort(sort: Sequence[SortKey]) -> list[tuple[str, int]]:
     """Missing and null sort first ascending, last descending; ties by `_id`."""
     keys = [(mongo_field(k.field), DESCENDING if k.descending else ASCENDING) for k in sort]
-    return [*keys, (MONGO_ID, ASCENDING)]
+    return keys if MONGO_ID in dict(keys) else [*keys, (MONGO_ID, ASCENDING)]
 
 
 def _beyond(key: SortKey, last: Any) -> dict[str, Any] | None:

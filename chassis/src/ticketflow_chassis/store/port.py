@@ -193,18 +193,31 @@ class DocumentStore(Protocol):
 def served_by_index(
     collection: Collection, filters: Sequence[Filter], sort: Sequence[SortKey]
 ) -> bool:
-    """True when one declared index starts with every equality field and holds every
-    other filtered or sorted field. A lookup by `id` alone is always served."""
+    """True when one declared index can answer the query by reading it in order (the
+    equality-sort-range rule): its first fields are the equality fields (any order), the
+    sort fields follow in order, and every range or exists field comes after them.
+    A lookup by `id` alone is always served.
+
+    (account_id, pipeline_id, created_at) serves Eq(account_id)+Eq(pipeline_id) sorted
+    by created_at, but not Eq(account_id) sorted by created_at.
+    """
     equality = {f.field for f in filters if isinstance(f, Eq | In)} - {ID_FIELD}
-    others = {f.field for f in filters if isinstance(f, Range | Exists)} | {s.field for s in sort}
-    others -= equality | {ID_FIELD}
-    if not equality and not others:
+    ranges = {f.field for f in filters if isinstance(f, Range | Exists)} - equality - {ID_FIELD}
+    sort_fields = [s.field for s in sort if s.field not in equality and s.field != ID_FIELD]
+    if not equality and not ranges and not sort_fields:
         return True
-    for index in collection.indexes:
-        head = set(index.fields[: len(equality)])
-        if head == equality and others <= set(index.fields[len(equality) :]):
-            return True
-    return False
+    return any(
+        _index_serves(index.fields, equality, sort_fields, ranges) for index in collection.indexes
+    )
+
+
+def _index_serves(
+    fields: tuple[str, ...], equality: set[str], sort_fields: list[str], ranges: set[str]
+) -> bool:
+    head, rest = fields[: len(equality)], fields[len(equality) :]
+    if set(head) != equality or list(rest[: len(sort_fields)]) != sort_fields:
+        return False
+    return ranges <= set(rest)
 
 
 def require_index(

@@ -112,7 +112,8 @@ class SqliteTransaction:
             raise ConflictError(collection, doc_id, expected_version, actual)
         version = (expected_version or 0) + 1
         text = _to_json({**document, VERSION_FIELD: version})
-        await self._check_missing_values_unique(spec, _from_json(text))
+        stored = _from_json(text)  # also the caller's copy: nothing shared with `document`
+        await self._check_missing_values_unique(spec, stored)
         try:
             if expected_version is None:
                 await self._change(
@@ -126,7 +127,7 @@ class SqliteTransaction:
                 )
         except sqlite3.IntegrityError as exc:
             raise UniqueViolationError(collection, _violated_index(spec, exc), doc_id) from exc
-        return _from_json(text)
+        return stored
 
     async def _check_missing_values_unique(self, spec: Collection, document: Document) -> None:
         """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not."""
