@@ -181,3 +181,51 @@ async def drain_ticket_ids(queue: aio_pika.abc.AbstractQueue) -> list[str]:
         await message.ack()
         ids.append(json.loads(message.body)["payload"]["ticket_id"])
     return ids
+
+
+async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ticketflow_cli",
+        *args,
+        env=dict(os.environ) | env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return int(process.returncode or 0), out.decode() + err.decode()
+
+
+async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_keeps_consuming(
+    suite: Suite, amqp_url: str
+) -> None:
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        events = await channel.get_exchange(EVENTS_EXCHANGE)
+        await events.publish(
+            aio_pika.Message(b'{"type": "ticket.created", "oops": true}', message_id="poison-1"),
+            routing_key="ticket.created",
+        )
+        dlq = await channel.get_queue("notifier.ticket-events.dlq")
+        for _ in range(100):
+            if (await dlq.declare()).message_count:
+                break
+            await asyncio.sleep(0.05)
+
+    code, listing = await run_cli(
+        "dlq", "list", "notifier.ticket-events", env={"AMQP_URL": amqp_url}
+    )
+    assert code == 0, listing
+    [parked] = [json.loads(line) for line in listing.splitlines() if line.startswith("{")]
+    assert parked["message_id"] == "poison-1"
+    assert "not a ticketflow envelope" in parked["error"]
+
+    account = await create_account(suite)
+    async with httpx.AsyncClient() as client:
+        ticket = await create_ticket_when_replicated(
+            client, suite, account["token"], "After poison"
+        )
+        record = await notifier_record(client, suite, account["token"], ticket["id"])
+    assert record["subject"] == "After poison"

@@ -85,8 +85,8 @@ class ServiceRuntime:
     async def broker_ready(self) -> bool:
         return bool(await self.broker.ping(timeout=1.0))
 
-    async def _connect_with_backoff(self, attempts: int = 8) -> None:
-        delay = 0.5
+    async def connect_with_backoff(self, attempts: int = 8, first_delay: float = 0.5) -> None:
+        delay = first_delay
         for attempt in range(1, attempts + 1):
             try:
                 await self.broker.connect()
@@ -109,7 +109,7 @@ class ServiceRuntime:
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
         await self.store.open(self.collections)
         try:
-            await self._connect_with_backoff()
+            await self.connect_with_backoff()
             await declare_topology(self.broker, self.queues, self.settings.delivery_limit)
             await self.broker.start()
             self.relay.start()

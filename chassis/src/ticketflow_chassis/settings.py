@@ -11,13 +11,17 @@ Defaults run the embedded mode (SQLite under ./var/, RabbitMQ on localhost), so
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEV_JWT_SECRET = "ticketflow-dev-secret-change-me-in-production"
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+"""Subclasses give their default port with this type so the range check stays."""
 
 
 def service_settings_config(env_prefix: str) -> SettingsConfigDict:
@@ -36,7 +40,7 @@ class ServiceSettings(BaseSettings):
     mongo_database: str = Field(default="", description="empty means ticketflow_<service>")
     var_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
-    http_port: int = Field(ge=1, le=65535)
+    http_port: Port
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_issuer: str = "ticketflow"
     delivery_limit: int = Field(default=5, ge=1, le=100)

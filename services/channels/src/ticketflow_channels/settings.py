@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ticketflow_chassis.settings import ServiceSettings, service_settings_config
+from ticketflow_chassis.settings import Port, ServiceSettings, service_settings_config
 
 
 class ChannelsSettings(ServiceSettings):
     model_config = service_settings_config("CHANNELS_")
 
     service_name: str = "channels"
-    http_port: int = 8003
+    http_port: Port = 8003

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ticketflow_chassis.settings import ServiceSettings, service_settings_config
+from ticketflow_chassis.settings import Port, ServiceSettings, service_settings_config
 
 
 class NotifierSettings(ServiceSettings):
     model_config = service_settings_config("NOTIFIER_")
 
     service_name: str = "notifier"
-    http_port: int = 8004
+    http_port: Port = 8004

@@ -1,0 +1,34 @@
+"""The runtime's start-up: an unreachable broker is retried with backoff, then reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from ticketflow_chassis.messaging.topology import QueueSpec, on_events
+from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_chassis.settings import ServiceSettings
+
+
+def runtime(amqp_url: str = "amqp://guest:guest@127.0.0.1:1/") -> ServiceRuntime:
+    settings = ServiceSettings(
+        service_name="demo", http_port=9, amqp_url=amqp_url, store_url="memory://"
+    )
+    return ServiceRuntime(settings, (), (QueueSpec("demo.things", (on_events("thing.#"),)),))
+
+
+async def test_an_unreachable_broker_is_retried_then_reported(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service = runtime()
+    with pytest.raises(OSError):  # noqa: PT012 -- the retries happen inside the one call
+        await service.connect_with_backoff(attempts=2, first_delay=0.01)
+    retries = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(retries) == 1
+    await service.broker.stop()
+
+
+def test_only_a_queue_of_the_service_topology_can_be_subscribed() -> None:
+    from faststream.rabbit import RabbitRouter
+
+    with pytest.raises(ValueError, match="not part of this service's topology"):
+        runtime().subscribe(RabbitRouter(), QueueSpec("other.things", ()), {})
