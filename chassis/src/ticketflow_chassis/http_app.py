@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.health import build_health_router
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.logging import CorrelationIdMiddleware, configure_logging
 from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_chassis.settings import ServiceSettings, load_settings
+
+S = TypeVar("S", bound=ServiceSettings)
 
 
-def build_http_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[APIRouter]) -> FastAPI:
+def build_http_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    broker_routers: Sequence[RabbitRouter] = (),
+) -> FastAPI:
+    """The service's app; its lifespan runs the runtime, kept in `app.state.runtime`."""
+    for broker_router in broker_routers:
+        runtime.broker.include_router(broker_router)
     app = FastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
     app.include_router(
@@ -25,10 +40,15 @@ def build_http_app(runtime: ServiceRuntime, *, title: str, routers: Sequence[API
     return app
 
 
-def serve(app: FastAPI, runtime: ServiceRuntime) -> None:
-    """Blocking: serve until SIGINT/SIGTERM (uvicorn handles both gracefully)."""
-    settings = runtime.settings
+def serve(build_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
+    """Blocking: load the settings (a bad value stops start-up naming its variable), build
+    the app, serve until SIGINT/SIGTERM (uvicorn handles both gracefully)."""
+    settings = load_settings(settings_class)
     configure_logging(settings.service_name, settings.log_level)
     uvicorn.run(
-        app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+        build_app(settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
     )

@@ -23,13 +23,17 @@ from ticketflow_chassis.messaging.consuming import Consumer, Handler
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.relay import OutboxRelay
 from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology, service_queue
-from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.settings import ServiceSettings, redacted
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.store.port import Collection, OutboxMessage
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import Message
 
 log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(ConnectionError):
+    """Start-up gave up connecting to RabbitMQ."""
 
 
 class ServiceRuntime:
@@ -93,10 +97,13 @@ class ServiceRuntime:
                 return
             except (ConnectionError, OSError) as exc:
                 if attempt == attempts:
-                    raise
+                    raise BrokerUnavailable(
+                        f"RabbitMQ at {redacted(self.settings.amqp_url)} is unreachable after "
+                        f"{attempts} attempts: {exc}"
+                    ) from exc
                 log.warning(
                     "RabbitMQ at %s unreachable (%s); retry %d/%d in %.1fs",
-                    self.settings.amqp_url,
+                    redacted(self.settings.amqp_url),
                     exc,
                     attempt,
                     attempts,

@@ -12,12 +12,22 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEV_JWT_SECRET = "ticketflow-dev-secret-change-me-in-production"
+
+
+def redacted(url: str) -> str:
+    """`amqp://guest:guest@host/` -> `amqp://guest:***@host/`, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 Port = Annotated[int, Field(ge=1, le=65535)]

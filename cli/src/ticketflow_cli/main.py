@@ -87,8 +87,8 @@ def _up() -> int:
 
 
 def _dlq(args: argparse.Namespace) -> int:
+    from ticketflow_chassis.settings import redacted
     from ticketflow_cli import dlq
-    from ticketflow_cli.supervisor import redacted
 
     _quiet_amqp_client()
     out, err = sys.stdout, sys.stderr

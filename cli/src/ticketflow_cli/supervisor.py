@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aio_pika
 import httpx
 
-from ticketflow_chassis.settings import DEFAULT_AMQP_URL
+from ticketflow_chassis.settings import DEFAULT_AMQP_URL, redacted
 from ticketflow_cli.serve import SERVICES
 
 log = logging.getLogger(__name__)
@@ -223,15 +223,6 @@ def service_children(amqp_url: str, env: Mapping[str, str], var_dir: Path) -> li
         argv = [sys.executable, "-m", "ticketflow_cli", "serve", name]
         children.append(Child(name, argv, child_env, f"http://{host}:{port}/readyz"))
     return children
-
-
-def redacted(url: str) -> str:
-    """`amqp://guest:guest@host/` -> `amqp://guest:***@host/`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 async def broker_problem(amqp_url: str, within: float = 3.0) -> str | None:

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.settings import load_settings
 from ticketflow_notifier.adapters.http import build_api_router
 from ticketflow_notifier.adapters.repository import COLLECTIONS
 from ticketflow_notifier.adapters.subscribers import QUEUES, build_router
@@ -15,17 +14,13 @@ from ticketflow_notifier.settings import NotifierSettings
 
 def build_app(settings: NotifierSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES)
-    runtime.broker.include_router(build_router(runtime))
-    app = build_http_app(
+    return build_http_app(
         runtime,
         title="ticketflow notifier service",
         routers=[build_api_router(runtime.uow, runtime.tokens)],
+        broker_routers=[build_router(runtime)],
     )
-    app.state.runtime = runtime
-    return app
 
 
 def main() -> None:
-    settings = load_settings(NotifierSettings)
-    app = build_app(settings)
-    serve(app, app.state.runtime)
+    serve(build_app, NotifierSettings)

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.settings import load_settings
 from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.settings import PipelineSettings
@@ -14,16 +13,12 @@ from ticketflow_pipeline.settings import PipelineSettings
 
 def build_app(settings: PipelineSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, queues=())
-    app = build_http_app(
+    return build_http_app(
         runtime,
         title="ticketflow pipeline service",
         routers=[build_api_router(runtime.uow, runtime.tokens)],
     )
-    app.state.runtime = runtime
-    return app
 
 
 def main() -> None:
-    settings = load_settings(PipelineSettings)
-    app = build_app(settings)
-    serve(app, app.state.runtime)
+    serve(build_app, PipelineSettings)
