@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from faststream.middlewares import AckPolicy
-from faststream.rabbit import RabbitBroker, RabbitRouter
+from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
 from faststream.rabbit.annotations import RabbitMessage
 
 from ticketflow_chassis.auth import TokenCodec
@@ -52,6 +52,8 @@ class ServiceRuntime:
         self.broker = RabbitBroker(
             settings.amqp_url,
             app_id=settings.service_name,
+            # Publishing waits for the broker's confirm; the relay relies on it.
+            default_channel=Channel(publisher_confirms=True),
             log_level=logging.DEBUG,
             reconnect_interval=2.0,
         )

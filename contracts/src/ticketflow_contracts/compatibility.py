@@ -1,4 +1,4 @@
-"""The JSON Schema of every contract, and the rules that tell a compatible change from a breaking one.
+"""Every contract's JSON Schema, and the rules telling a compatible change from a breaking one.
 
 Pure functions: `contracts/scripts/snapshot_schemas.py` writes the snapshot, the tests compare.
 """
@@ -100,9 +100,7 @@ class _Comparison:
         self._old_root = old_root
         self._new_root = new_root
 
-    def compare(
-        self, old: Any, new: Any, path: str, seen: frozenset[tuple[str, str]]
-    ) -> list[str]:
+    def compare(self, old: Any, new: Any, path: str, seen: frozenset[tuple[str, str]]) -> list[str]:
         """Each old union member must live on in a new member of the same type, compatibly."""
         old_branches = _branches(old, self._old_root)
         new_branches = _branches(new, self._new_root)
@@ -121,7 +119,8 @@ class _Comparison:
                 lost.append(old_branch)
                 continue
             trials = [self._compare_branch(old_branch, c, path, seen) for c in candidates]
-            changes.extend(min(trials, key=len))
+            closest: list[str] = min(trials, key=len)
+            changes.extend(closest)
         if lost:
             changes.insert(0, _type_change(path, lost, old_branches, new_branches))
         return changes
@@ -287,9 +286,7 @@ def _constraint_changes(o: Schema, n: Schema, path: str) -> list[str]:
     return changes
 
 
-def _type_change(
-    path: str, lost: list[_Branch], old: list[_Branch], new: list[_Branch]
-) -> str:
+def _type_change(path: str, lost: list[_Branch], old: list[_Branch], new: list[_Branch]) -> str:
     if all(_kind(branch.schema) == (("null",), None) for branch in lost):
         return _say(path, "no longer accepts null")
     return _say(path, f"changed type from {_describe(old)} to {_describe(new)}")
