@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
@@ -12,6 +12,7 @@ from faststream.rabbit import RabbitRouter
 from ticketflow_chassis.health import build_health_router
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.logging import CorrelationIdMiddleware, configure_logging
+from ticketflow_chassis.messaging.asyncapi import asyncapi_document
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings, load_settings
 
@@ -37,6 +38,12 @@ def build_http_app(
     )
     for router in routers:
         app.include_router(router)
+
+    @app.get("/asyncapi.json", tags=["documentation"])
+    async def asyncapi() -> dict[str, Any]:
+        """The events this service publishes and the queues it consumes (AsyncAPI 3.0)."""
+        return asyncapi_document(runtime.broker, title)
+
     return app
 
 

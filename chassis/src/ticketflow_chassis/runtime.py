@@ -19,6 +19,7 @@ from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
 from faststream.rabbit.annotations import RabbitMessage
 
 from ticketflow_chassis.auth import TokenCodec
+from ticketflow_chassis.messaging.asyncapi import document_publications
 from ticketflow_chassis.messaging.consuming import Consumer, Handler
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.relay import OutboxRelay
@@ -27,7 +28,7 @@ from ticketflow_chassis.settings import ServiceSettings, redacted
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.store.port import Collection, OutboxMessage
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_contracts import Message
+from ticketflow_contracts import Event, Message
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class ServiceRuntime:
         settings: ServiceSettings,
         collections: tuple[Collection, ...],
         queues: tuple[QueueSpec, ...],
+        publishes: tuple[type[Event], ...] = (),
     ):
         self.settings = settings
         self.collections = collections
@@ -66,6 +68,7 @@ class ServiceRuntime:
         self.uow = UnitOfWork(self.store, settings.service_name, on_commit=self.relay.wake)
         self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
         self._subscribed: set[str] = set()
+        document_publications(self.broker, publishes)
 
     async def _publish(self, message: OutboxMessage) -> None:
         await publish_confirmed(self.broker, message)
@@ -81,10 +84,14 @@ class ServiceRuntime:
         async def on_message(message: RabbitMessage) -> None:
             await consumer(message)
 
+        bindings = ", ".join(f"`{b.routing_key}` on `{b.exchange}`" for b in queue.bindings)
+        handled = ", ".join(sorted(cls.message_type() for cls in routes))
         router.subscriber(
             service_queue(queue, self.settings.delivery_limit),
             ack_policy=AckPolicy.MANUAL,
             title=queue.name,
+            description=f"Bound to {bindings}; handles {handled}; poison goes to "
+            f"`{queue.dead_letter_queue}`.",
         )(on_message)
         self._subscribed.add(queue.name)
 

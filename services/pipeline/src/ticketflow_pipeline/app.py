@@ -6,13 +6,21 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_contracts import AccountCreated, PipelineCreated, PipelineDeleted, PipelineUpdated
 from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.settings import PipelineSettings
 
+PUBLISHES = (
+    AccountCreated,
+    PipelineCreated,
+    PipelineDeleted,
+    PipelineUpdated,
+)
+
 
 def build_app(settings: PipelineSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, COLLECTIONS, queues=())
+    runtime = ServiceRuntime(settings, COLLECTIONS, (), publishes=PUBLISHES)
     return build_http_app(
         runtime,
         title="ticketflow pipeline service",

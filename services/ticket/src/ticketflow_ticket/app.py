@@ -6,14 +6,17 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_contracts import TicketCreated
 from ticketflow_ticket.adapters.http import build_api_router
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.adapters.subscribers import QUEUES, build_router
 from ticketflow_ticket.settings import TicketSettings
 
+PUBLISHES = (TicketCreated,)
+
 
 def build_app(settings: TicketSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES)
+    runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
     return build_http_app(
         runtime,
         title="ticketflow ticket service",

@@ -1,0 +1,23 @@
+"""The composed ticket service documents its messaging in AsyncAPI."""
+
+from __future__ import annotations
+
+import httpx
+
+from ticketflow_ticket.app import build_app
+from ticketflow_ticket.settings import TicketSettings
+
+
+async def test_the_asyncapi_document_shows_the_queue_and_the_published_event() -> None:
+    app = build_app(TicketSettings(store_url="memory://"))
+    transport = httpx.ASGITransport(app=app)  # no lifespan: nothing connects
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+        document = (await client.get("/asyncapi.json")).json()
+
+    channels = document["channels"]
+    published = next(c for c in channels.values() if c["address"] == "ticket.created.<source>")
+    assert "`<source>` is one of email, chat, messenger" in published["description"]
+    consumed = [c for c in channels.values() if "ticket.pipeline-snapshots" in c["address"]]
+    assert consumed, list(channels)
+    assert "pipeline.created" in consumed[0]["description"]
+    assert "TicketCreatedEnvelope" in document["components"]["schemas"]
