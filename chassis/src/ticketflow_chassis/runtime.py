@@ -54,8 +54,9 @@ class ServiceRuntime:
         self.broker = RabbitBroker(
             settings.amqp_url,
             app_id=settings.service_name,
-            # Publishing waits for the broker's confirm; the relay relies on it.
-            default_channel=Channel(publisher_confirms=True),
+            # Publishing waits for the broker's confirm (the relay relies on it); a returned
+            # mandatory message (an unroutable command) raises.
+            default_channel=Channel(publisher_confirms=True, on_return_raises=True),
             log_level=logging.DEBUG,
             reconnect_interval=2.0,
         )

@@ -1,7 +1,9 @@
 """Pipeline events: each carries the full pipeline snapshot with a rising `revision`.
 
-A replica applies a snapshot only when its revision is newer than the one it
-holds, so the order and duplication of these events do not matter.
+The snapshot holds everything configured per pipeline: statuses (with the properties a
+ticket fills on entering them and their actions), rules, access and automation triggers.
+A replica applies a snapshot only when its revision is newer than the one it holds, so
+the order and duplication of these events do not matter.
 """
 
 from __future__ import annotations
@@ -21,9 +23,46 @@ class TicketState(StrEnum):
     CLOSED = "CLOSED"
 
 
-class StatusSnapshot(BaseModel):
+class _Part(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+
+class StatusProperty(_Part):
+    """A ticket property to fill when a ticket enters the status."""
+
+    name: str
+    required: bool = False
+
+
+class ActionKind(StrEnum):
+    CUSTOMER_EMAIL = "customer_email"
+    INTERNAL_NOTIFICATION = "internal_notification"
+
+
+class CustomerTemplate(StrEnum):
+    TICKET_RECEIVED = "ticket_received"
+    TICKET_CLOSED = "ticket_closed"
+
+
+class RecipientKind(StrEnum):
+    USER = "user"
+    TEAM = "team"
+    OWNER = "owner"
+
+
+class StatusAction(_Part):
+    """What happens when a ticket reaches the status: an email to the customer from a
+    template, or an internal notification to a user, a team or the ticket owner."""
+
+    id: str
+    kind: ActionKind
+    template: CustomerTemplate | None = None
+    recipient_kind: RecipientKind | None = None
+    recipient_id: str | None = None
+    comment: str | None = None
+
+
+class StatusSnapshot(_Part):
     id: str
     label: str
     display_order: int
@@ -31,11 +70,58 @@ class StatusSnapshot(BaseModel):
     archived: bool = False
     created_at: datetime
     updated_at: datetime
+    properties: list[StatusProperty] = Field(default_factory=list)
+    actions: list[StatusAction] = Field(default_factory=list)
 
 
-class PipelineSnapshot(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class PipelineRules(_Part):
+    """HubSpot's pipeline rules; the ticket service enforces them (admins and automation
+    bypass them)."""
 
+    creation_status_ids: list[str] = Field(
+        default_factory=list, description="statuses a ticket may be created in; empty: any"
+    )
+    forbid_skipping: bool = False
+    forbid_backwards: bool = False
+
+
+class AccessLevel(StrEnum):
+    VIEW = "view"
+    EDIT = "edit"
+
+
+class GranteeKind(StrEnum):
+    USER = "user"
+    TEAM = "team"
+
+
+class AccessGrant(_Part):
+    grantee_kind: GranteeKind
+    grantee_id: str
+    level: AccessLevel
+
+
+class PipelineAccess(_Part):
+    """Everyone, or (restricted) only the listed users and teams."""
+
+    restricted: bool = False
+    grants: list[AccessGrant] = Field(default_factory=list)
+
+
+class StatusTrigger(_Part):
+    enabled: bool = True
+    status_id: str | None = None
+
+
+class AutomationTriggers(_Part):
+    """HubSpot's status-update triggers: on an email sent to the customer from the ticket,
+    and on a customer's email reply, the ticket moves to a status."""
+
+    email_sent: StatusTrigger = Field(default_factory=StatusTrigger)
+    customer_replied: StatusTrigger = Field(default_factory=StatusTrigger)
+
+
+class PipelineSnapshot(_Part):
     id: str = Field(description="unique within the account; the first pipeline is `default`")
     label: str
     display_order: int
@@ -43,6 +129,9 @@ class PipelineSnapshot(BaseModel):
     statuses: list[StatusSnapshot]
     created_at: datetime
     updated_at: datetime
+    rules: PipelineRules = Field(default_factory=PipelineRules)
+    access: PipelineAccess = Field(default_factory=PipelineAccess)
+    triggers: AutomationTriggers = Field(default_factory=AutomationTriggers)
 
 
 class PipelineSnapshotEvent(Event):

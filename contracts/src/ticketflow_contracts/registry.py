@@ -5,6 +5,7 @@ from __future__ import annotations
 from ticketflow_contracts.accounts import AccountCreated
 from ticketflow_contracts.messages import Message
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
+from ticketflow_contracts.retirement import CloseStatuses, StatusesClosed, StatusesCloseRefused
 from ticketflow_contracts.tickets import TicketCreated
 
 ALL_MESSAGES: tuple[type[Message], ...] = (
@@ -13,6 +14,9 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     PipelineUpdated,
     PipelineDeleted,
     TicketCreated,
+    CloseStatuses,
+    StatusesClosed,
+    StatusesCloseRefused,
 )
 
 _BY_TYPE = {cls.message_type(): cls for cls in ALL_MESSAGES}

@@ -8,19 +8,21 @@ from faststream.rabbit import RabbitBroker
 
 from ticketflow_chassis.messaging.topology import EXCHANGES
 from ticketflow_chassis.store.port import OutboxMessage
+from ticketflow_contracts import COMMANDS_EXCHANGE
 
 
 async def publish_confirmed(broker: RabbitBroker, message: OutboxMessage) -> None:
     """Returns once the broker has confirmed the message (the channel runs in confirm mode).
 
-    `mandatory` is off: an event nobody subscribes to yet is not an error.
+    An event nobody subscribes to yet is not an error; an unroutable command is (its
+    owner has not declared its queue): the channel raises, and the relay retries.
     """
     await broker.publish(
         message.body,
         exchange=EXCHANGES[message.exchange],
         routing_key=message.routing_key,
         persist=True,
-        mandatory=False,
+        mandatory=message.exchange == COMMANDS_EXCHANGE,
         message_id=message.message_id,
         correlation_id=message.headers.get("correlation_id"),
         message_type=message.headers.get("type"),

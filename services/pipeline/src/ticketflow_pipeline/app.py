@@ -6,25 +6,36 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_contracts import AccountCreated, PipelineCreated, PipelineDeleted, PipelineUpdated
-from ticketflow_pipeline.adapters.http import build_api_router
-from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.settings import PipelineSettings
-
-PUBLISHES = (
+from ticketflow_contracts import (
     AccountCreated,
+    CloseStatuses,
     PipelineCreated,
     PipelineDeleted,
     PipelineUpdated,
 )
+from ticketflow_pipeline.adapters.http import build_api_router
+from ticketflow_pipeline.adapters.repository import COLLECTIONS
+from ticketflow_pipeline.adapters.subscribers import QUEUES, build_router
+from ticketflow_pipeline.settings import PipelineSettings
+
+PUBLISHES = (AccountCreated, PipelineCreated, PipelineUpdated, PipelineDeleted)
+SENDS = (CloseStatuses,)
 
 
 def build_app(settings: PipelineSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, COLLECTIONS, (), publishes=PUBLISHES)
+    runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
     return build_http_app(
         runtime,
         title="ticketflow pipeline service",
-        routers=[build_api_router(runtime.uow, runtime.tokens)],
+        routers=[
+            build_api_router(
+                runtime.uow,
+                runtime.tokens,
+                settings.tier_policy(),
+                settings.retirement_wait_seconds,
+            )
+        ],
+        broker_routers=[build_router(runtime)],
     )
 
 

@@ -16,6 +16,7 @@ from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
+from ticketflow_pipeline.domain.tiers import TierPolicy
 
 TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
@@ -37,7 +38,7 @@ async def store() -> MemoryStore:
 async def client(store: MemoryStore) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(build_api_router(UnitOfWork(store, "pipeline"), TOKENS))
+    app.include_router(build_api_router(UnitOfWork(store, "pipeline"), TOKENS, TierPolicy(), 0.2))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
         yield client

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
 from ticketflow_chassis.uow import Session
-from ticketflow_contracts import TicketState, Tier
+from ticketflow_contracts import PipelineSnapshot, Tier
 from ticketflow_pipeline.domain.accounts import Account, User
-from ticketflow_pipeline.domain.model import Pipeline, Status
+from ticketflow_pipeline.domain.model import Pipeline, Retirement
 
 ACCOUNTS = "accounts"
 USERS = "users"
 PIPELINES = "pipelines"
+RETIREMENTS = "retirements"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
     Collection(USERS, (Index(("account_id", "email"), unique=True),)),
-    Collection(PIPELINES, (Index(("account_id", "display_order")),)),
+    Collection(
+        PIPELINES,
+        (
+            Index(("account_id", "display_order")),
+            # Backstop for two concurrent creations with one label (the domain checks first).
+            Index(("account_id", "label_key"), unique=True),
+        ),
+    ),
+    Collection(RETIREMENTS),
 )
+MAX_PIPELINES_READ = 1000
 
 
 def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
@@ -34,6 +45,12 @@ def account_to_doc(account: Account) -> Document:
     }
 
 
+def account_from_doc(doc: Document) -> Account:
+    return Account(
+        doc["id"], doc["name"], Tier(doc["tier"]), datetime.fromisoformat(doc["created_at"])
+    )
+
+
 def user_to_doc(user: User) -> Document:
     return {
         "id": user.id,
@@ -44,58 +61,51 @@ def user_to_doc(user: User) -> Document:
     }
 
 
+def _retirement_to_doc(retirement: Retirement | None) -> dict[str, Any] | None:
+    if retirement is None:
+        return None
+    return {
+        "id": retirement.id,
+        "status_ids": list(retirement.status_ids),
+        "whole_pipeline": retirement.whole_pipeline,
+        "move_to_status_id": retirement.move_to_status_id,
+        "then": retirement.then.model_dump(mode="json"),
+    }
+
+
+def _retirement_from_doc(doc: dict[str, Any] | None) -> Retirement | None:
+    if doc is None:
+        return None
+    return Retirement(
+        doc["id"],
+        tuple(doc["status_ids"]),
+        doc["whole_pipeline"],
+        doc["move_to_status_id"],
+        PipelineSnapshot.model_validate(doc["then"]),
+    )
+
+
 def pipeline_to_doc(pipeline: Pipeline) -> Document:
+    archived = pipeline.archived
     return {
         "id": pipeline_doc_id(pipeline.account_id, pipeline.id),
         "account_id": pipeline.account_id,
         "pipeline_id": pipeline.id,
-        "label": pipeline.label,
-        "display_order": pipeline.display_order,
-        "archived": pipeline.archived,
+        "display_order": pipeline.state.display_order,
+        "label_key": f"deleted:{pipeline.id}" if archived else pipeline.label.casefold(),
         "revision": pipeline.revision,
-        "created_at": pipeline.created_at.isoformat(),
-        "updated_at": pipeline.updated_at.isoformat(),
-        "statuses": [
-            {
-                "id": s.id,
-                "label": s.label,
-                "display_order": s.display_order,
-                "ticket_state": s.ticket_state.value,
-                "created_at": s.created_at.isoformat(),
-                "updated_at": s.updated_at.isoformat(),
-            }
-            for s in pipeline.statuses
-        ],
+        "state": pipeline.state.model_dump(mode="json"),
+        "retirement": _retirement_to_doc(pipeline.retirement),
     }
 
 
 def pipeline_from_doc(doc: Document) -> Pipeline:
     return Pipeline(
         account_id=doc["account_id"],
-        id=doc["pipeline_id"],
-        label=doc["label"],
-        display_order=doc["display_order"],
-        archived=doc["archived"],
+        state=PipelineSnapshot.model_validate(doc["state"]),
         revision=doc["revision"],
-        created_at=datetime.fromisoformat(doc["created_at"]),
-        updated_at=datetime.fromisoformat(doc["updated_at"]),
-        statuses=[
-            Status(
-                id=s["id"],
-                label=s["label"],
-                display_order=s["display_order"],
-                ticket_state=TicketState(s["ticket_state"]),
-                created_at=datetime.fromisoformat(s["created_at"]),
-                updated_at=datetime.fromisoformat(s["updated_at"]),
-            )
-            for s in doc["statuses"]
-        ],
-    )
-
-
-def account_from_doc(doc: Document) -> Account:
-    return Account(
-        doc["id"], doc["name"], Tier(doc["tier"]), datetime.fromisoformat(doc["created_at"])
+        retirement=_retirement_from_doc(doc["retirement"]),
+        version=doc["version"],
     )
 
 
@@ -109,18 +119,72 @@ class PipelineRepository:
         for event in account.events:
             await self._session.record(event)
 
-    async def add_pipeline(self, pipeline: Pipeline) -> None:
-        await self._session.put(PIPELINES, pipeline_to_doc(pipeline), expected_version=None)
+    async def account(self, account_id: str) -> Account | None:
+        doc = await self._session.get(ACCOUNTS, account_id)
+        return account_from_doc(doc) if doc else None
+
+    async def save(self, pipeline: Pipeline) -> None:
+        """Insert a new pipeline or replace it at the version it was read at; record its events."""
+        stored = await self._session.put(
+            PIPELINES, pipeline_to_doc(pipeline), expected_version=pipeline.version
+        )
+        pipeline.version = stored["version"]
         for event in pipeline.events:
             await self._session.record(event)
+        pipeline.events.clear()
 
-    async def get_pipeline(self, account_id: str, pipeline_id: str) -> Pipeline | None:
+    async def get(self, account_id: str, pipeline_id: str) -> Pipeline | None:
         doc = await self._session.get(PIPELINES, pipeline_doc_id(account_id, pipeline_id))
         return pipeline_from_doc(doc) if doc else None
 
-    async def list_pipelines(self, account_id: str) -> list[Pipeline]:
+    async def all(self, account_id: str) -> list[Pipeline]:
+        """Every pipeline of the account, deleted ones too (at most a few hundred)."""
         page = await self._session.find(
             PIPELINES,
-            Query((Eq("account_id", account_id),), (SortKey("display_order"),), limit=1000),
+            Query(
+                (Eq("account_id", account_id),),
+                (SortKey("display_order"),),
+                limit=MAX_PIPELINES_READ,
+            ),
         )
         return [pipeline_from_doc(doc) for doc in page.items]
+
+
+class RetirementLog:
+    """How each retirement ended, for the HTTP request waiting on it."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    async def open(self, account_id: str, pipeline_id: str, retirement_id: str) -> None:
+        doc = {
+            "id": retirement_id,
+            "account_id": account_id,
+            "pipeline_id": pipeline_id,
+            "outcome": "pending",
+            "ticket_count": 0,
+            "moved_ticket_count": 0,
+        }
+        await self._session.put(RETIREMENTS, doc, expected_version=None)
+
+    async def close(
+        self,
+        retirement_id: str,
+        outcome: str,
+        *,
+        ticket_count: int = 0,
+        moved_ticket_count: int = 0,
+    ) -> None:
+        doc = await self._session.get(RETIREMENTS, retirement_id)
+        if doc is None or doc["outcome"] != "pending":
+            return
+        closed = doc | {
+            "outcome": outcome,
+            "ticket_count": ticket_count,
+            "moved_ticket_count": moved_ticket_count,
+        }
+        await self._session.put(RETIREMENTS, closed, expected_version=doc["version"])
+
+    async def get(self, account_id: str, retirement_id: str) -> Document | None:
+        doc = await self._session.get(RETIREMENTS, retirement_id)
+        return doc if doc is not None and doc["account_id"] == account_id else None

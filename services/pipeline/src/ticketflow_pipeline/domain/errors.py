@@ -3,8 +3,14 @@
 TicketflowError (contracts)
 └── PipelineError
     ├── PipelineNotFound          OBJECT_NOT_FOUND
+    ├── StatusNotFound            OBJECT_NOT_FOUND
     ├── AccountNotFound           OBJECT_NOT_FOUND
-    └── InvalidAccount            VALIDATION_ERROR
+    ├── InvalidAccount            VALIDATION_ERROR
+    ├── InvalidPipeline           VALIDATION_ERROR (labels, orders, open/closed rule)
+    ├── PipelineLimitReached      TIER_LIMIT
+    ├── FeatureNotInTier          TIER_LIMIT
+    ├── NotAllowed                MISSING_SCOPES
+    └── PipelineInUse             CONFLICT (holds tickets, being deleted, last one)
 """
 
 from __future__ import annotations
@@ -21,6 +27,14 @@ class PipelineNotFound(PipelineError):
         super().__init__(f"pipeline {pipeline_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
 
 
+class StatusNotFound(PipelineError):
+    def __init__(self, pipeline_id: str, status_id: str):
+        super().__init__(
+            f"status {status_id!r} does not exist in pipeline {pipeline_id!r}",
+            ErrorCategory.OBJECT_NOT_FOUND,
+        )
+
+
 class AccountNotFound(PipelineError):
     def __init__(self, account_id: str):
         super().__init__(f"account {account_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
@@ -29,3 +43,37 @@ class AccountNotFound(PipelineError):
 class InvalidAccount(PipelineError):
     def __init__(self, message: str, field: str):
         super().__init__(message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field)])
+
+
+class InvalidPipeline(PipelineError):
+    def __init__(self, message: str, field: str | None = None, code: str | None = None):
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, code)]
+        )
+
+
+class PipelineLimitReached(PipelineError):
+    def __init__(self, tier: str, limit: int):
+        super().__init__(
+            f"the {tier} tier allows {limit} ticket pipeline{'s' if limit != 1 else ''}; "
+            "delete one or upgrade to create another",
+            ErrorCategory.TIER_LIMIT,
+        )
+
+
+class FeatureNotInTier(PipelineError):
+    def __init__(self, feature: str, tier: str, tiers: str):
+        super().__init__(
+            f"{feature} is available on {tiers}; this account is on {tier}",
+            ErrorCategory.TIER_LIMIT,
+        )
+
+
+class NotAllowed(PipelineError):
+    def __init__(self, message: str):
+        super().__init__(message, ErrorCategory.MISSING_SCOPES)
+
+
+class PipelineInUse(PipelineError):
+    def __init__(self, message: str):
+        super().__init__(message, ErrorCategory.CONFLICT)

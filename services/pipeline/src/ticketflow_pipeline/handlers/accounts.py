@@ -32,5 +32,5 @@ async def create_account(uow: UnitOfWork, command: OpenAccount) -> OpenedAccount
         )
         repository = PipelineRepository(session)
         await repository.add_account(opened.account, opened.admin)
-        await repository.add_pipeline(opened.pipeline)
+        await repository.save(opened.pipeline)
     return opened

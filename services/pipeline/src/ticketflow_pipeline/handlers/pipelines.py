@@ -1,21 +1,233 @@
-"""Reading pipelines (the write side arrives with the pipeline issue)."""
+"""Pipelines and their statuses: read, create, change, reorder; removals start a retirement."""
 
 from __future__ import annotations
 
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain.errors import PipelineNotFound
-from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain import account_pipelines
+from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
+from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.handlers.retirements import start_retirement
+
+NewId = Callable[[], str]
+
+
+def numeric_id() -> str:
+    """A numeric string like HubSpot's pipeline and stage ids (32 random bits)."""
+    return str(uuid.uuid4().int >> 96)
+
+
+@dataclass(frozen=True)
+class PipelineChange:
+    """The pipeline after a change, and the retirement it waits for (None: applied)."""
+
+    pipeline: Pipeline
+    retirement_id: str | None = None
+
+
+async def _load(session: Session, context: MessageContext, pipeline_id: str) -> Pipeline:
+    pipeline = await PipelineRepository(session).get(context.account_id, pipeline_id)
+    if pipeline is None or pipeline.archived:
+        raise PipelineNotFound(pipeline_id)
+    return pipeline
 
 
 async def list_pipelines(uow: UnitOfWork, context: MessageContext) -> list[Pipeline]:
     async with uow.begin(context) as session:
-        return await PipelineRepository(session).list_pipelines(context.account_id)
+        return account_pipelines.live(await PipelineRepository(session).all(context.account_id))
 
 
 async def get_pipeline(uow: UnitOfWork, context: MessageContext, pipeline_id: str) -> Pipeline:
     async with uow.begin(context) as session:
-        pipeline = await PipelineRepository(session).get_pipeline(context.account_id, pipeline_id)
-    if pipeline is None or pipeline.archived:
-        raise PipelineNotFound(pipeline_id)
+        return await _load(session, context, pipeline_id)
+
+
+async def create_pipeline(
+    uow: UnitOfWork,
+    context: MessageContext,
+    *,
+    label: str,
+    display_order: int | None,
+    statuses: Sequence[NewStatus],
+    policy: TierPolicy,
+    new_id: NewId = numeric_id,
+) -> Pipeline:
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        account = await repository.account(context.account_id)
+        if account is None:
+            raise AccountNotFound(context.account_id)
+        existing = await repository.all(context.account_id)
+        account_pipelines.check_new_pipeline(existing, label, account.tier, policy)
+        pipeline = Pipeline.create(
+            account_id=context.account_id,
+            pipeline_id=new_id(),
+            label=label,
+            display_order=(
+                display_order
+                if display_order is not None
+                else account_pipelines.next_display_order(existing)
+            ),
+            statuses=statuses,
+            new_status_ids=[new_id() for _ in statuses],
+            now=session.now,
+        )
+        await repository.save(pipeline)
     return pipeline
+
+
+async def update_pipeline(
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    *,
+    label: str | None,
+    display_order: int | None,
+) -> Pipeline:
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await _load(session, context, pipeline_id)
+        if label is not None:
+            account_pipelines.check_label_free(
+                await repository.all(context.account_id), label, pipeline_id
+            )
+        pipeline.update(now=session.now, label=label, display_order=display_order)
+        await repository.save(pipeline)
+    return pipeline
+
+
+async def replace_pipeline(
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    *,
+    label: str,
+    display_order: int,
+    statuses: Sequence[NewStatus],
+    new_id: NewId = numeric_id,
+) -> PipelineChange:
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await _load(session, context, pipeline_id)
+        account_pipelines.check_label_free(
+            await repository.all(context.account_id), label, pipeline_id
+        )
+        retirement = pipeline.request_replacement(
+            label=label,
+            display_order=display_order,
+            statuses=statuses,
+            new_status_ids=[new_id() for _ in statuses],
+            retirement_id=str(uuid.uuid4()),
+            now=session.now,
+        )
+        if retirement is not None:
+            await start_retirement(session, pipeline, retirement)
+        await repository.save(pipeline)
+    return PipelineChange(pipeline, retirement.id if retirement else None)
+
+
+async def delete_pipeline(
+    uow: UnitOfWork, context: MessageContext, pipeline_id: str
+) -> PipelineChange:
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await _load(session, context, pipeline_id)
+        account_pipelines.check_deletable(await repository.all(context.account_id), pipeline_id)
+        retirement = pipeline.request_deletion(str(uuid.uuid4()), session.now)
+        await start_retirement(session, pipeline, retirement)
+        await repository.save(pipeline)
+    return PipelineChange(pipeline, retirement.id)
+
+
+async def reorder_pipelines(
+    uow: UnitOfWork, context: MessageContext, ordered_ids: Sequence[str]
+) -> list[Pipeline]:
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        pipelines = await repository.all(context.account_id)
+        for changed in account_pipelines.reorder(pipelines, ordered_ids, session.now):
+            await repository.save(changed)
+        return account_pipelines.live(pipelines)
+
+
+# -- statuses --------------------------------------------------------------------------
+
+
+async def add_status(
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    status: NewStatus,
+    new_id: NewId = numeric_id,
+) -> StatusSnapshot:
+    async with uow.begin(context) as session:
+        pipeline = await _load(session, context, pipeline_id)
+        added = pipeline.add_status(status, new_id(), session.now)
+        await PipelineRepository(session).save(pipeline)
+    return added
+
+
+async def update_status(
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    status_id: str,
+    *,
+    label: str | None = None,
+    ticket_state: TicketState | None = None,
+    display_order: int | None = None,
+) -> StatusSnapshot:
+    async with uow.begin(context) as session:
+        pipeline = await _load(session, context, pipeline_id)
+        updated = pipeline.update_status(
+            status_id,
+            now=session.now,
+            label=label,
+            ticket_state=ticket_state,
+            display_order=display_order,
+        )
+        await PipelineRepository(session).save(pipeline)
+    return updated
+
+
+async def replace_status(
+    uow: UnitOfWork, context: MessageContext, pipeline_id: str, status_id: str, status: NewStatus
+) -> StatusSnapshot:
+    async with uow.begin(context) as session:
+        pipeline = await _load(session, context, pipeline_id)
+        replaced = pipeline.replace_status(status_id, status, session.now)
+        await PipelineRepository(session).save(pipeline)
+    return replaced
+
+
+async def reorder_statuses(
+    uow: UnitOfWork, context: MessageContext, pipeline_id: str, ordered_ids: Sequence[str]
+) -> Pipeline:
+    async with uow.begin(context) as session:
+        pipeline = await _load(session, context, pipeline_id)
+        pipeline.reorder_statuses(ordered_ids, session.now)
+        await PipelineRepository(session).save(pipeline)
+    return pipeline
+
+
+async def delete_status(
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    status_id: str,
+    move_to_status_id: str | None,
+) -> PipelineChange:
+    async with uow.begin(context) as session:
+        pipeline = await _load(session, context, pipeline_id)
+        retirement = pipeline.request_status_removal(
+            status_id, move_to_status_id, str(uuid.uuid4()), session.now
+        )
+        await start_retirement(session, pipeline, retirement)
+        await PipelineRepository(session).save(pipeline)
+    return PipelineChange(pipeline, retirement.id)

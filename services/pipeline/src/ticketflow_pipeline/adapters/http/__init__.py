@@ -1,0 +1,19 @@
+"""HTTP routes of the pipeline service: HubSpot's pipelines API, settings, accounts."""
+
+from fastapi import APIRouter
+
+from ticketflow_chassis.auth import TokenCodec, bearer_principal
+from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_pipeline.adapters.http.accounts import build_accounts_router
+from ticketflow_pipeline.adapters.http.pipelines import build_pipelines_router
+from ticketflow_pipeline.domain.tiers import TierPolicy
+
+
+def build_api_router(
+    uow: UnitOfWork, tokens: TokenCodec, policy: TierPolicy, retirement_wait_seconds: float
+) -> APIRouter:
+    caller = bearer_principal(tokens)
+    router = APIRouter()
+    router.include_router(build_accounts_router(uow, caller, tokens))
+    router.include_router(build_pipelines_router(uow, caller, policy, retirement_wait_seconds))
+    return router

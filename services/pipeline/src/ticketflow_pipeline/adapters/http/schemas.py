@@ -1,0 +1,91 @@
+"""HubSpot's CRM v3 pipeline shapes: request bodies in, pipelines and stages out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from ticketflow_contracts import StatusSnapshot, TicketState
+from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+
+
+class _Input(BaseModel):
+    """Unknown fields are refused; fields are read by HubSpot's camelCase names."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class StageMetadata(BaseModel):
+    """HubSpot sends metadata values as strings; tickets need `ticketState`."""
+
+    model_config = ConfigDict(extra="allow", alias_generator=to_camel)
+
+    ticket_state: TicketState
+
+
+class StageInput(_Input):
+    label: str = Field(max_length=1000)
+    display_order: int
+    metadata: StageMetadata
+
+    def as_new_status(self) -> NewStatus:
+        return NewStatus(self.label, self.metadata.ticket_state, self.display_order)
+
+
+class StagePatch(_Input):
+    label: str | None = Field(default=None, max_length=1000)
+    display_order: int | None = None
+    metadata: StageMetadata | None = None
+    archived: bool | None = None
+
+
+class PipelineInput(_Input):
+    label: str = Field(max_length=1000)
+    display_order: int
+    stages: list[StageInput] = Field(max_length=1000)
+
+
+class PipelinePatch(_Input):
+    label: str | None = Field(default=None, max_length=1000)
+    display_order: int | None = None
+    archived: bool | None = None
+
+
+class PipelineOrder(_Input):
+    pipeline_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class StatusOrder(_Input):
+    status_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+def timestamp(value: datetime) -> str:
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def stage_json(stage: StatusSnapshot) -> dict[str, Any]:
+    return {
+        "id": stage.id,
+        "label": stage.label,
+        "displayOrder": stage.display_order,
+        "metadata": {"ticketState": stage.ticket_state.value},
+        "createdAt": timestamp(stage.created_at),
+        "updatedAt": timestamp(stage.updated_at),
+        "archived": False,
+        "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+    }
+
+
+def pipeline_json(pipeline: Pipeline) -> dict[str, Any]:
+    return {
+        "id": pipeline.id,
+        "label": pipeline.label,
+        "displayOrder": pipeline.state.display_order,
+        "createdAt": timestamp(pipeline.state.created_at),
+        "updatedAt": timestamp(pipeline.state.updated_at),
+        "archived": pipeline.archived,
+        "stages": [stage_json(s) for s in pipeline.statuses],
+    }

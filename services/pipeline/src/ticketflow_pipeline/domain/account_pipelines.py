@@ -1,0 +1,63 @@
+"""Rules across an account's pipelines: tier limit, unique labels, order, at least one left."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from ticketflow_contracts import Tier
+from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse
+from ticketflow_pipeline.domain.labels import clean_label, require_unique
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.tiers import TierPolicy
+
+
+def live(pipelines: Sequence[Pipeline]) -> list[Pipeline]:
+    return sorted(
+        (p for p in pipelines if not p.archived), key=lambda p: (p.state.display_order, p.id)
+    )
+
+
+def check_new_pipeline(
+    pipelines: Sequence[Pipeline], label: str, tier: Tier, policy: TierPolicy
+) -> None:
+    current = live(pipelines)
+    policy.check_pipeline_count(tier, len(current))
+    require_unique(clean_label(label), (p.label for p in current), "a pipeline labelled")
+
+
+def check_label_free(pipelines: Sequence[Pipeline], label: str, pipeline_id: str) -> None:
+    others = (p.label for p in live(pipelines) if p.id != pipeline_id)
+    require_unique(clean_label(label), others, "a pipeline labelled")
+
+
+def next_display_order(pipelines: Sequence[Pipeline]) -> int:
+    return max((p.state.display_order for p in live(pipelines)), default=-1) + 1
+
+
+def reorder(
+    pipelines: Sequence[Pipeline], ordered_ids: Sequence[str], now: datetime
+) -> list[Pipeline]:
+    """The settings page's drag and drop; returns the pipelines whose order changed."""
+    current = live(pipelines)
+    if len(ordered_ids) != len(set(ordered_ids)) or set(ordered_ids) != {p.id for p in current}:
+        raise InvalidPipeline(
+            "the new order must list every pipeline of the account exactly once",
+            "pipelineIds",
+            "incomplete_order",
+        )
+    position = {pipeline_id: order for order, pipeline_id in enumerate(ordered_ids)}
+    changed = []
+    for pipeline in current:
+        if pipeline.state.display_order != position[pipeline.id]:
+            pipeline.update(now=now, display_order=position[pipeline.id])
+            changed.append(pipeline)
+    return changed
+
+
+def check_deletable(pipelines: Sequence[Pipeline], pipeline_id: str) -> None:
+    if len(live(pipelines)) <= 1:
+        raise PipelineInUse(
+            f"pipeline {pipeline_id!r} is the account's last pipeline; "
+            "an account keeps at least one"
+        )

@@ -1,0 +1,91 @@
+"""The pipeline side of the retirement saga: ask the ticket service to close statuses,
+then apply or abandon the change it waited for, and tell the HTTP caller how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_contracts import CloseStatuses, StatusesClosed, StatusesCloseRefused
+from ticketflow_pipeline.adapters.repository import PipelineRepository, RetirementLog
+from ticketflow_pipeline.domain.errors import PipelineInUse
+from ticketflow_pipeline.domain.model import Pipeline, Retirement
+
+PENDING, COMPLETED, REFUSED = "pending", "completed", "refused"
+
+
+@dataclass(frozen=True)
+class RetirementOutcome:
+    outcome: str
+    ticket_count: int = 0
+    moved_ticket_count: int = 0
+
+
+async def start_retirement(session: Session, pipeline: Pipeline, retirement: Retirement) -> None:
+    await RetirementLog(session).open(pipeline.account_id, pipeline.id, retirement.id)
+    await session.record(
+        CloseStatuses(
+            retirement_id=retirement.id,
+            pipeline_id=pipeline.id,
+            status_ids=list(retirement.status_ids),
+            whole_pipeline=retirement.whole_pipeline,
+            move_to_status_id=retirement.move_to_status_id,
+        )
+    )
+
+
+async def complete_retirement(uow: UnitOfWork, message: Received[StatusesClosed]) -> None:
+    closed = message.payload
+    async with uow.begin(message.context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await repository.get(message.envelope.account_id, closed.pipeline_id)
+        if pipeline is not None and pipeline.complete_retirement(closed.retirement_id, session.now):
+            await repository.save(pipeline)
+        await RetirementLog(session).close(
+            closed.retirement_id, COMPLETED, moved_ticket_count=closed.moved_ticket_count
+        )
+
+
+async def abandon_retirement(uow: UnitOfWork, message: Received[StatusesCloseRefused]) -> None:
+    refused = message.payload
+    async with uow.begin(message.context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await repository.get(message.envelope.account_id, refused.pipeline_id)
+        if pipeline is not None and pipeline.abandon_retirement(refused.retirement_id):
+            await repository.save(pipeline)
+        await RetirementLog(session).close(
+            refused.retirement_id, REFUSED, ticket_count=refused.ticket_count
+        )
+
+
+async def await_outcome(
+    uow: UnitOfWork,
+    context: MessageContext,
+    retirement_id: str,
+    *,
+    wait_seconds: float,
+    poll_seconds: float = 0.02,
+) -> RetirementOutcome:
+    """Wait for the ticket service's answer (it arrives within milliseconds when all runs)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while True:
+        async with uow.begin(context) as session:
+            entry = await RetirementLog(session).get(context.account_id, retirement_id)
+        if entry is not None and entry["outcome"] != PENDING:
+            return RetirementOutcome(
+                entry["outcome"], entry["ticket_count"], entry["moved_ticket_count"]
+            )
+        if loop.time() >= deadline:
+            return RetirementOutcome(PENDING)
+        await asyncio.sleep(poll_seconds)
+
+
+def raise_if_refused(outcome: RetirementOutcome, what: str) -> None:
+    if outcome.outcome == REFUSED:
+        tickets = f"{outcome.ticket_count} ticket{'s' if outcome.ticket_count != 1 else ''}"
+        raise PipelineInUse(
+            f"{what} holds {tickets}; move them first, or name a status to move them to"
+        )
