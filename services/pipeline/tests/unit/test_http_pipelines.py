@@ -1,0 +1,262 @@
+"""HubSpot's pipelines and stages API on the in-memory store: shapes, rules, permissions,
+tenancy, bad input, and the retirement saga's pipeline side."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from ticketflow_chassis.auth import Principal, Role, TokenCodec
+from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_contracts import Envelope, StatusesClosed
+from ticketflow_pipeline.adapters.http import build_api_router
+from ticketflow_pipeline.adapters.repository import COLLECTIONS
+from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.handlers.retirements import complete_retirement
+
+TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
+OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
+BASE = "/crm/v3/pipelines/tickets"
+BILLING = {
+    "label": "Billing",
+    "displayOrder": 1,
+    "stages": [
+        {"label": "Open", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
+        {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}},
+    ],
+}
+
+
+def bearer(principal: Principal) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, store: MemoryStore, uow: UnitOfWork):
+        self.client, self.store, self.uow = client, store, uow
+
+    async def account(self, tier: str = "professional") -> tuple[str, dict[str, str]]:
+        body = {"name": f"Acme {uuid.uuid4().hex[:6]}", "tier": tier, "admin_email": "a@b.co"}
+        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
+        opened = response.json()
+        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
+
+    async def outbox_types(self) -> list[str]:
+        return [json.loads(e.message.body)["type"] for e in await self.store.outbox_batch(1000)]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    store = MemoryStore()
+    await store.open(COLLECTIONS)
+    uow = UnitOfWork(store, "pipeline")
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(build_api_router(uow, TOKENS, TierPolicy(), 0.2))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
+        yield Api(client, store, uow)
+
+
+async def test_a_created_pipeline_comes_back_as_hubspot_shapes_it(api: Api) -> None:
+    _, admin = await api.account()
+    created = await api.client.post(BASE, json=BILLING, headers=admin)
+
+    assert created.status_code == 201
+    body = created.json()
+    assert set(body) >= {
+        "id",
+        "label",
+        "displayOrder",
+        "createdAt",
+        "updatedAt",
+        "archived",
+        "stages",
+    }
+    assert [(s["label"], s["metadata"]["ticketState"]) for s in body["stages"]] == [
+        ("Open", "OPEN"),
+        ("Done", "CLOSED"),
+    ]
+    listed = (await api.client.get(BASE, headers=admin)).json()["results"]
+    assert [p["label"] for p in listed] == ["Support pipeline", "Billing"]
+    assert (await api.client.get(f"{BASE}/{body['id']}", headers=admin)).json() == body
+    assert (await api.outbox_types()).count("pipeline.created") == 2
+
+
+async def test_rename_and_stage_changes_publish_a_new_revision(api: Api) -> None:
+    _, admin = await api.account()
+    renamed = await api.client.patch(f"{BASE}/default", json={"label": "Help desk"}, headers=admin)
+    stage = await api.client.post(
+        f"{BASE}/default/stages",
+        json={"label": "Escalated", "displayOrder": 9, "metadata": {"ticketState": "OPEN"}},
+        headers=admin,
+    )
+    patched = await api.client.patch(
+        f"{BASE}/default/stages/{stage.json()['id']}", json={"label": "Urgent"}, headers=admin
+    )
+
+    assert renamed.json()["label"] == "Help desk"
+    assert stage.status_code == 201
+    assert patched.json()["label"] == "Urgent"
+    revisions = [
+        json.loads(e.message.body)["payload"]["revision"]
+        for e in await api.store.outbox_batch(1000)
+        if json.loads(e.message.body)["type"].startswith("pipeline.")
+    ]
+    assert revisions == [1, 2, 3, 4]
+
+
+async def test_the_settings_page_reorders_pipelines_and_statuses(api: Api) -> None:
+    _, admin = await api.account()
+    billing = (await api.client.post(BASE, json=BILLING, headers=admin)).json()
+
+    pipelines = await api.client.put(
+        "/settings/v1/ticket-pipelines/order",
+        json={"pipelineIds": [billing["id"], "default"]},
+        headers=admin,
+    )
+    statuses = await api.client.put(
+        "/settings/v1/ticket-pipelines/default/statuses/order",
+        json={"statusIds": ["4", "3", "2", "1"]},
+        headers=admin,
+    )
+
+    assert [p["id"] for p in pipelines.json()["results"]] == [billing["id"], "default"]
+    assert [s["id"] for s in statuses.json()["stages"]] == ["4", "3", "2", "1"]
+
+
+async def test_the_free_tier_keeps_one_pipeline(api: Api) -> None:
+    _, admin = await api.account("free")
+    refused = await api.client.post(BASE, json=BILLING, headers=admin)
+
+    assert refused.status_code == 403
+    assert refused.json()["category"] == "TIER_LIMIT"
+    assert "free tier allows 1" in refused.json()["message"]
+
+
+async def test_a_user_without_the_settings_permission_cannot_change_pipelines(api: Api) -> None:
+    account_id, _ = await api.account()
+    agent = bearer(Principal(account_id, "agent", frozenset(), frozenset()))
+    before = await api.outbox_types()
+
+    refused = await api.client.post(BASE, json=BILLING, headers=agent)
+
+    assert refused.status_code == 403
+    assert refused.json()["category"] == "MISSING_SCOPES"
+    assert (await api.client.get(BASE, headers=agent)).status_code == 200
+    assert await api.outbox_types() == before
+
+
+async def test_another_accounts_pipelines_do_not_exist(api: Api) -> None:
+    _, admin = await api.account()
+    _, stranger = await api.account()
+    billing = (await api.client.post(BASE, json=BILLING, headers=admin)).json()
+
+    for method, path in [
+        ("GET", f"{BASE}/{billing['id']}"),
+        ("GET", f"{BASE}/{billing['id']}/stages"),
+        ("PATCH", f"{BASE}/{billing['id']}"),
+        ("DELETE", f"{BASE}/{billing['id']}"),
+    ]:
+        body = {"label": "Mine"} if method == "PATCH" else None
+        response = await api.client.request(method, path, json=body, headers=stranger)
+        assert response.status_code == 404, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {**BILLING, "stages": [{"label": "A", "displayOrder": 0, "metadata": {}}]},
+            "stages.0.metadata.ticketState",
+        ),
+        (
+            {
+                **BILLING,
+                "stages": [
+                    {"label": "A", "displayOrder": 0, "metadata": {"ticketState": "PENDING"}}
+                ],
+            },
+            "stages.0.metadata.ticketState",
+        ),
+        ({**BILLING, "label": "x" * 1001}, "label"),
+        ({**BILLING, "label": "  "}, "label"),
+        ({**BILLING, "colour": "red"}, "colour"),
+        ({**BILLING, "displayOrder": "first"}, "displayOrder"),
+        ({**BILLING, "stages": BILLING["stages"][:1]}, "stages"),  # type: ignore[index]
+        ({**BILLING, "label": "support pipeline"}, "label"),
+    ],
+)
+async def test_a_bad_pipeline_is_refused_naming_the_field_and_nothing_changes(
+    api: Api, body: dict[str, Any], field: str
+) -> None:
+    _, admin = await api.account()
+    before = await api.outbox_types()
+
+    response = await api.client.post(BASE, json=body, headers=admin)
+
+    assert response.status_code == 400, response.text
+    assert field in [e.get("in") for e in response.json()["errors"]], response.json()
+    assert await api.outbox_types() == before
+
+
+async def test_unknown_pipelines_and_stages_are_404(api: Api) -> None:
+    _, admin = await api.account()
+    assert (await api.client.get(f"{BASE}/nope", headers=admin)).status_code == 404
+    assert (await api.client.get(f"{BASE}/default/stages/99", headers=admin)).status_code == 404
+
+
+async def test_deleting_the_last_pipeline_is_refused(api: Api) -> None:
+    _, admin = await api.account()
+    refused = await api.client.delete(f"{BASE}/default", headers=admin)
+    assert refused.status_code == 409
+    assert "last pipeline" in refused.json()["message"]
+
+
+async def test_a_deletion_asks_the_ticket_service_and_applies_its_answer(api: Api) -> None:
+    account_id, admin = await api.account()
+    billing = (await api.client.post(BASE, json=BILLING, headers=admin)).json()
+
+    pending = await api.client.delete(f"{BASE}/{billing['id']}", headers=admin)
+
+    assert pending.status_code == 202  # no ticket service answers in this test
+    [command] = [
+        json.loads(e.message.body)
+        for e in await api.store.outbox_batch(1000)
+        if json.loads(e.message.body)["type"] == "ticket.close_statuses"
+    ]
+    assert command["payload"]["whole_pipeline"] is True
+    busy = await api.client.patch(f"{BASE}/{billing['id']}", json={"label": "X"}, headers=admin)
+    assert busy.status_code == 409
+
+    answer = StatusesClosed(
+        retirement_id=command["payload"]["retirement_id"],
+        pipeline_id=billing["id"],
+        status_ids=command["payload"]["status_ids"],
+    )
+    envelope = Envelope(
+        message_id=uuid.uuid4(),
+        type=answer.message_type(),
+        version=1,
+        occurred_at=datetime.now(UTC),
+        account_id=account_id,
+        correlation_id=uuid.uuid4(),
+        producer="ticket",
+        payload=answer.model_dump(mode="json"),
+    )
+    await complete_retirement(
+        api.uow, Received(envelope, answer, MessageContext.caused_by(envelope, "q:1"))
+    )
+
+    assert (await api.client.get(f"{BASE}/{billing['id']}", headers=admin)).status_code == 404
+    assert "pipeline.deleted" in await api.outbox_types()
