@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ticketflow_chassis.replica import apply_if_newer
 from ticketflow_chassis.store.port import Collection, Document
 from ticketflow_chassis.uow import Session
-from ticketflow_notifier.domain.replicas import TicketRecord
+from ticketflow_contracts import PipelineSnapshot
+from ticketflow_notifier.domain.replicas import PipelineReplica, TicketRecord
 
 TICKETS = "tickets"
-COLLECTIONS = (Collection(TICKETS),)
+PIPELINES = "pipelines"
+COLLECTIONS = (Collection(TICKETS), Collection(PIPELINES))
+
+
+def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
+    return f"{account_id}:{pipeline_id}"
 
 
 def record_to_doc(record: TicketRecord) -> Document:
@@ -52,3 +59,23 @@ class TicketRecords:
         if doc is None or doc["account_id"] != account_id:
             return None
         return record_from_doc(doc)
+
+
+class PipelineReplicas:
+    def __init__(self, session: Session):
+        self._session = session
+
+    async def apply(self, replica: PipelineReplica) -> bool:
+        doc = {
+            "id": pipeline_doc_id(replica.account_id, replica.pipeline.id),
+            "account_id": replica.account_id,
+            "snapshot": replica.pipeline.model_dump(mode="json"),
+        }
+        return await apply_if_newer(self._session, PIPELINES, doc, replica.revision)
+
+    async def get(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
+        doc = await self._session.get(PIPELINES, pipeline_doc_id(account_id, pipeline_id))
+        if doc is None:
+            return None
+        snapshot = PipelineSnapshot.model_validate(doc["snapshot"])
+        return PipelineReplica(doc["account_id"], doc["revision"], snapshot)

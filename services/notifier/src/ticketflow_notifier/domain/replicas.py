@@ -1,11 +1,12 @@
-"""What the notifier keeps of tickets (from ticket events) to address and fill its messages."""
+"""What the notifier keeps of others' facts: tickets (from ticket events) to address and
+fill its messages, pipelines (from pipeline snapshots) for the actions of each status."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from ticketflow_contracts import TicketCreated
+from ticketflow_contracts import PipelineSnapshot, StatusAction, TicketCreated
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,18 @@ class TicketRecord:
             created_at=event.created_at,
             recorded_at=now,
         )
+
+
+@dataclass(frozen=True)
+class PipelineReplica:
+    """A pipeline as the notifier needs it: the statuses' actions run when tickets arrive."""
+
+    account_id: str
+    revision: int
+    pipeline: PipelineSnapshot
+
+    def actions_on_entering(self, status_id: str) -> list[StatusAction]:
+        for status in self.pipeline.statuses:
+            if status.id == status_id:
+                return list(status.actions)
+        return []
