@@ -27,6 +27,15 @@ from ticketflow_contracts.pipelines import (
     StatusTrigger,
     TicketState,
 )
+from ticketflow_contracts.properties import (
+    PropertyFieldType,
+    PropertyOption,
+    PropertyType,
+    TicketPropertyArchived,
+    TicketPropertyDefined,
+    TicketPropertyEvent,
+    TicketPropertySnapshot,
+)
 from ticketflow_contracts.registry import ALL_MESSAGES, message_class
 from ticketflow_contracts.retirement import CloseStatuses, StatusesClosed, StatusesCloseRefused
 from ticketflow_contracts.routing import (
@@ -63,6 +72,9 @@ __all__ = [
     "PipelineSnapshot",
     "PipelineSnapshotEvent",
     "PipelineUpdated",
+    "PropertyFieldType",
+    "PropertyOption",
+    "PropertyType",
     "RecipientKind",
     "SourceType",
     "StatusAction",
@@ -73,6 +85,10 @@ __all__ = [
     "StatusesClosed",
     "TicketCreated",
     "TicketEvent",
+    "TicketPropertyArchived",
+    "TicketPropertyDefined",
+    "TicketPropertyEvent",
+    "TicketPropertySnapshot",
     "TicketState",
     "Tier",
     "dead_letter_queue",

@@ -8,6 +8,7 @@ the order and duplication of these events do not matter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -106,6 +107,23 @@ class PipelineAccess(_Part):
 
     restricted: bool = False
     grants: list[AccessGrant] = Field(default_factory=list)
+
+    def level_for(self, user_id: str, teams: Iterable[str]) -> AccessLevel | None:
+        """What a (non-super-admin) user may do with the pipeline's tickets: EDIT for everyone
+        when unrestricted, else the highest level granted to the user or one of their teams,
+        None when nothing is. One rule, read by every service that enforces access."""
+        if not self.restricted:
+            return AccessLevel.EDIT
+        team_ids = set(teams)
+        levels = {
+            grant.level
+            for grant in self.grants
+            if (grant.grantee_kind is GranteeKind.USER and grant.grantee_id == user_id)
+            or (grant.grantee_kind is GranteeKind.TEAM and grant.grantee_id in team_ids)
+        }
+        if AccessLevel.EDIT in levels:
+            return AccessLevel.EDIT
+        return AccessLevel.VIEW if levels else None
 
 
 class StatusTrigger(_Part):

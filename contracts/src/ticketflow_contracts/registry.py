@@ -5,6 +5,7 @@ from __future__ import annotations
 from ticketflow_contracts.accounts import AccountCreated
 from ticketflow_contracts.messages import Message
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
+from ticketflow_contracts.properties import TicketPropertyArchived, TicketPropertyDefined
 from ticketflow_contracts.retirement import CloseStatuses, StatusesClosed, StatusesCloseRefused
 from ticketflow_contracts.tickets import TicketCreated
 
@@ -13,6 +14,8 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     PipelineCreated,
     PipelineUpdated,
     PipelineDeleted,
+    TicketPropertyDefined,
+    TicketPropertyArchived,
     TicketCreated,
     CloseStatuses,
     StatusesClosed,

@@ -12,13 +12,22 @@ from ticketflow_contracts import (
     PipelineCreated,
     PipelineDeleted,
     PipelineUpdated,
+    TicketPropertyArchived,
+    TicketPropertyDefined,
 )
 from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.adapters.subscribers import QUEUES, build_router
 from ticketflow_pipeline.settings import PipelineSettings
 
-PUBLISHES = (AccountCreated, PipelineCreated, PipelineUpdated, PipelineDeleted)
+PUBLISHES = (
+    AccountCreated,
+    PipelineCreated,
+    PipelineUpdated,
+    PipelineDeleted,
+    TicketPropertyDefined,
+    TicketPropertyArchived,
+)
 SENDS = (CloseStatuses,)
 
 

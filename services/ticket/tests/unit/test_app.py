@@ -21,3 +21,16 @@ async def test_the_asyncapi_document_shows_the_queue_and_the_published_event() -
     assert consumed, list(channels)
     assert "pipeline.created" in consumed[0]["description"]
     assert "TicketCreatedEnvelope" in document["components"]["schemas"]
+
+
+async def test_the_asyncapi_document_shows_the_commands_queue_and_the_saga_answers() -> None:
+    app = build_app(TicketSettings(store_url="memory://"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+        document = (await client.get("/asyncapi.json")).json()
+
+    channels = document["channels"].values()
+    [commands] = [c for c in channels if "ticket.commands" in c["address"]]
+    assert "ticket.close_statuses" in commands["description"]
+    addresses = {c["address"] for c in channels}
+    assert {"ticket.statuses_closed", "ticket.statuses_close_refused"} <= addresses

@@ -13,21 +13,24 @@ from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     Envelope,
+    PipelineAccess,
     PipelineSnapshot,
     PipelineUpdated,
     StatusSnapshot,
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
+from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.errors import InvalidTicket, TicketNotFound
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
 
+ADMIN = Viewer("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def snapshot_message(
-    revision: int, label: str, account_id: str = "a1"
+    revision: int, label: str, account_id: str = "a1", access: PipelineAccess | None = None
 ) -> Received[PipelineUpdated]:
     status = StatusSnapshot(
         id="1",
@@ -46,6 +49,7 @@ def snapshot_message(
             statuses=[status],
             created_at=NOW,
             updated_at=NOW,
+            access=access or PipelineAccess(),
         ),
     )
     envelope = Envelope(
@@ -95,10 +99,10 @@ async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWor
     context = MessageContext.for_request("a1", None)
 
     ticket = await create_ticket(
-        uow, context, CreateTicket("t1", "default", "1", subject="Hi", source_type="EMAIL")
+        uow, context, CreateTicket("t1", "default", "1", subject="Hi", source_type="EMAIL"), ADMIN
     )
 
-    assert (await get_ticket(uow, context, "t1")).subject == "Hi"
+    assert (await get_ticket(uow, context, "t1", ADMIN)).subject == "Hi"
     [entry] = await uow.store.outbox_batch(10)
     assert entry.message.routing_key == "ticket.created.email"
     assert json.loads(entry.message.body)["payload"]["ticket_id"] == ticket.id
@@ -107,20 +111,20 @@ async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWor
 async def test_a_refused_ticket_leaves_nothing_behind(uow: UnitOfWork) -> None:
     context = MessageContext.for_request("a1", None)
     with pytest.raises(InvalidTicket):
-        await create_ticket(uow, context, CreateTicket("t1", "default", "1"))
+        await create_ticket(uow, context, CreateTicket("t1", "default", "1"), ADMIN)
     with pytest.raises(TicketNotFound):
-        await get_ticket(uow, context, "t1")
+        await get_ticket(uow, context, "t1", ADMIN)
     assert await uow.store.outbox_batch(10) == []
 
 
 async def test_another_accounts_ticket_is_not_found(uow: UnitOfWork) -> None:
     await apply_pipeline_snapshot(uow, snapshot_message(1, "Support"))
     await create_ticket(
-        uow, MessageContext.for_request("a1", None), CreateTicket("t1", "default", "1")
+        uow, MessageContext.for_request("a1", None), CreateTicket("t1", "default", "1"), ADMIN
     )
 
     with pytest.raises(TicketNotFound):
-        await get_ticket(uow, MessageContext.for_request("a2", None), "t1")
+        await get_ticket(uow, MessageContext.for_request("a2", None), "t1", ADMIN)
 
 
 async def test_another_accounts_pipeline_is_not_ours(uow: UnitOfWork) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from ticketflow_contracts import PipelineSnapshot, SourceType, StatusSnapshot, TicketState
 from ticketflow_ticket.domain.errors import InvalidTicket
+from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
@@ -58,6 +59,7 @@ def create(pipeline: PipelineReplica | None, **overrides: object) -> Ticket:
         ticket_id="t1",
         account_id="a1",
         pipeline=pipeline,
+        gate=PipelineGate("a1", "default"),
         pipeline_id="default",
         status_id="1",
         subject="Printer on fire",
@@ -104,6 +106,55 @@ def test_an_unknown_priority_or_source_is_refused() -> None:
         create(replica(), priority="SOON")
     with pytest.raises(InvalidTicket, match="source_type"):
         create(replica(), source_type="PIGEON")
+
+
+def test_a_new_ticket_is_admissions_through_its_pipelines_gate() -> None:
+    gate = PipelineGate("a1", "default")
+    create(replica(), gate=gate)
+    assert gate.admissions == 1
+
+
+def test_a_status_closed_by_the_gate_takes_no_ticket_naming_the_stage() -> None:
+    gate = PipelineGate("a1", "default", closed_status_ids=frozenset({"1"}))
+    with pytest.raises(InvalidTicket) as refused:
+        create(replica(), gate=gate, status_id="1")
+    assert refused.value.errors[0].field == "hs_pipeline_stage"
+    assert gate.admissions == 0
+
+
+def test_a_pipeline_closed_by_the_gate_takes_no_ticket_naming_the_pipeline() -> None:
+    gate = PipelineGate("a1", "default", pipeline_closed=True)
+    with pytest.raises(InvalidTicket) as refused:
+        create(replica(), gate=gate, status_id=None)
+    assert refused.value.errors[0].field == "hs_pipeline"
+
+
+def test_without_a_status_the_ticket_skips_open_statuses_the_gate_closed() -> None:
+    gate = PipelineGate("a1", "default", closed_status_ids=frozenset({"0"}))
+    assert create(replica(), gate=gate, status_id=None).status_id == "1"
+
+
+def test_a_moved_ticket_is_in_its_new_status_and_was_modified_then() -> None:
+    ticket = create(replica())
+    later = datetime(2026, 11, 26, tzinfo=UTC)
+
+    gate = PipelineGate("a1", "default")
+
+    ticket.move_to("0", gate, later)
+
+    assert (ticket.status_id, ticket.updated_at, ticket.created_at) == ("0", later, NOW)
+    assert ticket.properties()["hs_pipeline_stage"] == "0"
+    assert gate.admissions == 1
+
+
+def test_a_ticket_cannot_move_into_a_status_the_gate_closed() -> None:
+    ticket = create(replica())
+    gate = PipelineGate("a1", "default", closed_status_ids=frozenset({"0"}))
+
+    with pytest.raises(InvalidTicket, match="being deleted"):
+        ticket.move_to("0", gate, NOW)
+
+    assert ticket.status_id == "1"
 
 
 def test_only_a_newer_snapshot_supersedes_the_replica() -> None:

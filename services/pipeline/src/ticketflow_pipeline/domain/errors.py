@@ -10,7 +10,12 @@ TicketflowError (contracts)
     ├── PipelineLimitReached      TIER_LIMIT
     ├── FeatureNotInTier          TIER_LIMIT
     ├── NotAllowed                MISSING_SCOPES
-    └── PipelineInUse             CONFLICT (holds tickets, being deleted, last one)
+    ├── PipelineInUse             CONFLICT (holds tickets, being deleted, last one)
+    ├── ActionNotFound            OBJECT_NOT_FOUND
+    ├── PropertyNotFound          OBJECT_NOT_FOUND
+    ├── InvalidProperty           VALIDATION_ERROR
+    ├── PropertyExists            CONFLICT
+    └── PropertyInUse             CONFLICT (listed by a status)
 """
 
 from __future__ import annotations
@@ -75,5 +80,46 @@ class NotAllowed(PipelineError):
 
 
 class PipelineInUse(PipelineError):
+    def __init__(self, message: str):
+        super().__init__(message, ErrorCategory.CONFLICT)
+
+
+class ActionNotFound(PipelineError):
+    """OBJECT_NOT_FOUND: a status action that is not (or no longer) on the status."""
+
+    def __init__(self, pipeline_id: str, status_id: str, action_id: str):
+        super().__init__(
+            f"action {action_id!r} does not exist on status {status_id!r} "
+            f"of pipeline {pipeline_id!r}",
+            ErrorCategory.OBJECT_NOT_FOUND,
+        )
+
+
+class PropertyNotFound(PipelineError):
+    """OBJECT_NOT_FOUND: a ticket property the account does not have (or has archived)."""
+
+    def __init__(self, name: str):
+        super().__init__(f"ticket property {name!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
+class InvalidProperty(PipelineError):
+    """VALIDATION_ERROR: a property definition or a status's property list breaks a rule."""
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None):
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, code)]
+        )
+
+
+class PropertyExists(PipelineError):
+    """CONFLICT: the name is a built-in's or another definition's (archived ones too)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, ErrorCategory.CONFLICT, [ErrorDetail(message, "name")])
+
+
+class PropertyInUse(PipelineError):
+    """CONFLICT: statuses still list the property that is to be archived."""
+
     def __init__(self, message: str):
         super().__init__(message, ErrorCategory.CONFLICT)

@@ -22,8 +22,10 @@ from ticketflow_contracts import (
     StatusSnapshot,
     TicketState,
 )
+from ticketflow_pipeline.domain.automation import effective_triggers, prune_triggers
 from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse, StatusNotFound
 from ticketflow_pipeline.domain.labels import clean_label, require_unique
+from ticketflow_pipeline.domain.rules import prune_rules
 from ticketflow_pipeline.domain.tiers import MAX_STATUSES_PER_PIPELINE
 
 DEFAULT_PIPELINE_ID = "default"
@@ -115,6 +117,8 @@ class Pipeline:
             updated_at=now,
         )
         _check_statuses(state.statuses)
+        # Store HubSpot's default triggers explicitly, so replicas need no rule to find them.
+        state = state.model_copy(update={"triggers": effective_triggers(state)})
         pipeline = cls(account_id, state, revision=1)
         pipeline.events.append(PipelineCreated(revision=1, pipeline=state))
         return pipeline
@@ -303,6 +307,9 @@ class Pipeline:
         if self.archived:
             raise PipelineInUse(f"pipeline {self.id!r} is deleted")
         _check_statuses(state.statuses)
+        # A removed status, or one turned Closed, must not stay a trigger target or a
+        # creation status: replicas would receive dangling ids.
+        state = prune_triggers(prune_rules(state))
         self.state = state.model_copy(update={"updated_at": now})
         self.revision += 1
         self.events.append(PipelineUpdated(revision=self.revision, pipeline=self.state))

@@ -1,4 +1,6 @@
-"""Pipelines and their statuses: read, create, change, reorder; removals start a retirement."""
+"""Pipelines and their statuses: read, create, change, reorder; removals start a retirement.
+
+Every read and change of an existing pipeline passes the requester's pipeline access."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from dataclasses import dataclass
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain import account_pipelines
+from ticketflow_pipeline.domain import access, account_pipelines
+from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
 from ticketflow_pipeline.domain.model import NewStatus, Pipeline
 from ticketflow_pipeline.domain.tiers import TierPolicy
@@ -38,14 +41,41 @@ async def _load(session: Session, context: MessageContext, pipeline_id: str) -> 
     return pipeline
 
 
-async def list_pipelines(uow: UnitOfWork, context: MessageContext) -> list[Pipeline]:
-    async with uow.begin(context) as session:
-        return account_pipelines.live(await PipelineRepository(session).all(context.account_id))
+# -- pipeline access (domain/access.py): hidden pipelines are 404, view-only ones refuse changes
 
 
-async def get_pipeline(uow: UnitOfWork, context: MessageContext, pipeline_id: str) -> Pipeline:
+async def _load_visible(
+    session: Session, context: MessageContext, pipeline_id: str, requester: Requester
+) -> Pipeline:
+    pipeline = await _load(session, context, pipeline_id)
+    access.require_view(pipeline, requester)
+    return pipeline
+
+
+async def _load_editable(
+    session: Session, context: MessageContext, pipeline_id: str, requester: Requester
+) -> Pipeline:
+    pipeline = await _load(session, context, pipeline_id)
+    access.require_edit(pipeline, requester)
+    return pipeline
+
+
+# -- pipelines -----------------------------------------------------------------------------
+
+
+async def list_pipelines(
+    uow: UnitOfWork, context: MessageContext, requester: Requester
+) -> list[Pipeline]:
     async with uow.begin(context) as session:
-        return await _load(session, context, pipeline_id)
+        pipelines = await PipelineRepository(session).all(context.account_id)
+        return access.visible(account_pipelines.live(pipelines), requester)
+
+
+async def get_pipeline(
+    uow: UnitOfWork, context: MessageContext, pipeline_id: str, requester: Requester
+) -> Pipeline:
+    async with uow.begin(context) as session:
+        return await _load_visible(session, context, pipeline_id, requester)
 
 
 async def create_pipeline(
@@ -89,10 +119,11 @@ async def update_pipeline(
     *,
     label: str | None,
     display_order: int | None,
+    requester: Requester,
 ) -> Pipeline:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         if label is not None:
             account_pipelines.check_label_free(
                 await repository.all(context.account_id), label, pipeline_id
@@ -110,11 +141,12 @@ async def replace_pipeline(
     label: str,
     display_order: int,
     statuses: Sequence[NewStatus],
+    requester: Requester,
     new_id: NewId = numeric_id,
 ) -> PipelineChange:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         account_pipelines.check_label_free(
             await repository.all(context.account_id), label, pipeline_id
         )
@@ -133,11 +165,11 @@ async def replace_pipeline(
 
 
 async def delete_pipeline(
-    uow: UnitOfWork, context: MessageContext, pipeline_id: str
+    uow: UnitOfWork, context: MessageContext, pipeline_id: str, *, requester: Requester
 ) -> PipelineChange:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         account_pipelines.check_deletable(await repository.all(context.account_id), pipeline_id)
         retirement = pipeline.request_deletion(str(uuid.uuid4()), session.now)
         await start_retirement(session, pipeline, retirement)
@@ -146,14 +178,20 @@ async def delete_pipeline(
 
 
 async def reorder_pipelines(
-    uow: UnitOfWork, context: MessageContext, ordered_ids: Sequence[str]
+    uow: UnitOfWork,
+    context: MessageContext,
+    ordered_ids: Sequence[str],
+    *,
+    requester: Requester,
 ) -> list[Pipeline]:
+    """`ordered_ids` lists the pipelines the requester sees; hidden ones keep their places."""
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
         pipelines = await repository.all(context.account_id)
-        for changed in account_pipelines.reorder(pipelines, ordered_ids, session.now):
+        whole = access.arrange(account_pipelines.live(pipelines), ordered_ids, requester)
+        for changed in account_pipelines.reorder(pipelines, whole, session.now):
             await repository.save(changed)
-        return account_pipelines.live(pipelines)
+        return access.visible(account_pipelines.live(pipelines), requester)
 
 
 # -- statuses --------------------------------------------------------------------------
@@ -164,10 +202,12 @@ async def add_status(
     context: MessageContext,
     pipeline_id: str,
     status: NewStatus,
+    *,
+    requester: Requester,
     new_id: NewId = numeric_id,
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         added = pipeline.add_status(status, new_id(), session.now)
         await PipelineRepository(session).save(pipeline)
     return added
@@ -182,9 +222,10 @@ async def update_status(
     label: str | None = None,
     ticket_state: TicketState | None = None,
     display_order: int | None = None,
+    requester: Requester,
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         updated = pipeline.update_status(
             status_id,
             now=session.now,
@@ -197,20 +238,31 @@ async def update_status(
 
 
 async def replace_status(
-    uow: UnitOfWork, context: MessageContext, pipeline_id: str, status_id: str, status: NewStatus
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    status_id: str,
+    status: NewStatus,
+    *,
+    requester: Requester,
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         replaced = pipeline.replace_status(status_id, status, session.now)
         await PipelineRepository(session).save(pipeline)
     return replaced
 
 
 async def reorder_statuses(
-    uow: UnitOfWork, context: MessageContext, pipeline_id: str, ordered_ids: Sequence[str]
+    uow: UnitOfWork,
+    context: MessageContext,
+    pipeline_id: str,
+    ordered_ids: Sequence[str],
+    *,
+    requester: Requester,
 ) -> Pipeline:
     async with uow.begin(context) as session:
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         pipeline.reorder_statuses(ordered_ids, session.now)
         await PipelineRepository(session).save(pipeline)
     return pipeline
@@ -222,9 +274,11 @@ async def delete_status(
     pipeline_id: str,
     status_id: str,
     move_to_status_id: str | None,
+    *,
+    requester: Requester,
 ) -> PipelineChange:
     async with uow.begin(context) as session:
-        pipeline = await _load(session, context, pipeline_id)
+        pipeline = await _load_editable(session, context, pipeline_id, requester)
         retirement = pipeline.request_status_removal(
             status_id, move_to_status_id, str(uuid.uuid4()), session.now
         )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.handlers import tickets
 
@@ -47,6 +48,10 @@ def ticket_json(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def viewer(principal: Principal) -> Viewer:
+    return Viewer(principal.user_id, principal.teams, principal.is_super_admin)
+
+
 def new_ticket_id() -> str:
     """A numeric string like HubSpot's object ids (48 random bits)."""
     return str(uuid.uuid4().int >> 80)
@@ -71,11 +76,11 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
             created_by=caller.user_id,
         )
         context = MessageContext.for_request(caller.account_id)
-        return ticket_json(await tickets.create_ticket(uow, context, command))
+        return ticket_json(await tickets.create_ticket(uow, context, command, viewer(caller)))
 
     @router.get("/{ticket_id}")
     async def get_by_id(ticket_id: str, caller: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        return ticket_json(await tickets.get_ticket(uow, context, ticket_id))
+        return ticket_json(await tickets.get_ticket(uow, context, ticket_id, viewer(caller)))
 
     return router

@@ -1,17 +1,22 @@
-"""Tickets and the pipeline replica <-> documents on the chassis store port."""
+"""Tickets, pipeline gates and the pipeline replica <-> documents on the chassis store port."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
-from ticketflow_chassis.store.port import Collection, Document, Index
+from ticketflow_chassis.store.port import Collection, Document, Eq, Filter, In, Index, Query
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot, SourceType
+from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 TICKETS = "tickets"
 PIPELINES = "pipelines"
+# Apart from PIPELINES so that replica updates never conflict with ticket creation.
+PIPELINE_GATES = "pipeline_gates"
+PAGE_SIZE = 500
 
 COLLECTIONS = (
     Collection(
@@ -19,9 +24,12 @@ COLLECTIONS = (
         (
             Index(("account_id", "pipeline_id", "status_id", "created_at")),
             Index(("account_id", "archived", "created_at")),
+            # Live tickets of a pipeline, or of some of its statuses: the retirement saga.
+            Index(("account_id", "pipeline_id", "archived", "status_id")),
         ),
     ),
     Collection(PIPELINES, (Index(("account_id", "pipeline_id")),)),
+    Collection(PIPELINE_GATES),
 )
 
 
@@ -80,6 +88,43 @@ def replica_from_doc(doc: Document) -> PipelineReplica:
     )
 
 
+def gate_to_doc(gate: PipelineGate) -> Document:
+    return {
+        "id": pipeline_doc_id(gate.account_id, gate.pipeline_id),
+        "account_id": gate.account_id,
+        "pipeline_id": gate.pipeline_id,
+        "closed_status_ids": sorted(gate.closed_status_ids),
+        "pipeline_closed": gate.pipeline_closed,
+        "admissions": gate.admissions,
+    }
+
+
+def gate_from_doc(doc: Document) -> PipelineGate:
+    return PipelineGate(
+        account_id=doc["account_id"],
+        pipeline_id=doc["pipeline_id"],
+        closed_status_ids=frozenset(doc["closed_status_ids"]),
+        pipeline_closed=doc["pipeline_closed"],
+        admissions=doc["admissions"],
+        version=doc["version"],
+    )
+
+
+def _live_tickets(
+    account_id: str, pipeline_id: str, status_ids: Sequence[str] | None
+) -> tuple[Filter, ...]:
+    filters: tuple[Filter, ...] = (
+        Eq("account_id", account_id),
+        Eq("pipeline_id", pipeline_id),
+        Eq("archived", False),
+    )
+    if status_ids is None:
+        return filters
+    if len(status_ids) == 1:
+        return (*filters, Eq("status_id", status_ids[0]))
+    return (*filters, In("status_id", tuple(status_ids)))
+
+
 class TicketRepository:
     def __init__(self, session: Session):
         self._session = session
@@ -89,11 +134,56 @@ class TicketRepository:
         for event in ticket.events:
             await self._session.record(event)
 
+    async def save(self, ticket: Ticket) -> None:
+        """Write a changed ticket at the version it was read (ConflictError otherwise)."""
+        stored = await self._session.put(
+            TICKETS, ticket_to_doc(ticket), expected_version=ticket.version
+        )
+        ticket.version = stored["version"]
+        for event in ticket.events:
+            await self._session.record(event)
+        ticket.events.clear()
+
     async def get(self, account_id: str, ticket_id: str) -> Ticket | None:
         doc = await self._session.get(TICKETS, ticket_id)
         if doc is None or doc["account_id"] != account_id:
             return None
         return ticket_from_doc(doc)
+
+    async def count_live(
+        self, account_id: str, pipeline_id: str, status_ids: Sequence[str] | None = None
+    ) -> int:
+        """Tickets not archived in the pipeline (in `status_ids` when given)."""
+        filters = _live_tickets(account_id, pipeline_id, status_ids)
+        return await self._session.count(TICKETS, filters)
+
+    async def live_in_status(
+        self, account_id: str, pipeline_id: str, status_id: str
+    ) -> AsyncIterator[Ticket]:
+        """The tickets not archived in one status, page by page in id order (the index's
+        order); changing them while iterating is fine."""
+        filters = _live_tickets(account_id, pipeline_id, [status_id])
+        after: str | None = None
+        while True:
+            page = await self._session.find(TICKETS, Query(filters, limit=PAGE_SIZE, after=after))
+            for doc in page.items:
+                yield ticket_from_doc(doc)
+            if page.next_after is None:
+                return
+            after = page.next_after
+
+    async def gate(self, account_id: str, pipeline_id: str) -> PipelineGate:
+        """The pipeline's gate; an open one when it was never written."""
+        doc = await self._session.get(PIPELINE_GATES, pipeline_doc_id(account_id, pipeline_id))
+        return gate_from_doc(doc) if doc else PipelineGate(account_id, pipeline_id)
+
+    async def save_gate(self, gate: PipelineGate) -> None:
+        """Write the gate at the version it was read: of two concurrent transactions that
+        both write it, one fails with ConflictError (SQLite runs them one after the other)."""
+        stored = await self._session.put(
+            PIPELINE_GATES, gate_to_doc(gate), expected_version=gate.version
+        )
+        gate.version = stored["version"]
 
     async def pipeline(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
         doc = await self._session.get(PIPELINES, pipeline_doc_id(account_id, pipeline_id))

@@ -3,7 +3,8 @@
 TicketflowError (contracts)
 └── TicketError
     ├── TicketNotFound            OBJECT_NOT_FOUND
-    └── InvalidTicket             VALIDATION_ERROR (one ErrorDetail per bad property)
+    ├── InvalidTicket             VALIDATION_ERROR (one ErrorDetail per bad property)
+    └── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
 """
 
 from __future__ import annotations
@@ -25,4 +26,12 @@ class InvalidTicket(TicketError):
         summary = "; ".join(p.message for p in problems)
         super().__init__(
             f"the ticket is not valid: {summary}", ErrorCategory.VALIDATION_ERROR, problems
+        )
+
+
+class TicketAccessDenied(TicketError):
+    def __init__(self, pipeline_id: str):
+        super().__init__(
+            f"you may view the tickets of pipeline {pipeline_id!r} but not create or change them",
+            ErrorCategory.MISSING_SCOPES,
         )

@@ -1,4 +1,5 @@
-"""Ticket aggregate: created into a status of a live pipeline; records its events."""
+"""Ticket aggregate: created into a status of a live pipeline that its gate keeps open;
+records its events."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import datetime
 from ticketflow_contracts import Event, SourceType, TicketCreated
 from ticketflow_contracts.errors import ErrorDetail
 from ticketflow_ticket.domain.errors import InvalidTicket
+from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 MAX_SUBJECT_LENGTH = 1000
@@ -50,6 +52,7 @@ class Ticket:
         ticket_id: str,
         account_id: str,
         pipeline: PipelineReplica | None,
+        gate: PipelineGate,
         pipeline_id: str,
         status_id: str | None,
         subject: str | None,
@@ -60,20 +63,20 @@ class Ticket:
         created_by: str | None,
         now: datetime,
     ) -> Ticket:
+        """`gate` is the pipeline's: the ticket is admitted through it (see gates.py)."""
         if pipeline is None or not pipeline.accepts_tickets:
             raise InvalidTicket(
                 [ErrorDetail(f"pipeline {pipeline_id!r} does not exist", "hs_pipeline")]
             )
-        status = pipeline.status(status_id) if status_id else pipeline.first_open_status()
+        gate.require_open()
+        if status_id:
+            status = pipeline.status(status_id)
+            missing = f"status {status_id!r} is not a status of pipeline {pipeline_id!r}"
+        else:
+            status = pipeline.first_open_status(excluding=gate.closed_status_ids)
+            missing = f"pipeline {pipeline_id!r} has no open status that takes tickets"
         if status is None:
-            raise InvalidTicket(
-                [
-                    ErrorDetail(
-                        f"status {status_id!r} is not a status of pipeline {pipeline_id!r}",
-                        "hs_pipeline_stage",
-                    )
-                ]
-            )
+            raise InvalidTicket([ErrorDetail(missing, "hs_pipeline_stage")])
         if subject is not None and len(subject) > MAX_SUBJECT_LENGTH:
             raise InvalidTicket(
                 [ErrorDetail(f"subject is longer than {MAX_SUBJECT_LENGTH} characters", "subject")]
@@ -88,6 +91,7 @@ class Ticket:
                 ]
             )
         source = parse_source(source_type)
+        gate.admit(status.id)
         ticket = cls(
             ticket_id,
             account_id,
@@ -115,6 +119,13 @@ class Ticket:
             )
         )
         return ticket
+
+    def move_to(self, status_id: str, gate: PipelineGate, now: datetime) -> None:
+        """Into another status of its pipeline, through the pipeline's `gate` (save both).
+        No event yet: there is no `ticket.status_changed` contract so far."""
+        gate.admit(status_id)
+        self.status_id = status_id
+        self.updated_at = now
 
     def properties(self) -> dict[str, str | None]:
         """HubSpot property names and values (strings, as HubSpot returns them)."""

@@ -26,8 +26,11 @@ class PipelineReplica:
             (s for s in self.pipeline.statuses if s.id == status_id and not s.archived), None
         )
 
-    def first_open_status(self) -> StatusSnapshot | None:
+    def first_open_status(self, excluding: frozenset[str] = frozenset()) -> StatusSnapshot | None:
+        """The first Open status by display order, leaving out the ids in `excluding`."""
         open_statuses = [
-            s for s in self.pipeline.statuses if s.ticket_state == "OPEN" and not s.archived
+            s
+            for s in self.pipeline.statuses
+            if s.ticket_state == "OPEN" and not s.archived and s.id not in excluding
         ]
         return min(open_statuses, key=lambda s: s.display_order, default=None)

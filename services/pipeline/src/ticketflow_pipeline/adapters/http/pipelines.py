@@ -19,6 +19,7 @@ from ticketflow_pipeline.adapters.http.schemas import (
     pipeline_json,
     stage_json,
 )
+from ticketflow_pipeline.adapters.http.settings import requester_of
 from ticketflow_pipeline.domain.errors import InvalidPipeline
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers import pipelines
@@ -65,7 +66,8 @@ def build_pipelines_router(
     @router.get(base)
     async def get_all(principal: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(principal.account_id)
-        return {"results": [pipeline_json(p) for p in await pipelines.list_pipelines(uow, context)]}
+        found = await pipelines.list_pipelines(uow, context, requester_of(principal))
+        return {"results": [pipeline_json(p) for p in found]}
 
     @router.post(base, status_code=status.HTTP_201_CREATED)
     async def create(body: PipelineInput, principal: Caller) -> dict[str, Any]:
@@ -82,14 +84,20 @@ def build_pipelines_router(
     @router.get(base + "/{pipeline_id}")
     async def get_by_id(pipeline_id: str, principal: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(principal.account_id)
-        return pipeline_json(await pipelines.get_pipeline(uow, context, pipeline_id))
+        found = await pipelines.get_pipeline(uow, context, pipeline_id, requester_of(principal))
+        return pipeline_json(found)
 
     @router.patch(base + "/{pipeline_id}")
     async def update(pipeline_id: str, body: PipelinePatch, principal: Caller) -> dict[str, Any]:
         context = editor(principal)
         _refuse_archiving(body.archived, "pipeline")
         updated = await pipelines.update_pipeline(
-            uow, context, pipeline_id, label=body.label, display_order=body.display_order
+            uow,
+            context,
+            pipeline_id,
+            label=body.label,
+            display_order=body.display_order,
+            requester=requester_of(principal),
         )
         return pipeline_json(updated)
 
@@ -106,10 +114,12 @@ def build_pipelines_router(
             label=body.label,
             display_order=body.display_order,
             statuses=[s.as_new_status() for s in body.stages],
+            requester=requester_of(principal),
         )
         await finish(change, "a status this replacement leaves out", response)
         context = MessageContext.for_request(principal.account_id)
-        return pipeline_json(await pipelines.get_pipeline(uow, context, pipeline_id))
+        found = await pipelines.get_pipeline(uow, context, pipeline_id, requester_of(principal))
+        return pipeline_json(found)
 
     @router.delete(base + "/{pipeline_id}", status_code=status.HTTP_204_NO_CONTENT)
     async def archive(
@@ -122,7 +132,9 @@ def build_pipelines_router(
     ) -> None:
         """Refused while the pipeline holds tickets. ticketflow never leaves a ticket in a
         deleted pipeline, so `validateReferencesBeforeDelete=false` validates too."""
-        change = await pipelines.delete_pipeline(uow, editor(principal), pipeline_id)
+        change = await pipelines.delete_pipeline(
+            uow, editor(principal), pipeline_id, requester=requester_of(principal)
+        )
         await finish(change, f"pipeline {pipeline_id!r}", response)
 
     # -- stages ---------------------------------------------------------------------------
@@ -132,20 +144,24 @@ def build_pipelines_router(
     @router.get(stages)
     async def get_stages(pipeline_id: str, principal: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(principal.account_id)
-        pipeline = await pipelines.get_pipeline(uow, context, pipeline_id)
+        pipeline = await pipelines.get_pipeline(uow, context, pipeline_id, requester_of(principal))
         return {"results": [stage_json(s) for s in pipeline.statuses]}
 
     @router.post(stages, status_code=status.HTTP_201_CREATED)
     async def create_stage(pipeline_id: str, body: StageInput, principal: Caller) -> dict[str, Any]:
         added = await pipelines.add_status(
-            uow, editor(principal), pipeline_id, body.as_new_status()
+            uow,
+            editor(principal),
+            pipeline_id,
+            body.as_new_status(),
+            requester=requester_of(principal),
         )
         return stage_json(added)
 
     @router.get(stages + "/{stage_id}")
     async def get_stage(pipeline_id: str, stage_id: str, principal: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(principal.account_id)
-        pipeline = await pipelines.get_pipeline(uow, context, pipeline_id)
+        pipeline = await pipelines.get_pipeline(uow, context, pipeline_id, requester_of(principal))
         return stage_json(pipeline.status(stage_id))
 
     @router.patch(stages + "/{stage_id}")
@@ -163,6 +179,7 @@ def build_pipelines_router(
             label=body.label,
             ticket_state=state,
             display_order=body.display_order,
+            requester=requester_of(principal),
         )
         return stage_json(updated)
 
@@ -171,7 +188,12 @@ def build_pipelines_router(
         pipeline_id: str, stage_id: str, body: StageInput, principal: Caller
     ) -> dict[str, Any]:
         replaced = await pipelines.replace_status(
-            uow, editor(principal), pipeline_id, stage_id, body.as_new_status()
+            uow,
+            editor(principal),
+            pipeline_id,
+            stage_id,
+            body.as_new_status(),
+            requester=requester_of(principal),
         )
         return stage_json(replaced)
 
@@ -186,7 +208,12 @@ def build_pipelines_router(
         """Refused while the status holds tickets, unless `moveTicketsTo` names another
         status of the pipeline (a ticketflow extension): the ticket service moves them."""
         change = await pipelines.delete_status(
-            uow, editor(principal), pipeline_id, stage_id, move_tickets_to
+            uow,
+            editor(principal),
+            pipeline_id,
+            stage_id,
+            move_tickets_to,
+            requester=requester_of(principal),
         )
         await finish(change, f"status {stage_id!r}", response)
 
@@ -194,7 +221,9 @@ def build_pipelines_router(
 
     @router.put("/settings/v1/ticket-pipelines/order", tags=["settings"])
     async def reorder_pipelines(body: PipelineOrder, principal: Caller) -> dict[str, Any]:
-        ordered = await pipelines.reorder_pipelines(uow, editor(principal), body.pipeline_ids)
+        ordered = await pipelines.reorder_pipelines(
+            uow, editor(principal), body.pipeline_ids, requester=requester_of(principal)
+        )
         return {"results": [pipeline_json(p) for p in ordered]}
 
     @router.put("/settings/v1/ticket-pipelines/{pipeline_id}/statuses/order", tags=["settings"])
@@ -202,7 +231,7 @@ def build_pipelines_router(
         pipeline_id: str, body: StatusOrder, principal: Caller
     ) -> dict[str, Any]:
         pipeline = await pipelines.reorder_statuses(
-            uow, editor(principal), pipeline_id, body.status_ids
+            uow, editor(principal), pipeline_id, body.status_ids, requester=requester_of(principal)
         )
         return pipeline_json(pipeline)
 

@@ -1,0 +1,328 @@
+"""HubSpot's ticket properties API on the in-memory store: shapes, built-ins, rules, permissions,
+tenancy, archiving, bad input, and nothing written after a refusal."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from ticketflow_chassis.auth import Principal, Role, TokenCodec
+from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_pipeline.adapters.http import build_api_router
+from ticketflow_pipeline.adapters.repository import COLLECTIONS
+from ticketflow_pipeline.domain.tiers import TierPolicy
+
+TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
+OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
+BASE = "/crm/v3/properties/tickets"
+PRODUCT = {
+    "name": "product",
+    "label": "Product",
+    "type": "enumeration",
+    "fieldType": "select",
+    "groupName": "ticketinformation",
+    "options": [
+        {"label": "Widget", "value": "widget", "displayOrder": 0, "hidden": False},
+        {"label": "Gadget", "value": "gadget", "displayOrder": 1, "hidden": False},
+    ],
+}
+BUILT_INS = {
+    "subject",
+    "content",
+    "hs_pipeline",
+    "hs_pipeline_stage",
+    "hs_ticket_priority",
+    "hubspot_owner_id",
+    "source_type",
+    "hs_ticket_category",
+    "createdate",
+    "hs_lastmodifieddate",
+    "closed_date",
+    "time_to_close",
+    "hs_is_closed",
+}
+
+
+def bearer(principal: Principal) -> dict[str, str]:
+    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, store: MemoryStore):
+        self.client, self.store = client, store
+
+    async def account(self, tier: str = "professional") -> tuple[str, dict[str, str]]:
+        body = {"name": f"Acme {uuid.uuid4().hex[:6]}", "tier": tier, "admin_email": "a@b.co"}
+        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
+        opened = response.json()
+        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        entries = await self.store.outbox_batch(1000)
+        return [json.loads(e.message.body) for e in entries]
+
+    async def create(self, admin: dict[str, str], body: dict[str, Any] = PRODUCT) -> None:
+        response = await self.client.post(BASE, json=body, headers=admin)
+        assert response.status_code == 201, response.text
+
+    async def names(self, headers: dict[str, str], query: str = "") -> set[str]:
+        response = await self.client.get(BASE + query, headers=headers)
+        assert response.status_code == 200, response.text
+        return {p["name"] for p in response.json()["results"]}
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    store = MemoryStore()
+    await store.open(COLLECTIONS)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(build_api_router(UnitOfWork(store, "pipeline"), TOKENS, TierPolicy(), 0.2))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
+        yield Api(client, store)
+
+
+def member(account_id: str, *roles: Role) -> dict[str, str]:
+    return bearer(Principal(account_id, f"u-{uuid.uuid4().hex[:6]}", frozenset(roles), frozenset()))
+
+
+async def test_a_new_account_lists_the_built_in_ticket_properties_as_read_only(api: Api) -> None:
+    _, admin = await api.account()
+
+    listed = (await api.client.get(BASE, headers=admin)).json()["results"]
+
+    assert {p["name"] for p in listed} == BUILT_INS
+    created = next(p for p in listed if p["name"] == "createdate")
+    assert created["modificationMetadata"] == {
+        "archivable": False,
+        "readOnlyDefinition": True,
+        "readOnlyValue": True,
+        "readOnlyOptions": True,
+    }
+    priority = next(p for p in listed if p["name"] == "hs_ticket_priority")
+    assert (priority["type"], priority["fieldType"]) == ("enumeration", "select")
+    assert [o["value"] for o in priority["options"]] == ["LOW", "MEDIUM", "HIGH", "URGENT"]
+
+
+async def test_a_created_property_comes_back_as_hubspot_shapes_it_and_is_published(
+    api: Api,
+) -> None:
+    _, admin = await api.account()
+    created = await api.client.post(BASE, json=PRODUCT, headers=admin)
+    fetched = await api.client.get(f"{BASE}/product", headers=admin)
+
+    assert created.status_code == 201
+    body = created.json()
+    assert body == fetched.json()
+    assert set(body) >= {
+        "name",
+        "label",
+        "type",
+        "fieldType",
+        "groupName",
+        "description",
+        "options",
+        "displayOrder",
+        "hasUniqueValue",
+        "hidden",
+        "formField",
+        "calculated",
+        "externalOptions",
+        "createdAt",
+        "updatedAt",
+        "archived",
+        "modificationMetadata",
+    }
+    assert body["modificationMetadata"] == {
+        "archivable": True,
+        "readOnlyDefinition": False,
+        "readOnlyValue": False,
+        "readOnlyOptions": False,
+    }
+    assert [o["value"] for o in body["options"]] == ["widget", "gadget"]
+    assert "product" in await api.names(admin)
+    [event] = [m for m in await api.outbox() if m["type"] == "ticket_property.defined"]
+    assert event["payload"]["revision"] == 1
+    assert event["payload"]["definition"]["name"] == "product"
+    assert [o["value"] for o in event["payload"]["definition"]["options"]] == ["widget", "gadget"]
+
+
+async def test_a_property_settings_editor_may_define_properties(api: Api) -> None:
+    account_id, _ = await api.account()
+
+    await api.create(member(account_id, Role.PROPERTY_SETTINGS_EDITOR))
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "field"),
+    [
+        ({"name": "Product"}, 400, "name"),
+        ({"name": "product-line"}, 400, "name"),
+        ({"name": "p" * 101}, 400, "name"),
+        ({"name": "hs_product"}, 400, "name"),
+        ({"name": "subject"}, 409, "name"),
+        ({"name": "hs_ticket_priority"}, 409, "name"),
+        ({"type": "colour"}, 400, "type"),
+        ({"fieldType": "slider"}, 400, "fieldType"),
+        ({"fieldType": "text"}, 400, "fieldType"),
+        ({"options": []}, 400, "options"),
+        ({"options": [{"label": "A", "value": "a"}, {"label": "B", "value": "a"}]}, 400, None),
+        ({"type": "string", "fieldType": "text"}, 400, "options"),
+        ({"label": "  "}, 400, "label"),
+        ({"calculationFormula": "1 + 1"}, 400, "calculationFormula"),
+    ],
+)
+async def test_a_bad_definition_is_refused_naming_the_field_and_nothing_is_written(
+    api: Api, change: dict[str, Any], status: int, field: str | None
+) -> None:
+    _, admin = await api.account()
+    before = await api.outbox()
+
+    response = await api.client.post(BASE, json=PRODUCT | change, headers=admin)
+
+    assert response.status_code == status, response.text
+    if field is not None:
+        assert field in [e.get("in") for e in response.json()["errors"]]
+    assert await api.outbox() == before
+    assert await api.names(admin) == BUILT_INS
+
+
+async def test_duplicate_option_values_are_refused_naming_the_option(api: Api) -> None:
+    _, admin = await api.account()
+    options = [{"label": "A", "value": "a"}, {"label": "B", "value": "a"}]
+
+    response = await api.client.post(BASE, json=PRODUCT | {"options": options}, headers=admin)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["in"] == "options.1.value"
+
+
+async def test_a_second_property_with_a_taken_name_conflicts(api: Api) -> None:
+    _, admin = await api.account()
+    await api.create(admin)
+    before = await api.outbox()
+
+    response = await api.client.post(BASE, json=PRODUCT | {"label": "Other"}, headers=admin)
+
+    assert response.status_code == 409
+    assert response.json()["category"] == "CONFLICT"
+    assert await api.outbox() == before
+
+
+async def test_only_editors_may_write_properties(api: Api) -> None:
+    account_id, admin = await api.account()
+    await api.create(admin)
+    agent = member(account_id)
+    before = await api.outbox()
+
+    responses = [
+        await api.client.post(BASE, json=PRODUCT | {"name": "other"}, headers=agent),
+        await api.client.patch(f"{BASE}/product", json={"label": "X"}, headers=agent),
+        await api.client.delete(f"{BASE}/product", headers=agent),
+    ]
+
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    assert {r.json()["category"] for r in responses} == {"MISSING_SCOPES"}
+    assert await api.outbox() == before
+    assert "product" in await api.names(agent)  # reading needs no role
+
+
+async def test_a_change_replaces_the_options_and_publishes_the_next_revision(api: Api) -> None:
+    _, admin = await api.account()
+    await api.create(admin)
+    options = [{"label": "Widget", "value": "widget"}, {"label": "Gizmo", "value": "gizmo"}]
+
+    response = await api.client.patch(
+        f"{BASE}/product", json={"label": "Product line", "options": options}, headers=admin
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["label"] == "Product line"
+    assert [o["value"] for o in response.json()["options"]] == ["widget", "gizmo"]
+    defined = [m for m in await api.outbox() if m["type"] == "ticket_property.defined"]
+    assert [m["payload"]["revision"] for m in defined] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status"),
+    [
+        ("subject", {"label": "Title"}, 400),
+        ("missing", {"label": "Title"}, 404),
+        ("product", {"fieldType": "textarea"}, 400),
+        ("product", {"options": []}, 400),
+        ("product", {"name": "renamed"}, 400),
+        ("product", {"hasUniqueValue": True}, 400),
+    ],
+)
+async def test_a_bad_change_is_refused_and_nothing_is_written(
+    api: Api, name: str, body: dict[str, Any], status: int
+) -> None:
+    _, admin = await api.account()
+    await api.create(admin)
+    before = await api.outbox()
+    stored = (await api.client.get(f"{BASE}/product", headers=admin)).json()
+
+    response = await api.client.patch(f"{BASE}/{name}", json=body, headers=admin)
+
+    assert response.status_code == status, response.text
+    assert await api.outbox() == before
+    assert (await api.client.get(f"{BASE}/product", headers=admin)).json() == stored
+
+
+async def test_an_archived_property_is_gone_but_keeps_its_name(api: Api) -> None:
+    _, admin = await api.account()
+    await api.create(admin)
+
+    archived = await api.client.delete(f"{BASE}/product", headers=admin)
+    fetched = await api.client.get(f"{BASE}/product", headers=admin)
+    as_archived = await api.client.get(f"{BASE}/product?archived=true", headers=admin)
+    again = await api.client.post(BASE, json=PRODUCT, headers=admin)
+
+    assert archived.status_code == 204
+    assert fetched.status_code == 404
+    assert as_archived.json()["archived"] is True
+    assert "archivedAt" in as_archived.json()
+    assert await api.names(admin) == BUILT_INS
+    assert await api.names(admin, "?archived=true") == {"product"}
+    assert again.status_code == 409
+    assert "archived" in again.json()["message"]
+    types = [m["type"] for m in await api.outbox() if m["type"].startswith("ticket_property")]
+    assert types == ["ticket_property.defined", "ticket_property.archived"]
+
+
+@pytest.mark.parametrize(("name", "status"), [("subject", 400), ("missing", 404)])
+async def test_a_built_in_or_missing_property_cannot_be_archived(
+    api: Api, name: str, status: int
+) -> None:
+    _, admin = await api.account()
+    before = await api.outbox()
+
+    response = await api.client.delete(f"{BASE}/{name}", headers=admin)
+
+    assert response.status_code == status
+    assert await api.outbox() == before
+
+
+async def test_another_accounts_properties_do_not_exist_for_the_caller(api: Api) -> None:
+    _, admin = await api.account()
+    await api.create(admin)
+    _, stranger = await api.account()
+    before = await api.outbox()
+
+    assert await api.names(stranger) == BUILT_INS
+    assert (await api.client.get(f"{BASE}/product", headers=stranger)).status_code == 404
+    patched = await api.client.patch(f"{BASE}/product", json={"label": "X"}, headers=stranger)
+    deleted = await api.client.delete(f"{BASE}/product", headers=stranger)
+    assert (patched.status_code, deleted.status_code) == (404, 404)
+    assert await api.outbox() == before
+    await api.create(stranger)  # the name is free in the other account

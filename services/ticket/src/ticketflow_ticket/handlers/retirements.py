@@ -1,0 +1,52 @@
+"""The ticket side of the retirement saga: close statuses (or a whole pipeline) in the
+pipeline's gate, then refuse, close, or move their tickets and close, in one unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_contracts import CloseStatuses
+from ticketflow_ticket.adapters.repository import TicketRepository
+from ticketflow_ticket.domain.gates import PipelineGate
+from ticketflow_ticket.handlers.conflicts import retry_on_conflict
+
+
+async def close_statuses(uow: UnitOfWork, message: Received[CloseStatuses]) -> None:
+    """Always answers (`ticket.statuses_closed` or `ticket.statuses_close_refused`): the
+    pipeline service waits for it. A redelivery has no effect (inbox); a race lost to a
+    ticket creation is retried here, then by redelivery.
+
+    The tickets move inside this transaction; moving 100,000 of them needs the bulk-move
+    job of a later change, which must pass the gate the same way."""
+    await retry_on_conflict(lambda: _close_once(uow, message))
+
+
+async def _close_once(uow: UnitOfWork, message: Received[CloseStatuses]) -> None:
+    command = message.payload
+    account_id = message.envelope.account_id
+    async with uow.begin(message.context) as session:
+        tickets = TicketRepository(session)
+        gate = await tickets.gate(account_id, command.pipeline_id)
+        in_statuses = None if command.whole_pipeline else command.status_ids
+        count = await tickets.count_live(account_id, command.pipeline_id, in_statuses)
+        closing = gate.close(command, count)
+        if closing.move_to_status_id is not None:
+            await _move_tickets(tickets, gate, command, closing.move_to_status_id, session.now)
+        if not closing.refused:
+            await tickets.save_gate(gate)
+        await session.record(closing.answer)
+
+
+async def _move_tickets(
+    tickets: TicketRepository,
+    gate: PipelineGate,
+    command: CloseStatuses,
+    target_status_id: str,
+    now: datetime,
+) -> None:
+    for status_id in command.status_ids:
+        async for ticket in tickets.live_in_status(gate.account_id, gate.pipeline_id, status_id):
+            ticket.move_to(target_status_id, gate, now)
+            await tickets.save(ticket)
