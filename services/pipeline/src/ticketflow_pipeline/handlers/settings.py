@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import (
@@ -22,6 +24,8 @@ from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
 from ticketflow_pipeline.domain.model import Pipeline
 
 NewId = Callable[[], str]
+TierCheck = Callable[[Tier], None]
+T = TypeVar("T")
 
 
 def new_action_id() -> str:
@@ -48,6 +52,36 @@ async def _load(
     return pipeline
 
 
+async def _read(
+    uow: UnitOfWork,
+    context: MessageContext,
+    requester: Requester,
+    pipeline_id: str,
+    tier_check: TierCheck,
+    read: Callable[[Pipeline], T],
+) -> T:
+    async with uow.begin(context) as session:
+        tier_check(await _tier(session, context))
+        return read(await _load(session, context, pipeline_id, requester, edit=False))
+
+
+async def _change(
+    uow: UnitOfWork,
+    context: MessageContext,
+    requester: Requester,
+    pipeline_id: str,
+    tier_check: TierCheck,
+    change: Callable[[Pipeline, datetime], T],
+) -> T:
+    """Load the pipeline for editing, apply the domain change, save (with its event)."""
+    async with uow.begin(context) as session:
+        tier_check(await _tier(session, context))
+        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
+        result = change(pipeline, session.now)
+        await PipelineRepository(session).save(pipeline)
+    return result
+
+
 # -- access (super admins only) ------------------------------------------------------------
 
 
@@ -55,10 +89,14 @@ async def get_access(
     uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
 ) -> PipelineAccess:
     access.require_super_admin(requester)
-    async with uow.begin(context) as session:
-        access.require_tier_for_access(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=False)
-        return pipeline.state.access
+    return await _read(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        access.require_tier_for_access,
+        lambda pipeline: pipeline.state.access,
+    )
 
 
 async def set_access(
@@ -69,12 +107,14 @@ async def set_access(
     new_access: PipelineAccess,
 ) -> Pipeline:
     access.require_super_admin(requester)
-    async with uow.begin(context) as session:
-        access.require_tier_for_access(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
-        access.change_access(pipeline, new_access, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return pipeline
+
+    def change(pipeline: Pipeline, now: datetime) -> Pipeline:
+        access.change_access(pipeline, new_access, now)
+        return pipeline
+
+    return await _change(
+        uow, context, requester, pipeline_id, access.require_tier_for_access, change
+    )
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -83,10 +123,14 @@ async def set_access(
 async def get_rules(
     uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
 ) -> PipelineRules:
-    async with uow.begin(context) as session:
-        rules.require_tier_for_rules(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=False)
-        return pipeline.state.rules
+    return await _read(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        rules.require_tier_for_rules,
+        lambda pipeline: pipeline.state.rules,
+    )
 
 
 async def set_rules(
@@ -96,12 +140,11 @@ async def set_rules(
     pipeline_id: str,
     new_rules: PipelineRules,
 ) -> PipelineRules:
-    async with uow.begin(context) as session:
-        rules.require_tier_for_rules(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
-        rules.change_rules(pipeline, new_rules, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return pipeline.state.rules
+    def change(pipeline: Pipeline, now: datetime) -> PipelineRules:
+        rules.change_rules(pipeline, new_rules, now)
+        return pipeline.state.rules
+
+    return await _change(uow, context, requester, pipeline_id, rules.require_tier_for_rules, change)
 
 
 # -- automation: triggers ------------------------------------------------------------------
@@ -110,10 +153,14 @@ async def set_rules(
 async def get_triggers(
     uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
 ) -> AutomationTriggers:
-    async with uow.begin(context) as session:
-        automation.require_tier_for_automation(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=False)
-        return automation.effective_triggers(pipeline.state)
+    return await _read(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        automation.require_tier_for_automation,
+        lambda pipeline: automation.effective_triggers(pipeline.state),
+    )
 
 
 async def set_triggers(
@@ -123,12 +170,13 @@ async def set_triggers(
     pipeline_id: str,
     triggers: AutomationTriggers,
 ) -> AutomationTriggers:
-    async with uow.begin(context) as session:
-        automation.require_tier_for_automation(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
-        automation.change_triggers(pipeline, triggers, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return automation.effective_triggers(pipeline.state)
+    def change(pipeline: Pipeline, now: datetime) -> AutomationTriggers:
+        automation.change_triggers(pipeline, triggers, now)
+        return automation.effective_triggers(pipeline.state)
+
+    return await _change(
+        uow, context, requester, pipeline_id, automation.require_tier_for_automation, change
+    )
 
 
 # -- automation: status actions ------------------------------------------------------------
@@ -141,10 +189,14 @@ async def list_status_actions(
     pipeline_id: str,
     status_id: str,
 ) -> list[StatusAction]:
-    async with uow.begin(context) as session:
-        automation.require_tier_for_automation(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=False)
-        return automation.actions_of(pipeline, status_id)
+    return await _read(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        automation.require_tier_for_automation,
+        lambda pipeline: automation.actions_of(pipeline, status_id),
+    )
 
 
 async def add_status_action(
@@ -156,12 +208,14 @@ async def add_status_action(
     action: NewAction,
     new_id: NewId = new_action_id,
 ) -> StatusAction:
-    async with uow.begin(context) as session:
-        automation.require_tier_for_automation(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
-        added = automation.add_action(pipeline, status_id, action, new_id(), session.now)
-        await PipelineRepository(session).save(pipeline)
-    return added
+    return await _change(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        automation.require_tier_for_automation,
+        lambda pipeline, now: automation.add_action(pipeline, status_id, action, new_id(), now),
+    )
 
 
 async def edit_status_action(
@@ -173,12 +227,14 @@ async def edit_status_action(
     action_id: str,
     edit: ActionEdit,
 ) -> StatusAction:
-    async with uow.begin(context) as session:
-        automation.require_tier_for_automation(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
-        edited = automation.edit_action(pipeline, status_id, action_id, edit, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return edited
+    return await _change(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        automation.require_tier_for_automation,
+        lambda pipeline, now: automation.edit_action(pipeline, status_id, action_id, edit, now),
+    )
 
 
 async def delete_status_action(
@@ -191,8 +247,9 @@ async def delete_status_action(
     *,
     and_following: bool,
 ) -> None:
-    async with uow.begin(context) as session:
-        automation.require_tier_for_automation(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
-        automation.delete_action(pipeline, status_id, action_id, and_following, session.now)
-        await PipelineRepository(session).save(pipeline)
+    def change(pipeline: Pipeline, now: datetime) -> None:
+        automation.delete_action(pipeline, status_id, action_id, and_following, now)
+
+    await _change(
+        uow, context, requester, pipeline_id, automation.require_tier_for_automation, change
+    )
