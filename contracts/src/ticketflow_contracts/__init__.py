@@ -4,6 +4,14 @@ Importable by any service, ours or not; depends on pydantic only.
 """
 
 from ticketflow_contracts.accounts import AccountCreated, Tier
+from ticketflow_contracts.channels import (
+    ChannelConnectionConnected,
+    ChannelConnectionDisconnected,
+    ChannelConnectionEvent,
+    ChannelConnectionSnapshot,
+    ChannelConnectionUpdated,
+    ChannelType,
+)
 from ticketflow_contracts.envelope import Envelope
 from ticketflow_contracts.messages import Command, Event, Message
 from ticketflow_contracts.pipelines import (
@@ -51,6 +59,12 @@ from ticketflow_contracts.tickets import TicketCreated, TicketEvent
 __all__ = [
     "ALL_MESSAGES",
     "COMMANDS_EXCHANGE",
+    "ChannelConnectionConnected",
+    "ChannelConnectionDisconnected",
+    "ChannelConnectionEvent",
+    "ChannelConnectionSnapshot",
+    "ChannelConnectionUpdated",
+    "ChannelType",
     "DEAD_LETTER_EXCHANGE",
     "EVENTS_EXCHANGE",
     "AccessGrant",

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from ticketflow_contracts.accounts import AccountCreated
+from ticketflow_contracts.channels import (
+    ChannelConnectionConnected,
+    ChannelConnectionDisconnected,
+    ChannelConnectionUpdated,
+)
 from ticketflow_contracts.messages import Message
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
 from ticketflow_contracts.properties import TicketPropertyArchived, TicketPropertyDefined
@@ -20,6 +25,9 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     CloseStatuses,
     StatusesClosed,
     StatusesCloseRefused,
+    ChannelConnectionConnected,
+    ChannelConnectionUpdated,
+    ChannelConnectionDisconnected,
 )
 
 _BY_TYPE = {cls.message_type(): cls for cls in ALL_MESSAGES}

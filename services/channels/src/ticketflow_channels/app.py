@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from ticketflow_channels.adapters.http import build_api_router
 from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.adapters.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_contracts import (
+    ChannelConnectionConnected,
+    ChannelConnectionDisconnected,
+    ChannelConnectionUpdated,
+)
+
+PUBLISHES = (ChannelConnectionConnected, ChannelConnectionUpdated, ChannelConnectionDisconnected)
 
 
 def build_app(settings: ChannelsSettings) -> FastAPI:
-    runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES)
+    runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
     return build_http_app(
         runtime,
         title="ticketflow channels service",
-        routers=[],
+        routers=[build_api_router(runtime.uow, runtime.tokens)],
         broker_routers=[build_router(runtime)],
     )
 

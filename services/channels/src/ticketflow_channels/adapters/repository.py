@@ -1,14 +1,37 @@
-"""The channels service's account replica <-> documents on the chassis store port."""
+"""Channel connections, and the account and pipeline replicas, <-> documents on the chassis
+store port. Connection documents are `<account_id>:<connection_id>`; disconnected ones stay."""
 
 from __future__ import annotations
 
-from ticketflow_channels.domain.replicas import AccountReplica
-from ticketflow_chassis.store.port import Collection
+from ticketflow_channels.domain.connections import ChannelConnection
+from ticketflow_channels.domain.replicas import AccountReplica, PipelineReplica
+from ticketflow_chassis.replica import apply_if_newer
+from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
 from ticketflow_chassis.uow import Session
-from ticketflow_contracts import Tier
+from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType, PipelineSnapshot, Tier
 
 ACCOUNTS = "accounts"
-COLLECTIONS = (Collection(ACCOUNTS),)
+CONNECTIONS = "channel_connections"
+PIPELINES = "pipelines"
+PAGE_SIZE = 500
+
+COLLECTIONS = (
+    Collection(ACCOUNTS),
+    Collection(
+        CONNECTIONS,
+        (
+            # One connected channel per (account, type, address); the domain checks first,
+            # this is the backstop for two concurrent connections. Tombstones free the key.
+            Index(("account_id", "type", "address_key"), unique=True),
+            Index(("account_id", "connected", "created_at")),
+        ),
+    ),
+    Collection(PIPELINES),
+)
+
+
+def scoped_id(account_id: str, object_id: str) -> str:
+    return f"{account_id}:{object_id}"
 
 
 class AccountReplicas:
@@ -25,3 +48,101 @@ class AccountReplicas:
         await self._session.put(
             ACCOUNTS, doc, expected_version=current["version"] if current else None
         )
+
+
+class PipelineReplicas:
+    def __init__(self, session: Session):
+        self._session = session
+
+    async def apply(self, replica: PipelineReplica) -> bool:
+        doc = {
+            "id": scoped_id(replica.account_id, replica.pipeline.id),
+            "account_id": replica.account_id,
+            "snapshot": replica.pipeline.model_dump(mode="json"),
+        }
+        return await apply_if_newer(self._session, PIPELINES, doc, replica.revision)
+
+    async def get(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
+        doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
+        if doc is None:
+            return None
+        snapshot = PipelineSnapshot.model_validate(doc["snapshot"])
+        return PipelineReplica(doc["account_id"], doc["revision"], snapshot)
+
+
+def connection_to_doc(connection: ChannelConnection) -> Document:
+    state = connection.state
+    return {
+        "id": scoped_id(connection.account_id, connection.id),
+        "account_id": connection.account_id,
+        "type": state.type.value,
+        "address_key": (
+            connection.address_key if connection.connected else f"disconnected:{connection.id}"
+        ),
+        "connected": connection.connected,
+        "created_at": state.created_at.isoformat(),
+        "revision": connection.revision,
+        "state": state.model_dump(mode="json"),
+    }
+
+
+def connection_from_doc(doc: Document) -> ChannelConnection:
+    return ChannelConnection(
+        account_id=doc["account_id"],
+        state=ChannelConnectionSnapshot.model_validate(doc["state"]),
+        revision=doc["revision"],
+        version=doc["version"],
+    )
+
+
+class ConnectionRepository:
+    def __init__(self, session: Session):
+        self._session = session
+
+    async def get(self, account_id: str, connection_id: str) -> ChannelConnection | None:
+        """The connection, disconnected or not; None for another account's."""
+        doc = await self._session.get(CONNECTIONS, scoped_id(account_id, connection_id))
+        return connection_from_doc(doc) if doc else None
+
+    async def connected_with(
+        self, account_id: str, channel_type: ChannelType, address_key: str
+    ) -> ChannelConnection | None:
+        """The account's connected channel of this type whose address has this key."""
+        query = Query(
+            (
+                Eq("account_id", account_id),
+                Eq("type", channel_type.value),
+                Eq("address_key", address_key),
+            ),
+            limit=1,
+        )
+        page = await self._session.find(CONNECTIONS, query)
+        return connection_from_doc(page.items[0]) if page.items else None
+
+    async def connected(self, account_id: str) -> list[ChannelConnection]:
+        """The account's connected channels, oldest first."""
+        found: list[ChannelConnection] = []
+        after: str | None = None
+        while True:
+            query = Query(
+                (Eq("account_id", account_id), Eq("connected", True)),
+                (SortKey("created_at"),),
+                limit=PAGE_SIZE,
+                after=after,
+            )
+            page = await self._session.find(CONNECTIONS, query)
+            found.extend(connection_from_doc(doc) for doc in page.items)
+            if page.next_after is None:
+                return found
+            after = page.next_after
+
+    async def save(self, connection: ChannelConnection) -> None:
+        """Insert a new connection or replace it at the version it was read at; record its
+        events in the same transaction."""
+        stored = await self._session.put(
+            CONNECTIONS, connection_to_doc(connection), expected_version=connection.version
+        )
+        connection.version = stored["version"]
+        for event in connection.events:
+            await self._session.record(event)
+        connection.events.clear()

@@ -1,10 +1,11 @@
-"""What channels keeps of accounts (owned by the pipeline service), from account events."""
+"""What channels keeps of others' facts: accounts (from account events) and pipelines (from
+pipeline snapshots, revision-checked), both owned by the pipeline service."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ticketflow_contracts import AccountCreated, Tier
+from ticketflow_contracts import AccountCreated, PipelineSnapshot, Tier
 
 
 @dataclass(frozen=True)
@@ -16,3 +17,17 @@ class AccountReplica:
     @classmethod
     def from_created(cls, event: AccountCreated) -> AccountReplica:
         return cls(event.account_id, event.name, event.tier)
+
+
+@dataclass(frozen=True)
+class PipelineReplica:
+    """A pipeline as channels needs it: whether a connection may target it."""
+
+    account_id: str
+    revision: int
+    pipeline: PipelineSnapshot
+
+    @property
+    def accepts_tickets(self) -> bool:
+        """A deleted pipeline (the tombstone of `pipeline.deleted`) takes no new tickets."""
+        return not self.pipeline.archived

@@ -8,6 +8,7 @@ from typing import Any
 from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot, Tier
+from ticketflow_pipeline.adapters.channel_repository import CHANNEL_COLLECTION
 from ticketflow_pipeline.adapters.property_repository import PROPERTY_COLLECTION
 from ticketflow_pipeline.domain.accounts import Account, User
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
@@ -30,6 +31,7 @@ COLLECTIONS = (
     ),
     Collection(RETIREMENTS),
     PROPERTY_COLLECTION,
+    CHANNEL_COLLECTION,
 )
 MAX_PIPELINES_READ = 1000
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from ticketflow_chassis.auth import TokenCodec, bearer_principal
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.adapters.http.accounts import build_accounts_router
+from ticketflow_pipeline.adapters.http.channels import build_channels_router
 from ticketflow_pipeline.adapters.http.pipelines import build_pipelines_router
 from ticketflow_pipeline.adapters.http.properties import build_properties_router
 from ticketflow_pipeline.adapters.http.settings import build_settings_router
@@ -20,4 +21,5 @@ def build_api_router(
     router.include_router(build_pipelines_router(uow, caller, policy, retirement_wait_seconds))
     router.include_router(build_settings_router(uow, caller))
     router.include_router(build_properties_router(uow, caller))
+    router.include_router(build_channels_router(uow, caller))
     return router

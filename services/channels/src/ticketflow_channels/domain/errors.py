@@ -1,0 +1,37 @@
+"""The channels service's errors.
+
+TicketflowError (contracts)
+└── ChannelsError
+    ├── ConnectionNotFound        OBJECT_NOT_FOUND (also another account's, or disconnected)
+    ├── InvalidConnection         VALIDATION_ERROR (type, address, pipelineId)
+    └── ConnectionExists          CONFLICT (the account has this channel connected already)
+"""
+
+from __future__ import annotations
+
+from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+
+
+class ChannelsError(TicketflowError):
+    pass
+
+
+class ConnectionNotFound(ChannelsError):
+    def __init__(self, connection_id: str):
+        super().__init__(
+            f"channel connection {connection_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND
+        )
+
+
+class InvalidConnection(ChannelsError):
+    def __init__(self, message: str, field: str, code: str):
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, code)]
+        )
+
+
+class ConnectionExists(ChannelsError):
+    def __init__(self, message: str):
+        super().__init__(
+            message, ErrorCategory.CONFLICT, [ErrorDetail(message, "address", "already_connected")]
+        )

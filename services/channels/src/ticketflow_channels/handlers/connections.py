@@ -1,0 +1,95 @@
+"""Channel connections: list, read, connect, update, disconnect. Each change records its
+event (with the next revision) in the transaction that stores it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from ticketflow_channels.adapters.repository import ConnectionRepository, PipelineReplicas
+from ticketflow_channels.domain import connections
+from ticketflow_channels.domain.connections import (
+    ChannelConnection,
+    ConnectionChanges,
+    NewConnection,
+)
+from ticketflow_channels.domain.errors import ConnectionNotFound
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+
+NewId = Callable[[], str]
+
+
+def numeric_id() -> str:
+    """A numeric string like HubSpot's object ids (48 random bits)."""
+    return str(uuid.uuid4().int >> 80)
+
+
+async def _load_connected(
+    session: Session, context: MessageContext, connection_id: str
+) -> ChannelConnection:
+    """A disconnected connection, or another account's, does not exist for the caller."""
+    connection = await ConnectionRepository(session).get(context.account_id, connection_id)
+    if connection is None or not connection.connected:
+        raise ConnectionNotFound(connection_id)
+    return connection
+
+
+async def list_connections(uow: UnitOfWork, context: MessageContext) -> list[ChannelConnection]:
+    async with uow.begin(context) as session:
+        return await ConnectionRepository(session).connected(context.account_id)
+
+
+async def get_connection(
+    uow: UnitOfWork, context: MessageContext, connection_id: str
+) -> ChannelConnection:
+    async with uow.begin(context) as session:
+        return await _load_connected(session, context, connection_id)
+
+
+async def connect_channel(
+    uow: UnitOfWork, context: MessageContext, new: NewConnection, new_id: NewId = numeric_id
+) -> ChannelConnection:
+    async with uow.begin(context) as session:
+        repository = ConnectionRepository(session)
+        address = connections.clean_address(new.type, new.address)
+        connection = ChannelConnection.connect(
+            account_id=context.account_id,
+            connection_id=new_id(),
+            new=new,
+            target=await PipelineReplicas(session).get(context.account_id, new.pipeline_id),
+            taken=await repository.connected_with(
+                context.account_id, new.type, connections.address_key(new.type, address)
+            ),
+            now=session.now,
+        )
+        await repository.save(connection)
+    return connection
+
+
+async def update_connection(
+    uow: UnitOfWork, context: MessageContext, connection_id: str, changes: ConnectionChanges
+) -> ChannelConnection:
+    async with uow.begin(context) as session:
+        repository = ConnectionRepository(session)
+        connection = await _load_connected(session, context, connection_id)
+        taken = None
+        if changes.address is not None:
+            address = connections.clean_address(connection.type, changes.address)
+            key = connections.address_key(connection.type, address)
+            taken = await repository.connected_with(context.account_id, connection.type, key)
+        target = None
+        if changes.pipeline_id is not None:
+            target = await PipelineReplicas(session).get(context.account_id, changes.pipeline_id)
+        if connection.update(changes, target=target, taken=taken, now=session.now):
+            await repository.save(connection)
+    return connection
+
+
+async def disconnect_channel(
+    uow: UnitOfWork, context: MessageContext, connection_id: str
+) -> ChannelConnection:
+    async with uow.begin(context) as session:
+        connection = await _load_connected(session, context, connection_id)
+        connection.disconnect(session.now)
+        await ConnectionRepository(session).save(connection)
+    return connection

@@ -1,0 +1,27 @@
+"""The composed channels service documents its messaging in AsyncAPI and serves its routes."""
+
+from __future__ import annotations
+
+import httpx
+
+from ticketflow_channels.app import build_app
+from ticketflow_channels.settings import ChannelsSettings
+
+
+async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection_events() -> None:
+    app = build_app(ChannelsSettings(store_url="memory://"))
+    transport = httpx.ASGITransport(app=app)  # no lifespan: nothing connects
+    async with httpx.AsyncClient(transport=transport, base_url="http://channels") as client:
+        document = (await client.get("/asyncapi.json")).json()
+        unauthenticated = await client.get("/channels/v1/connections")
+
+    channels = document["channels"].values()
+    addresses = {c["address"] for c in channels}
+    assert {
+        "channel_connection.connected",
+        "channel_connection.updated",
+        "channel_connection.disconnected",
+    } <= addresses
+    [consumed] = [c for c in channels if "channels.pipeline-snapshots" in c["address"]]
+    assert "pipeline.deleted" in consumed["description"]
+    assert unauthenticated.status_code == 401

@@ -1,0 +1,70 @@
+"""The replica of the channels service's connections <-> documents on the chassis store port.
+Document id `<account_id>:<connection_id>`; applied only when newer (`apply_if_newer`)."""
+
+from __future__ import annotations
+
+from ticketflow_chassis.replica import apply_if_newer
+from ticketflow_chassis.store.port import Collection, Eq, Index, Query
+from ticketflow_chassis.uow import Session
+from ticketflow_contracts import ChannelConnectionSnapshot
+from ticketflow_pipeline.domain.channels import ChannelConnectionReplica
+
+CHANNEL_CONNECTIONS = "channel_connections"
+CHANNEL_COLLECTION = Collection(
+    CHANNEL_CONNECTIONS, (Index(("account_id", "pipeline_id", "connected")),)
+)
+PAGE_SIZE = 500
+
+
+def connection_doc_id(account_id: str, connection_id: str) -> str:
+    return f"{account_id}:{connection_id}"
+
+
+class ChannelConnectionReplicas:
+    def __init__(self, session: Session):
+        self._session = session
+
+    async def apply(self, replica: ChannelConnectionReplica) -> bool:
+        """Store the connection unless an equal or newer revision is held."""
+        connection = replica.connection
+        doc = {
+            "id": connection_doc_id(replica.account_id, connection.id),
+            "account_id": replica.account_id,
+            "pipeline_id": connection.pipeline_id,
+            "connected": connection.connected,
+            "snapshot": connection.model_dump(mode="json"),
+        }
+        return await apply_if_newer(self._session, CHANNEL_CONNECTIONS, doc, replica.revision)
+
+    async def get(self, account_id: str, connection_id: str) -> ChannelConnectionReplica | None:
+        doc = await self._session.get(
+            CHANNEL_CONNECTIONS, connection_doc_id(account_id, connection_id)
+        )
+        if doc is None:
+            return None
+        snapshot = ChannelConnectionSnapshot.model_validate(doc["snapshot"])
+        return ChannelConnectionReplica(doc["account_id"], doc["revision"], snapshot)
+
+    async def connected_to(
+        self, account_id: str, pipeline_id: str
+    ) -> list[ChannelConnectionSnapshot]:
+        """The account's connected channels whose target is `pipeline_id`."""
+        found: list[ChannelConnectionSnapshot] = []
+        after: str | None = None
+        while True:
+            query = Query(
+                (
+                    Eq("account_id", account_id),
+                    Eq("pipeline_id", pipeline_id),
+                    Eq("connected", True),
+                ),
+                limit=PAGE_SIZE,
+                after=after,
+            )
+            page = await self._session.find(CHANNEL_CONNECTIONS, query)
+            found.extend(
+                ChannelConnectionSnapshot.model_validate(doc["snapshot"]) for doc in page.items
+            )
+            if page.next_after is None:
+                return found
+            after = page.next_after

@@ -1,0 +1,44 @@
+"""Connected channels per pipeline: the replica of connections (from the channels service's
+events, revision-checked) and the listing, for whoever may see the pipeline."""
+
+from __future__ import annotations
+
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_contracts import ChannelConnectionEvent
+from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
+from ticketflow_pipeline.adapters.repository import PipelineRepository
+from ticketflow_pipeline.domain import access
+from ticketflow_pipeline.domain.access import Requester
+from ticketflow_pipeline.domain.channels import (
+    ChannelConnectionReplica,
+    ConnectedChannel,
+    channels_of,
+)
+from ticketflow_pipeline.domain.errors import PipelineNotFound
+
+
+async def apply_channel_connection(
+    uow: UnitOfWork, message: Received[ChannelConnectionEvent]
+) -> None:
+    replica = ChannelConnectionReplica(
+        message.envelope.account_id, message.payload.revision, message.payload.connection
+    )
+    async with uow.begin(message.context) as session:
+        await ChannelConnectionReplicas(session).apply(replica)
+
+
+async def list_pipeline_channels(
+    uow: UnitOfWork, context: MessageContext, pipeline_id: str, requester: Requester
+) -> list[ConnectedChannel]:
+    """As `pipelines.get_pipeline`: a deleted pipeline, or one hidden from the requester, is
+    404; then its connected channels."""
+    async with uow.begin(context) as session:
+        pipeline = await PipelineRepository(session).get(context.account_id, pipeline_id)
+        if pipeline is None or pipeline.archived:
+            raise PipelineNotFound(pipeline_id)
+        access.require_view(pipeline, requester)
+        found = await ChannelConnectionReplicas(session).connected_to(
+            context.account_id, pipeline_id
+        )
+    return channels_of(pipeline_id, found)

@@ -1,0 +1,257 @@
+"""The pipeline service's replica of channel connections converges whatever the order and
+duplication of connection events; a pipeline's listing shows its connected channels only,
+to whoever may see the pipeline."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from ticketflow_chassis.auth import Principal, Role, TokenCodec
+from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
+from ticketflow_contracts import (
+    ChannelConnectionConnected,
+    ChannelConnectionDisconnected,
+    ChannelConnectionEvent,
+    ChannelConnectionSnapshot,
+    ChannelConnectionUpdated,
+    ChannelType,
+    Envelope,
+)
+from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
+from ticketflow_pipeline.adapters.http import build_api_router
+from ticketflow_pipeline.adapters.repository import COLLECTIONS
+from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.handlers.channels import apply_channel_connection
+
+TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
+OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+SETTINGS = "/settings/v1/ticket-pipelines"
+Headers = dict[str, str]
+
+
+def event(
+    revision: int,
+    *,
+    account_id: str = "a1",
+    connection_id: str = "c1",
+    pipeline_id: str = "default",
+    create_tickets: bool = True,
+    channel_type: ChannelType = ChannelType.EMAIL,
+    kind: type[ChannelConnectionEvent] | None = None,
+) -> Received[ChannelConnectionEvent]:
+    """The connection at `revision`: connected at 1, updated after, unless `kind` says."""
+    kind = kind or (ChannelConnectionConnected if revision == 1 else ChannelConnectionUpdated)
+    snapshot = ChannelConnectionSnapshot(
+        id=connection_id,
+        type=channel_type,
+        address=f"{connection_id}@acme.test",
+        pipeline_id=pipeline_id,
+        create_tickets=create_tickets,
+        connected=kind is not ChannelConnectionDisconnected,
+        created_at=NOW,
+        updated_at=NOW + timedelta(minutes=revision),
+    )
+    payload = kind(revision=revision, connection=snapshot)
+    envelope = Envelope(
+        message_id=uuid.uuid4(),
+        type=payload.message_type(),
+        version=1,
+        occurred_at=NOW,
+        account_id=account_id,
+        correlation_id=uuid.uuid4(),
+        producer="channels",
+        payload=payload.model_dump(mode="json"),
+    )
+    return Received(
+        envelope, payload, MessageContext.caused_by(envelope, f"q:{envelope.message_id}")
+    )
+
+
+async def fresh_uow() -> UnitOfWork:
+    store = MemoryStore()
+    await store.open(COLLECTIONS)
+    return UnitOfWork(store, "pipeline")
+
+
+async def replica_of(uow: UnitOfWork, connection_id: str = "c1") -> ChannelConnectionSnapshot:
+    async with uow.begin(MessageContext("a1", uuid.uuid4())) as session:
+        found = await ChannelConnectionReplicas(session).get("a1", connection_id)
+    assert found is not None
+    return found.connection
+
+
+async def targeting(uow: UnitOfWork, pipeline_id: str) -> list[str]:
+    async with uow.begin(MessageContext("a1", uuid.uuid4())) as session:
+        found = await ChannelConnectionReplicas(session).connected_to("a1", pipeline_id)
+    return [c.id for c in found]
+
+
+HISTORY = [
+    event(1),
+    event(2, pipeline_id="billing"),
+    event(3, pipeline_id="default", create_tickets=False),
+]
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+async def test_the_replica_holds_the_newest_connection_whatever_the_order(
+    order: tuple[int, ...],
+) -> None:
+    uow = await fresh_uow()
+    for index in order:
+        await apply_channel_connection(uow, HISTORY[index])
+
+    held = await replica_of(uow)
+    assert (held.pipeline_id, held.create_tickets) == ("default", False)
+    assert await targeting(uow, "default") == ["c1"]
+    assert await targeting(uow, "billing") == []
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(4))))
+async def test_a_disconnection_wins_over_every_earlier_revision_whatever_the_order(
+    order: tuple[int, ...],
+) -> None:
+    history = [*HISTORY, event(4, kind=ChannelConnectionDisconnected)]
+    uow = await fresh_uow()
+    for index in order:
+        await apply_channel_connection(uow, history[index])
+
+    assert (await replica_of(uow)).connected is False
+    assert await targeting(uow, "default") == []
+
+
+async def test_a_redelivered_or_republished_event_changes_nothing() -> None:
+    uow = await fresh_uow()
+    await apply_channel_connection(uow, HISTORY[0])
+    await apply_channel_connection(uow, HISTORY[2])
+
+    with pytest.raises(DuplicateMessage):
+        await apply_channel_connection(uow, HISTORY[2])
+    await apply_channel_connection(uow, event(3, pipeline_id="billing"))  # same revision, new id
+
+    held = await replica_of(uow)
+    assert (held.pipeline_id, held.create_tickets) == ("default", False)
+
+
+# -- the listing over HTTP -------------------------------------------------------------------
+
+
+def bearer(principal: Principal) -> Headers:
+    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient, uow: UnitOfWork):
+        self.client, self.uow = client, uow
+
+    async def account(self) -> tuple[str, Headers]:
+        body = {
+            "name": f"Acme {uuid.uuid4().hex[:6]}",
+            "tier": "professional",
+            "admin_email": "a@b.co",
+        }
+        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
+        assert response.status_code == 201, response.text
+        opened = response.json()
+        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
+
+    async def channels(self, pipeline_id: str, headers: Headers) -> httpx.Response:
+        return await self.client.get(f"{SETTINGS}/{pipeline_id}/channels", headers=headers)
+
+    async def listed(self, pipeline_id: str, headers: Headers) -> list[dict[str, Any]]:
+        response = await self.channels(pipeline_id, headers)
+        assert response.status_code == 200, response.text
+        results: list[dict[str, Any]] = response.json()["results"]
+        return results
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    uow = await fresh_uow()
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(build_api_router(uow, TOKENS, TierPolicy(), 0.2))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
+        yield Api(client, uow)
+
+
+async def test_a_pipeline_lists_only_its_connected_channels(api: Api) -> None:
+    account_id, admin = await api.account()
+    other_account, _ = await api.account()
+    billing = {
+        "label": "Billing",
+        "displayOrder": 1,
+        "stages": [
+            {"label": "Open", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
+            {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}},
+        ],
+    }
+    created = await api.client.post("/crm/v3/pipelines/tickets", json=billing, headers=admin)
+    billing_id = created.json()["id"]
+    for message in [
+        event(1, account_id=account_id, connection_id="mail"),
+        event(1, account_id=account_id, connection_id="web", channel_type=ChannelType.CHAT),
+        event(
+            2,
+            account_id=account_id,
+            connection_id="web",
+            create_tickets=False,
+            channel_type=ChannelType.CHAT,
+        ),
+        event(1, account_id=account_id, connection_id="fb", pipeline_id=billing_id),
+        event(1, account_id=account_id, connection_id="gone"),
+        event(2, account_id=account_id, connection_id="gone", kind=ChannelConnectionDisconnected),
+        event(1, account_id=other_account, connection_id="theirs"),
+    ]:
+        await apply_channel_connection(api.uow, message)
+
+    assert await api.listed("default", admin) == [
+        {
+            "id": "mail",
+            "type": "email",
+            "address": "mail@acme.test",
+            "createTickets": True,
+            "connected": True,
+        },
+        {
+            "id": "web",
+            "type": "chat",
+            "address": "web@acme.test",
+            "createTickets": False,
+            "connected": True,
+        },
+    ]
+    assert [c["id"] for c in await api.listed(billing_id, admin)] == ["fb"]
+
+
+async def test_the_listing_needs_a_pipeline_the_caller_may_see(api: Api) -> None:
+    account_id, admin = await api.account()
+    _, stranger = await api.account()
+    agent = bearer(Principal(account_id, "agent", frozenset(), frozenset()))
+    await apply_channel_connection(api.uow, event(1, account_id=account_id))
+    assert [c["id"] for c in await api.listed("default", agent)] == ["c1"]
+
+    restricted = {"restricted": True, "grants": []}
+    put = await api.client.put(f"{SETTINGS}/default/access", json=restricted, headers=admin)
+    assert put.status_code == 200, put.text
+
+    hidden = await api.channels("default", agent)
+    unknown = await api.channels("nope", admin)
+    assert (hidden.status_code, unknown.status_code) == (404, 404)
+    assert hidden.json()["category"] == "OBJECT_NOT_FOUND"
+    assert await api.listed("default", stranger) == []
+    assert [c["id"] for c in await api.listed("default", admin)] == ["c1"]
+    assert (await api.client.get(f"{SETTINGS}/default/channels")).status_code == 401
