@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
+from pipeline_api import BILLING, SETTINGS, Api, Headers, bearer
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
@@ -29,16 +26,10 @@ from ticketflow_contracts import (
     Envelope,
 )
 from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
-from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers.channels import apply_channel_connection
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
-OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-SETTINGS = "/settings/v1/ticket-pipelines"
-Headers = dict[str, str]
 
 
 def event(
@@ -148,58 +139,17 @@ async def test_a_redelivered_or_republished_event_changes_nothing() -> None:
 # -- the listing over HTTP -------------------------------------------------------------------
 
 
-def bearer(principal: Principal) -> Headers:
-    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
-
-
-class Api:
-    def __init__(self, client: httpx.AsyncClient, uow: UnitOfWork):
-        self.client, self.uow = client, uow
-
-    async def account(self) -> tuple[str, Headers]:
-        body = {
-            "name": f"Acme {uuid.uuid4().hex[:6]}",
-            "tier": "professional",
-            "admin_email": "a@b.co",
-        }
-        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
-        assert response.status_code == 201, response.text
-        opened = response.json()
-        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
-
-    async def channels(self, pipeline_id: str, headers: Headers) -> httpx.Response:
-        return await self.client.get(f"{SETTINGS}/{pipeline_id}/channels", headers=headers)
-
-    async def listed(self, pipeline_id: str, headers: Headers) -> list[dict[str, Any]]:
-        response = await self.channels(pipeline_id, headers)
-        assert response.status_code == 200, response.text
-        results: list[dict[str, Any]] = response.json()["results"]
-        return results
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    uow = await fresh_uow()
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(uow, TOKENS, TierPolicy(), 0.2))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
-        yield Api(client, uow)
+async def listed(api: Api, pipeline_id: str, headers: Headers) -> list[dict[str, Any]]:
+    response = await api.client.get(f"{SETTINGS}/{pipeline_id}/channels", headers=headers)
+    assert response.status_code == 200, response.text
+    results: list[dict[str, Any]] = response.json()["results"]
+    return results
 
 
 async def test_a_pipeline_lists_only_its_connected_channels(api: Api) -> None:
     account_id, admin = await api.account()
     other_account, _ = await api.account()
-    billing = {
-        "label": "Billing",
-        "displayOrder": 1,
-        "stages": [
-            {"label": "Open", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
-            {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}},
-        ],
-    }
-    created = await api.client.post("/crm/v3/pipelines/tickets", json=billing, headers=admin)
+    created = await api.client.post("/crm/v3/pipelines/tickets", json=BILLING, headers=admin)
     billing_id = created.json()["id"]
     for message in [
         event(1, account_id=account_id, connection_id="mail"),
@@ -218,7 +168,7 @@ async def test_a_pipeline_lists_only_its_connected_channels(api: Api) -> None:
     ]:
         await apply_channel_connection(api.uow, message)
 
-    assert await api.listed("default", admin) == [
+    assert await listed(api, "default", admin) == [
         {
             "id": "mail",
             "type": "email",
@@ -234,7 +184,7 @@ async def test_a_pipeline_lists_only_its_connected_channels(api: Api) -> None:
             "connected": True,
         },
     ]
-    assert [c["id"] for c in await api.listed(billing_id, admin)] == ["fb"]
+    assert [c["id"] for c in await listed(api, billing_id, admin)] == ["fb"]
 
 
 async def test_the_listing_needs_a_pipeline_the_caller_may_see(api: Api) -> None:
@@ -242,16 +192,16 @@ async def test_the_listing_needs_a_pipeline_the_caller_may_see(api: Api) -> None
     _, stranger = await api.account()
     agent = bearer(Principal(account_id, "agent", frozenset(), frozenset()))
     await apply_channel_connection(api.uow, event(1, account_id=account_id))
-    assert [c["id"] for c in await api.listed("default", agent)] == ["c1"]
+    assert [c["id"] for c in await listed(api, "default", agent)] == ["c1"]
 
     restricted = {"restricted": True, "grants": []}
     put = await api.client.put(f"{SETTINGS}/default/access", json=restricted, headers=admin)
     assert put.status_code == 200, put.text
 
-    hidden = await api.channels("default", agent)
-    unknown = await api.channels("nope", admin)
+    hidden = await api.client.get(f"{SETTINGS}/default/channels", headers=agent)
+    unknown = await api.client.get(f"{SETTINGS}/nope/channels", headers=admin)
     assert (hidden.status_code, unknown.status_code) == (404, 404)
     assert hidden.json()["category"] == "OBJECT_NOT_FOUND"
-    assert await api.listed("default", stranger) == []
-    assert [c["id"] for c in await api.listed("default", admin)] == ["c1"]
+    assert await listed(api, "default", stranger) == []
+    assert [c["id"] for c in await listed(api, "default", admin)] == ["c1"]
     assert (await api.client.get(f"{SETTINGS}/default/channels")).status_code == 401

@@ -5,67 +5,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
+from pipeline_api import BILLING, CRM, Api, bearer
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.messaging.consuming import Received
-from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import Envelope, StatusesClosed
-from ticketflow_pipeline.adapters.http import build_api_router
-from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers.retirements import complete_retirement
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
-OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
-BASE = "/crm/v3/pipelines/tickets"
-BILLING = {
-    "label": "Billing",
-    "displayOrder": 1,
-    "stages": [
-        {"label": "Open", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
-        {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}},
-    ],
-}
-
-
-def bearer(principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
-
-
-class Api:
-    def __init__(self, client: httpx.AsyncClient, store: MemoryStore, uow: UnitOfWork):
-        self.client, self.store, self.uow = client, store, uow
-
-    async def account(self, tier: str = "professional") -> tuple[str, dict[str, str]]:
-        body = {"name": f"Acme {uuid.uuid4().hex[:6]}", "tier": tier, "admin_email": "a@b.co"}
-        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
-        opened = response.json()
-        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
-
-    async def outbox_types(self) -> list[str]:
-        return [json.loads(e.message.body)["type"] for e in await self.store.outbox_batch(1000)]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    uow = UnitOfWork(store, "pipeline")
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(uow, TOKENS, TierPolicy(), 0.2))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
-        yield Api(client, store, uow)
+BASE = CRM
 
 
 async def test_a_created_pipeline_comes_back_as_hubspot_shapes_it(api: Api) -> None:

@@ -3,26 +3,13 @@ tenancy, archiving, bad input, and nothing written after a refusal."""
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
+from pipeline_api import Api, Headers, member
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_pipeline.adapters.http import build_api_router
-from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_chassis.auth import Role
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
-OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
 BASE = "/crm/v3/properties/tickets"
 PRODUCT = {
     "name": "product",
@@ -52,48 +39,15 @@ BUILT_INS = {
 }
 
 
-def bearer(principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
+async def create_property(api: Api, admin: Headers, body: dict[str, Any] = PRODUCT) -> None:
+    response = await api.client.post(BASE, json=body, headers=admin)
+    assert response.status_code == 201, response.text
 
 
-class Api:
-    def __init__(self, client: httpx.AsyncClient, store: MemoryStore):
-        self.client, self.store = client, store
-
-    async def account(self, tier: str = "professional") -> tuple[str, dict[str, str]]:
-        body = {"name": f"Acme {uuid.uuid4().hex[:6]}", "tier": tier, "admin_email": "a@b.co"}
-        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
-        opened = response.json()
-        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
-
-    async def outbox(self) -> list[dict[str, Any]]:
-        entries = await self.store.outbox_batch(1000)
-        return [json.loads(e.message.body) for e in entries]
-
-    async def create(self, admin: dict[str, str], body: dict[str, Any] = PRODUCT) -> None:
-        response = await self.client.post(BASE, json=body, headers=admin)
-        assert response.status_code == 201, response.text
-
-    async def names(self, headers: dict[str, str], query: str = "") -> set[str]:
-        response = await self.client.get(BASE + query, headers=headers)
-        assert response.status_code == 200, response.text
-        return {p["name"] for p in response.json()["results"]}
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(UnitOfWork(store, "pipeline"), TOKENS, TierPolicy(), 0.2))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
-        yield Api(client, store)
-
-
-def member(account_id: str, *roles: Role) -> dict[str, str]:
-    return bearer(Principal(account_id, f"u-{uuid.uuid4().hex[:6]}", frozenset(roles), frozenset()))
+async def property_names(api: Api, headers: Headers, query: str = "") -> set[str]:
+    response = await api.client.get(BASE + query, headers=headers)
+    assert response.status_code == 200, response.text
+    return {p["name"] for p in response.json()["results"]}
 
 
 async def test_a_new_account_lists_the_built_in_ticket_properties_as_read_only(api: Api) -> None:
@@ -150,7 +104,7 @@ async def test_a_created_property_comes_back_as_hubspot_shapes_it_and_is_publish
         "readOnlyOptions": False,
     }
     assert [o["value"] for o in body["options"]] == ["widget", "gadget"]
-    assert "product" in await api.names(admin)
+    assert "product" in await property_names(api, admin)
     [event] = [m for m in await api.outbox() if m["type"] == "ticket_property.defined"]
     assert event["payload"]["revision"] == 1
     assert event["payload"]["definition"]["name"] == "product"
@@ -160,7 +114,7 @@ async def test_a_created_property_comes_back_as_hubspot_shapes_it_and_is_publish
 async def test_a_property_settings_editor_may_define_properties(api: Api) -> None:
     account_id, _ = await api.account()
 
-    await api.create(member(account_id, Role.PROPERTY_SETTINGS_EDITOR))
+    await create_property(api, member(account_id, Role.PROPERTY_SETTINGS_EDITOR))
 
 
 @pytest.mark.parametrize(
@@ -194,7 +148,7 @@ async def test_a_bad_definition_is_refused_naming_the_field_and_nothing_is_writt
     if field is not None:
         assert field in [e.get("in") for e in response.json()["errors"]]
     assert await api.outbox() == before
-    assert await api.names(admin) == BUILT_INS
+    assert await property_names(api, admin) == BUILT_INS
 
 
 async def test_duplicate_option_values_are_refused_naming_the_option(api: Api) -> None:
@@ -209,7 +163,7 @@ async def test_duplicate_option_values_are_refused_naming_the_option(api: Api) -
 
 async def test_a_second_property_with_a_taken_name_conflicts(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     before = await api.outbox()
 
     response = await api.client.post(BASE, json=PRODUCT | {"label": "Other"}, headers=admin)
@@ -221,7 +175,7 @@ async def test_a_second_property_with_a_taken_name_conflicts(api: Api) -> None:
 
 async def test_only_editors_may_write_properties(api: Api) -> None:
     account_id, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     agent = member(account_id)
     before = await api.outbox()
 
@@ -234,12 +188,12 @@ async def test_only_editors_may_write_properties(api: Api) -> None:
     assert [r.status_code for r in responses] == [403, 403, 403]
     assert {r.json()["category"] for r in responses} == {"MISSING_SCOPES"}
     assert await api.outbox() == before
-    assert "product" in await api.names(agent)  # reading needs no role
+    assert "product" in await property_names(api, agent)  # reading needs no role
 
 
 async def test_a_change_replaces_the_options_and_publishes_the_next_revision(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     options = [{"label": "Widget", "value": "widget"}, {"label": "Gizmo", "value": "gizmo"}]
 
     response = await api.client.patch(
@@ -268,7 +222,7 @@ async def test_a_bad_change_is_refused_and_nothing_is_written(
     api: Api, name: str, body: dict[str, Any], status: int
 ) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     before = await api.outbox()
     stored = (await api.client.get(f"{BASE}/product", headers=admin)).json()
 
@@ -281,7 +235,7 @@ async def test_a_bad_change_is_refused_and_nothing_is_written(
 
 async def test_an_archived_property_is_gone_but_keeps_its_name(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
 
     archived = await api.client.delete(f"{BASE}/product", headers=admin)
     fetched = await api.client.get(f"{BASE}/product", headers=admin)
@@ -292,8 +246,8 @@ async def test_an_archived_property_is_gone_but_keeps_its_name(api: Api) -> None
     assert fetched.status_code == 404
     assert as_archived.json()["archived"] is True
     assert "archivedAt" in as_archived.json()
-    assert await api.names(admin) == BUILT_INS
-    assert await api.names(admin, "?archived=true") == {"product"}
+    assert await property_names(api, admin) == BUILT_INS
+    assert await property_names(api, admin, "?archived=true") == {"product"}
     assert again.status_code == 409
     assert "archived" in again.json()["message"]
     types = [m["type"] for m in await api.outbox() if m["type"].startswith("ticket_property")]
@@ -315,14 +269,14 @@ async def test_a_built_in_or_missing_property_cannot_be_archived(
 
 async def test_another_accounts_properties_do_not_exist_for_the_caller(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     _, stranger = await api.account()
     before = await api.outbox()
 
-    assert await api.names(stranger) == BUILT_INS
+    assert await property_names(api, stranger) == BUILT_INS
     assert (await api.client.get(f"{BASE}/product", headers=stranger)).status_code == 404
     patched = await api.client.patch(f"{BASE}/product", json={"label": "X"}, headers=stranger)
     deleted = await api.client.delete(f"{BASE}/product", headers=stranger)
     assert (patched.status_code, deleted.status_code) == (404, 404)
     assert await api.outbox() == before
-    await api.create(stranger)  # the name is free in the other account
+    await create_property(api, stranger)  # the name is free in the other account

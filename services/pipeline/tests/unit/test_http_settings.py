@@ -3,116 +3,19 @@ status actions; tiers, roles, tenancy, bad input, and the PipelineUpdated each c
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
+from pipeline_api import (
+    BILLING,
+    CRM,
+    SETTINGS,
+    Api,
+    fields,
+    user,
+)
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_pipeline.adapters.http import build_api_router
-from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.domain.tiers import TierPolicy
-
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
-OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
-CRM = "/crm/v3/pipelines/tickets"
-SETTINGS = "/settings/v1/ticket-pipelines"
-EDITOR_ROLE = frozenset({Role.PROPERTY_SETTINGS_EDITOR})
-BILLING = {
-    "label": "Billing",
-    "displayOrder": 1,
-    "stages": [
-        {"label": "Open", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
-        {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}},
-    ],
-}
 TRIGGERS_OFF = {"emailSent": {"enabled": False}, "customerReplied": {"enabled": False}}
-Headers = dict[str, str]
-
-
-def bearer(principal: Principal) -> Headers:
-    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
-
-
-class Api:
-    def __init__(self, client: httpx.AsyncClient, store: MemoryStore):
-        self.client, self.store = client, store
-
-    async def account(self, tier: str = "professional") -> tuple[str, Headers]:
-        body = {"name": f"Acme {uuid.uuid4().hex[:6]}", "tier": tier, "admin_email": "a@b.co"}
-        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
-        assert response.status_code == 201, response.text
-        opened = response.json()
-        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
-
-    async def outbox(self) -> list[dict[str, Any]]:
-        return [json.loads(e.message.body) for e in await self.store.outbox_batch(1000)]
-
-    async def revision(self, pipeline_id: str) -> int:
-        return max(
-            e["payload"]["revision"]
-            for e in await self.outbox()
-            if e["type"].startswith("pipeline.") and e["payload"]["pipeline"]["id"] == pipeline_id
-        )
-
-    async def accepted(
-        self,
-        method: str,
-        path: str,
-        headers: Headers,
-        body: Any = None,
-        pipeline_id: str = "default",
-    ) -> tuple[httpx.Response, dict[str, Any]]:
-        """Send a change; check that it recorded one PipelineUpdated at the next revision."""
-        before, revision = await self.outbox(), await self.revision(pipeline_id)
-        response = await self.client.request(method, path, json=body, headers=headers)
-        assert response.status_code < 300, response.text
-        [event] = (await self.outbox())[len(before) :]
-        assert event["type"] == "pipeline.updated"
-        assert event["payload"]["revision"] == revision + 1
-        return response, event["payload"]["pipeline"]
-
-    async def refused(
-        self, method: str, path: str, headers: Headers, body: Any = None
-    ) -> httpx.Response:
-        """Send a change that must be refused; check that the outbox did not change."""
-        before = await self.outbox()
-        response = await self.client.request(method, path, json=body, headers=headers)
-        assert response.status_code >= 400, response.text
-        assert await self.outbox() == before
-        return response
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(UnitOfWork(store, "pipeline"), TOKENS, TierPolicy(), 0.2))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
-        yield Api(client, store)
-
-
-def user(
-    account_id: str, user_id: str, *, editor: bool = True, teams: set[str] | None = None
-) -> Headers:
-    """A token for another user of the account: a property-settings editor unless told not."""
-    roles = EDITOR_ROLE if editor else frozenset()
-    return bearer(Principal(account_id, user_id, roles, frozenset(teams or ())))
-
-
-def fields(response: httpx.Response) -> list[str | None]:
-    return [e.get("in") for e in response.json()["errors"]]
 
 
 # -- tiers -----------------------------------------------------------------------------------

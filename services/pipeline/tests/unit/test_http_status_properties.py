@@ -3,28 +3,17 @@ list, tiers, permissions, tenancy, archiving a listed property, nothing written 
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
-from fastapi import FastAPI
+from pipeline_api import Api, Headers, member
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.auth import Role
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.property_repository import PropertyRepository
-from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.domain.tiers import TierPolicy
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
-OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
 BASE = "/crm/v3/properties/tickets"
 NEW_STATUS = "/settings/v1/ticket-pipelines/default/statuses/1/properties"
 PRODUCT = {
@@ -40,51 +29,16 @@ PRODUCT = {
 }
 
 
-def bearer(principal: Principal) -> dict[str, str]:
-    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
-
-
-class Api:
-    def __init__(self, client: httpx.AsyncClient, store: MemoryStore):
-        self.client, self.store = client, store
-
-    async def account(self, tier: str = "professional") -> tuple[str, dict[str, str]]:
-        body = {"name": f"Acme {uuid.uuid4().hex[:6]}", "tier": tier, "admin_email": "a@b.co"}
-        response = await self.client.post("/admin/v1/accounts", json=body, headers=bearer(OPERATOR))
-        opened = response.json()
-        return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
-
-    async def outbox(self) -> list[dict[str, Any]]:
-        entries = await self.store.outbox_batch(1000)
-        return [json.loads(e.message.body) for e in entries]
-
-    async def create(self, admin: dict[str, str], body: dict[str, Any] = PRODUCT) -> None:
-        response = await self.client.post(BASE, json=body, headers=admin)
-        assert response.status_code == 201, response.text
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(UnitOfWork(store, "pipeline"), TOKENS, TierPolicy(), 0.2))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
-        yield Api(client, store)
-
-
-def member(account_id: str, *roles: Role, user_id: str | None = None) -> dict[str, str]:
-    user = user_id or f"u-{uuid.uuid4().hex[:6]}"
-    return bearer(Principal(account_id, user, frozenset(roles), frozenset()))
+async def create_property(api: Api, admin: Headers, body: dict[str, Any] = PRODUCT) -> None:
+    response = await api.client.post(BASE, json=body, headers=admin)
+    assert response.status_code == 201, response.text
 
 
 async def test_a_status_lists_its_properties_in_order_and_the_pipeline_is_republished(
     api: Api,
 ) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     wanted = [{"name": "product", "required": True}, {"name": "subject", "required": False}]
 
     put = await api.client.put(NEW_STATUS, json={"properties": wanted}, headers=admin)
@@ -130,7 +84,7 @@ async def test_more_than_fifty_distinct_properties_are_refused(api: Api) -> None
     _, admin = await api.account()
     for n in range(51):
         body = {"name": f"field_{n}", "label": f"F{n}", "type": "string", "fieldType": "text"}
-        await api.create(admin, body | {"groupName": "ticketinformation"})
+        await create_property(api, admin, body | {"groupName": "ticketinformation"})
     listed = [{"name": f"field_{n}"} for n in range(51)]
 
     too_many = await api.client.put(NEW_STATUS, json={"properties": listed}, headers=admin)
@@ -237,7 +191,7 @@ async def test_another_accounts_status_properties_do_not_exist_for_the_caller(ap
 
 async def test_a_status_cannot_list_another_accounts_custom_property(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     _, other = await api.account()
 
     response = await api.client.put(
@@ -250,7 +204,7 @@ async def test_a_status_cannot_list_another_accounts_custom_property(api: Api) -
 
 async def test_archiving_a_listed_property_is_refused_naming_the_statuses(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     await api.client.put(NEW_STATUS, json={"properties": [{"name": "product"}]}, headers=admin)
     before = await api.outbox()
 
@@ -269,7 +223,7 @@ async def test_an_archive_that_read_the_property_before_a_status_listed_it_confl
     # The serial in-memory store cannot interleave two transactions; this replays the race:
     # the archive read the definition (no status listed it), then a status listed it.
     account_id, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     uow, context = UnitOfWork(api.store, "pipeline"), MessageContext.for_request(account_id)
     async with uow.begin(context) as session:
         stale = await PropertyRepository(session).get(account_id, "product")
@@ -286,7 +240,7 @@ async def test_an_archive_that_read_the_property_before_a_status_listed_it_confl
 
 async def test_an_archived_property_cannot_be_listed_by_a_status(api: Api) -> None:
     _, admin = await api.account()
-    await api.create(admin)
+    await create_property(api, admin)
     await api.client.delete(f"{BASE}/product", headers=admin)
 
     response = await api.client.put(
