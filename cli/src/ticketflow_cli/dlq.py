@@ -6,6 +6,7 @@ consumed, but the order inside the `.dlq` may change and the broker's delivery c
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Sequence
 from typing import Any, TextIO
@@ -14,10 +15,19 @@ import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage, AbstractQueue
 from aio_pika.exceptions import AMQPConnectionError, AMQPError, ChannelClosed
 
+from ticketflow_cli.serve import SERVICES
 from ticketflow_contracts import dead_letter_queue
 
-KNOWN_QUEUES = ("ticket.pipeline-snapshots", "notifier.ticket-events", "channels.account-events")
-"""Service queues whose `.dlq` `dlq list` shows when no queue is named (AMQP cannot list queues)."""
+
+def known_queues() -> list[str]:
+    """Every service's queues, from the services' own topology (AMQP cannot list queues):
+    the ones whose `.dlq` `dlq list` shows when no queue is named."""
+    names: list[str] = []
+    for service in SERVICES:
+        subscribers = importlib.import_module(f"ticketflow_{service}.adapters.subscribers")
+        names += [queue.name for queue in subscribers.QUEUES]
+    return names
+
 
 BODY_PREVIEW_CHARS = 500
 # Written when a message is parked or by the broker on delivery; a replay starts afresh.
@@ -103,7 +113,7 @@ def describe(message: AbstractIncomingMessage, parked: str) -> dict[str, Any]:
 
 async def list_parked(amqp_url: str, queue: str | None, *, out: TextIO, err: TextIO) -> int:
     """One JSON line per parked message of `queue`'s `.dlq`, or of every known queue's."""
-    names = [parked_queue(queue)] if queue else [dead_letter_queue(q) for q in KNOWN_QUEUES]
+    names = [parked_queue(queue)] if queue else [dead_letter_queue(q) for q in known_queues()]
     async with await aio_pika.connect(amqp_url) as connection:
         for name in names:
             if not await queue_exists(connection, name):
