@@ -37,9 +37,17 @@ class Queues:
     def parked(self) -> str:
         return f"{self.name}.dlq"
 
-    async def count(self, name: str) -> int:
-        queue = await self.channel.declare_queue(name, passive=True)
-        return int(queue.declaration_result.message_count or 0)
+    async def count(self, name: str, expected: int) -> int:
+        """Messages ready in `name`, polled until it is `expected` (or 3 s pass): a message
+        requeued by a closing channel shows up in the broker's count a moment later."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 3.0
+        while True:
+            queue = await self.channel.declare_queue(name, passive=True)
+            current = int(queue.declaration_result.message_count or 0)
+            if current == expected or loop.time() >= deadline:
+                return current
+            await asyncio.sleep(0.05)
 
     async def park(self, message_id: str, body: bytes = b'{"broken": true}') -> None:
         headers: HeadersType = {
@@ -96,7 +104,7 @@ async def test_list_prints_a_parked_message_and_leaves_it_parked(
         "original_routing_key": "pipeline.updated",
         "body": '{"broken": true}',
     }
-    assert await queues.count(queues.parked) == 1
+    assert await queues.count(queues.parked, 1) == 1
 
 
 async def test_list_accepts_the_dlq_name_and_truncates_long_bodies(
@@ -130,7 +138,7 @@ async def test_replay_moves_the_message_back_without_the_parking_headers(
     assert await dlq.replay(amqp_url, queues.name, message_id=None, out=out, err=io.StringIO()) == 0
 
     assert f"replayed 1 message(s) from {queues.parked}" in out.getvalue()
-    assert await queues.count(queues.parked) == 0
+    assert await queues.count(queues.parked, 0) == 0
     queue = await queues.channel.declare_queue(queues.name, passive=True)
     replayed = await queue.get(no_ack=True)
     assert replayed.body == b'{"broken": true}'
@@ -152,8 +160,8 @@ async def test_replay_by_message_id_leaves_the_others_parked(
     assert await asyncio.to_thread(main, argv) == 0
 
     assert "replayed 1 message(s)" in capsys.readouterr().out
-    assert await queues.count(queues.name) == 1
-    assert await queues.count(queues.parked) == 1
+    assert await queues.count(queues.name, 1) == 1
+    assert await queues.count(queues.parked, 1) == 1
     queue = await queues.channel.declare_queue(queues.parked, passive=True)
     assert (await queue.get(no_ack=True)).message_id == "m-1"
 
@@ -169,8 +177,8 @@ async def test_replay_of_an_unknown_message_id_fails_and_moves_nothing(
     )
 
     assert f"no message nope in {queues.parked}" in err.getvalue()
-    assert await queues.count(queues.parked) == 1
-    assert await queues.count(queues.name) == 0
+    assert await queues.count(queues.parked, 1) == 1
+    assert await queues.count(queues.name, 0) == 0
 
 
 async def test_replay_to_a_queue_that_no_longer_exists_keeps_the_message_parked(
@@ -185,4 +193,4 @@ async def test_replay_to_a_queue_that_no_longer_exists_keeps_the_message_parked(
     )
 
     assert f"queue {queues.name} does not exist" in err.getvalue()
-    assert await queues.count(queues.parked) == 1
+    assert await queues.count(queues.parked, 1) == 1
