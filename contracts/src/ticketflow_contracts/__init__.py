@@ -54,7 +54,15 @@ from ticketflow_contracts.routing import (
     event_routing_key,
 )
 from ticketflow_contracts.sources import SourceType
-from ticketflow_contracts.tickets import TicketCreated, TicketEvent
+from ticketflow_contracts.tickets import (
+    Actor,
+    ActorKind,
+    TicketArchived,
+    TicketCreated,
+    TicketEvent,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 
 __all__ = [
     "ALL_MESSAGES",
@@ -65,6 +73,8 @@ __all__ = [
     "AccessLevel",
     "AccountCreated",
     "ActionKind",
+    "Actor",
+    "ActorKind",
     "AutomationTriggers",
     "ChannelConnectionConnected",
     "ChannelConnectionDisconnected",
@@ -97,6 +107,7 @@ __all__ = [
     "StatusTrigger",
     "StatusesCloseRefused",
     "StatusesClosed",
+    "TicketArchived",
     "TicketCreated",
     "TicketEvent",
     "TicketPropertyArchived",
@@ -104,6 +115,8 @@ __all__ = [
     "TicketPropertyEvent",
     "TicketPropertySnapshot",
     "TicketState",
+    "TicketStatusChanged",
+    "TicketUpdated",
     "Tier",
     "dead_letter_queue",
     "event_routing_key",

@@ -12,7 +12,12 @@ from ticketflow_contracts.messages import Message
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
 from ticketflow_contracts.properties import TicketPropertyArchived, TicketPropertyDefined
 from ticketflow_contracts.retirement import CloseStatuses, StatusesClosed, StatusesCloseRefused
-from ticketflow_contracts.tickets import TicketCreated
+from ticketflow_contracts.tickets import (
+    TicketArchived,
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 
 ALL_MESSAGES: tuple[type[Message], ...] = (
     AccountCreated,
@@ -22,6 +27,9 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     TicketPropertyDefined,
     TicketPropertyArchived,
     TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+    TicketArchived,
     CloseStatuses,
     StatusesClosed,
     StatusesCloseRefused,

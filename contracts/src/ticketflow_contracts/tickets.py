@@ -1,12 +1,18 @@
-"""Ticket events, published by the ticket service."""
+"""Ticket events, published by the ticket service.
+
+Every ticket event carries the ticket's `source_type`, so that its routing key ends with the
+source channel (`ticket.status_changed.chat`); a ticket without a source has no suffix.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_contracts.messages import Event
+from ticketflow_contracts.pipelines import TicketState
 from ticketflow_contracts.sources import SourceType
 
 
@@ -20,6 +26,24 @@ class TicketEvent(Event):
         return self.source_type.channel if self.source_type else None
 
 
+class ActorKind(StrEnum):
+    """Who or what changed a ticket: a person, a status-update trigger, or automation (the
+    pipeline retirement saga, a bulk move, a workflow)."""
+
+    USER = "user"
+    TRIGGER = "trigger"
+    AUTOMATION = "automation"
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: ActorKind
+    id: str | None = Field(
+        default=None, description="the user id, the trigger's name or the automation's name"
+    )
+
+
 class TicketCreated(TicketEvent):
     pipeline_id: str
     status_id: str
@@ -28,3 +52,41 @@ class TicketCreated(TicketEvent):
     properties: dict[str, str | None] = Field(default_factory=dict)
     created_at: datetime
     created_by: str | None = Field(default=None, description="user id, or None for automation")
+
+
+class TicketStatusChanged(TicketEvent):
+    """A ticket entered another status (`ticket.status_changed[.<source>]`), perhaps of
+    another pipeline (then `from_pipeline_id` names the one it left)."""
+
+    pipeline_id: str
+    from_pipeline_id: str | None = Field(
+        default=None, description="set only when the ticket moved to another pipeline"
+    )
+    from_status_id: str
+    from_state: TicketState
+    to_status_id: str
+    to_state: TicketState
+    actor: Actor
+    changed_at: datetime
+
+
+class TicketUpdated(TicketEvent):
+    """Properties other than the pipeline and status changed (`ticket.updated[.<source>]`);
+    a status change is `ticket.status_changed`, even when both happen in one update."""
+
+    pipeline_id: str
+    status_id: str
+    properties: dict[str, str | None] = Field(
+        description="the changed properties and their new values; None when cleared"
+    )
+    actor: Actor
+    updated_at: datetime
+
+
+class TicketArchived(TicketEvent):
+    """A ticket was archived (HubSpot's delete) (`ticket.archived[.<source>]`)."""
+
+    pipeline_id: str
+    status_id: str
+    actor: Actor
+    archived_at: datetime

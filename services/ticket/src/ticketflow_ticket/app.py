@@ -6,13 +6,27 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_contracts import StatusesClosed, StatusesCloseRefused, TicketCreated
+from ticketflow_contracts import (
+    StatusesClosed,
+    StatusesCloseRefused,
+    TicketArchived,
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 from ticketflow_ticket.adapters.http import build_api_router
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.adapters.subscribers import QUEUES, build_router
 from ticketflow_ticket.settings import TicketSettings
 
-PUBLISHES = (TicketCreated, StatusesClosed, StatusesCloseRefused)
+PUBLISHES = (
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+    TicketArchived,
+    StatusesClosed,
+    StatusesCloseRefused,
+)
 
 
 def build_app(settings: TicketSettings) -> FastAPI:

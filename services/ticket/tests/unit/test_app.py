@@ -34,3 +34,18 @@ async def test_the_asyncapi_document_shows_the_commands_queue_and_the_saga_answe
     assert "ticket.close_statuses" in commands["description"]
     addresses = {c["address"] for c in channels}
     assert {"ticket.statuses_closed", "ticket.statuses_close_refused"} <= addresses
+
+
+async def test_the_asyncapi_document_shows_the_ticket_changes_and_the_definitions_queue() -> None:
+    app = build_app(TicketSettings(store_url="memory://"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+        document = (await client.get("/asyncapi.json")).json()
+
+    addresses = {c["address"] for c in document["channels"].values()}
+    assert {
+        "ticket.status_changed.<source>",
+        "ticket.updated.<source>",
+        "ticket.archived.<source>",
+    } <= addresses
+    assert any("ticket.property-definitions" in a for a in addresses), addresses

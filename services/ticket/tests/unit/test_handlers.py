@@ -99,7 +99,10 @@ async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWor
     context = MessageContext.for_request("a1", None)
 
     ticket = await create_ticket(
-        uow, context, CreateTicket("t1", "default", "1", subject="Hi", source_type="EMAIL"), ADMIN
+        uow,
+        context,
+        CreateTicket("t1", "default", "1", {"subject": "Hi", "source_type": "EMAIL"}),
+        ADMIN,
     )
 
     assert (await get_ticket(uow, context, "t1", ADMIN)).subject == "Hi"

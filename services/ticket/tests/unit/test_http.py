@@ -85,6 +85,8 @@ async def test_without_a_token_the_caller_is_refused(client: httpx.AsyncClient) 
         ({"properties": {"hs_pipeline": "nope"}}, "hs_pipeline"),
         ({"properties": {"hs_ticket_priority": "SOON"}}, "hs_ticket_priority"),
         ({"properties": {"subject": 42}}, "properties.subject"),
+        ({"properties": {"bogus": "x"}}, "bogus"),
+        ({"properties": {"hs_is_closed": "true"}}, "hs_is_closed"),
         ({"nothing": True}, "properties"),
     ],
 )

@@ -6,13 +6,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ticketflow_contracts import PipelineSnapshot, SourceType, StatusSnapshot, TicketState
-from ticketflow_ticket.domain.errors import InvalidTicket
+from ticketflow_contracts import (
+    PipelineSnapshot,
+    SourceType,
+    StatusProperty,
+    StatusSnapshot,
+    TicketCreated,
+    TicketState,
+)
+from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+USER = Viewer("u1")
 
 
 def replica(revision: int = 1, *, archived: bool = False) -> PipelineReplica:
@@ -54,24 +63,26 @@ def replica(revision: int = 1, *, archived: bool = False) -> PipelineReplica:
     return PipelineReplica("a1", revision, snapshot)
 
 
-def create(pipeline: PipelineReplica | None, **overrides: object) -> Ticket:
-    fields: dict[str, object] = dict(
+def create(
+    pipeline: PipelineReplica | None,
+    *,
+    gate: PipelineGate | None = None,
+    status_id: str | None = "1",
+    viewer: Viewer = USER,
+    **values: str | None,
+) -> Ticket:
+    return Ticket.create(
         ticket_id="t1",
         account_id="a1",
         pipeline=pipeline,
-        gate=PipelineGate("a1", "default"),
+        gate=gate or PipelineGate("a1", "default"),
         pipeline_id="default",
-        status_id="1",
-        subject="Printer on fire",
-        content=None,
-        priority=None,
-        owner_id=None,
-        source_type=None,
-        created_by="u1",
+        status_id=status_id,
+        values={"subject": "Printer on fire", **values},
+        definitions={},
+        viewer=viewer,
         now=NOW,
     )
-    fields.update(overrides)
-    return Ticket.create(**fields)  # type: ignore[arg-type]
 
 
 def test_a_new_ticket_records_ticket_created_in_its_status() -> None:
@@ -103,7 +114,7 @@ def test_an_unknown_or_deleted_pipeline_takes_no_ticket(pipeline: PipelineReplic
 
 def test_an_unknown_priority_or_source_is_refused() -> None:
     with pytest.raises(InvalidTicket, match="hs_ticket_priority"):
-        create(replica(), priority="SOON")
+        create(replica(), hs_ticket_priority="SOON")
     with pytest.raises(InvalidTicket, match="source_type"):
         create(replica(), source_type="PIGEON")
 
@@ -140,7 +151,7 @@ def test_a_moved_ticket_is_in_its_new_status_and_was_modified_then() -> None:
 
     gate = PipelineGate("a1", "default")
 
-    ticket.move_to("0", gate, later)
+    ticket.move_to(replica(), "0", gate, later)
 
     assert (ticket.status_id, ticket.updated_at, ticket.created_at) == ("0", later, NOW)
     assert ticket.properties()["hs_pipeline_stage"] == "0"
@@ -152,7 +163,7 @@ def test_a_ticket_cannot_move_into_a_status_the_gate_closed() -> None:
     gate = PipelineGate("a1", "default", closed_status_ids=frozenset({"0"}))
 
     with pytest.raises(InvalidTicket, match="being deleted"):
-        ticket.move_to("0", gate, NOW)
+        ticket.move_to(replica(), "0", gate, NOW)
 
     assert ticket.status_id == "1"
 
@@ -162,3 +173,42 @@ def test_only_a_newer_snapshot_supersedes_the_replica() -> None:
     assert not replica(1).supersedes(replica(1))
     assert not replica(1).supersedes(replica(2))
     assert replica(1).supersedes(None)
+
+
+def required_severity() -> PipelineReplica:
+    snapshot = replica().pipeline
+    statuses = [
+        s.model_copy(update={"properties": [StatusProperty(name="severity", required=True)]})
+        if s.id == "1"
+        else s
+        for s in snapshot.statuses
+    ]
+    return PipelineReplica("a1", 2, snapshot.model_copy(update={"statuses": statuses}))
+
+
+def test_a_person_creating_into_a_status_must_fill_its_required_properties() -> None:
+    with pytest.raises(MissingStatusProperties) as refused:
+        create(required_severity(), viewer=Viewer("boss", is_super_admin=True))
+    assert [e.field for e in refused.value.errors] == ["severity"]
+
+
+def test_automation_creates_into_a_status_without_its_required_properties() -> None:
+    ticket = create(required_severity(), viewer=Viewer.automation("channels"))
+    [event] = ticket.events
+    assert isinstance(event, TicketCreated)
+    assert event.created_by is None
+
+
+def test_a_ticket_created_by_a_person_names_them_and_holds_its_properties() -> None:
+    ticket = create(replica(), hs_ticket_priority="LOW", content="", source_type="EMAIL")
+
+    [event] = ticket.events
+    assert isinstance(event, TicketCreated)
+    assert event.created_by == "u1"
+    assert ticket.values == {
+        "subject": "Printer on fire",
+        "hs_ticket_priority": "LOW",
+        "source_type": "EMAIL",
+    }
+    assert event.properties["hs_is_closed"] == "false"
+    assert event.properties["createdate"] == "2026-11-25T12:00:00.000Z"

@@ -118,7 +118,7 @@ async def new_ticket(uow: UnitOfWork, status_id: str | None = "new") -> Ticket:
     return await create_ticket(
         uow,
         request(),
-        CreateTicket(uuid.uuid4().hex, PIPELINE, status_id, subject="Help"),
+        CreateTicket(uuid.uuid4().hex, PIPELINE, status_id, {"subject": "Help"}),
         ADMIN,
     )
 
@@ -193,6 +193,28 @@ async def test_a_status_with_a_target_has_its_tickets_moved_there_and_closes(
         await new_ticket(uow, "new")
     assert refused.value.errors[0].field == "hs_pipeline_stage"
     assert (await new_ticket(uow, status_id=None)).status_id == "waiting"
+
+
+async def test_each_moved_ticket_records_a_status_change_by_the_retirement(
+    uow: UnitOfWork,
+) -> None:
+    ticket = await new_ticket(uow)
+
+    await close_statuses(uow, close_command("new", move_to="done"))
+
+    entries = await uow.store.outbox_batch(1000)
+    [changed] = [
+        json.loads(e.message.body)["payload"]
+        for e in entries
+        if e.message.routing_key == "ticket.status_changed"
+    ]
+    assert (changed["ticket_id"], changed["from_status_id"], changed["to_status_id"]) == (
+        ticket.id,
+        "new",
+        "done",
+    )
+    assert changed["actor"] == {"kind": "automation", "id": "pipeline-retirement"}
+    assert (await get_ticket(uow, request(), ticket.id, ADMIN)).closed_at == NOW
 
 
 async def test_a_redelivered_close_command_has_no_second_effect(uow: UnitOfWork) -> None:

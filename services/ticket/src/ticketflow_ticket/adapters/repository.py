@@ -1,13 +1,28 @@
-"""Tickets, pipeline gates and the pipeline replica <-> documents on the chassis store port."""
+"""Tickets, pipeline gates and the pipeline replica <-> documents on the chassis store port.
+
+A ticket document keeps its property values under `properties` and, beside them, the fields
+that lists and search filter and sort on (pipeline, status, owner, priority, source, dates
+as fixed-width ISO-8601 UTC text, so that ranges and order compare as text).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from ticketflow_chassis.store.port import Collection, Document, Eq, Filter, In, Index, Query
+from ticketflow_chassis.store.port import (
+    Collection,
+    Document,
+    Eq,
+    Filter,
+    In,
+    Index,
+    Query,
+    SortKey,
+)
 from ticketflow_chassis.uow import Session
-from ticketflow_contracts import PipelineSnapshot, SourceType
+from ticketflow_contracts import PipelineSnapshot
+from ticketflow_ticket.adapters.property_repository import COLLECTION as PROPERTY_DEFINITIONS
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
@@ -30,11 +45,24 @@ COLLECTIONS = (
     ),
     Collection(PIPELINES, (Index(("account_id", "pipeline_id")),)),
     Collection(PIPELINE_GATES),
+    PROPERTY_DEFINITIONS,
 )
+# Search (next change) will add, each after (account_id, archived): owner_id, priority,
+# pipeline_id[, status_id] followed by the sort field (created_at, updated_at, closed_at),
+# and (account_id, archived, updated_at) / (account_id, archived, closed_at) for date sorts.
 
 
 def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
     return f"{account_id}:{pipeline_id}"
+
+
+def _date(value: datetime | None) -> str | None:
+    """Fixed width (always microseconds, always UTC), so that text order is time order."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds") if value else None
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def ticket_to_doc(ticket: Ticket) -> Document:
@@ -43,31 +71,43 @@ def ticket_to_doc(ticket: Ticket) -> Document:
         "account_id": ticket.account_id,
         "pipeline_id": ticket.pipeline_id,
         "status_id": ticket.status_id,
-        "subject": ticket.subject,
-        "content": ticket.content,
-        "priority": ticket.priority,
+        "properties": dict(ticket.values),
         "owner_id": ticket.owner_id,
+        "priority": ticket.priority,
         "source_type": ticket.source_type.value if ticket.source_type else None,
-        "created_at": ticket.created_at.isoformat(),
-        "updated_at": ticket.updated_at.isoformat(),
+        "created_at": _date(ticket.created_at),
+        "updated_at": _date(ticket.updated_at),
+        "closed_at": _date(ticket.closed_at),
         "archived": ticket.archived,
+        "archived_at": _date(ticket.archived_at),
     }
 
 
+# The first tickets were stored with these fields instead of `properties`.
+_LEGACY_FIELDS = {
+    "subject": "subject",
+    "content": "content",
+    "priority": "hs_ticket_priority",
+    "owner_id": "hubspot_owner_id",
+    "source_type": "source_type",
+}
+
+
 def ticket_from_doc(doc: Document) -> Ticket:
+    values = doc.get("properties")
+    if values is None:
+        values = {name: doc[key] for key, name in _LEGACY_FIELDS.items() if doc.get(key)}
     return Ticket(
         id=doc["id"],
         account_id=doc["account_id"],
         pipeline_id=doc["pipeline_id"],
         status_id=doc["status_id"],
-        subject=doc["subject"],
-        content=doc["content"],
-        priority=doc["priority"],
-        owner_id=doc["owner_id"],
-        source_type=SourceType(doc["source_type"]) if doc["source_type"] else None,
+        values=dict(values),
         created_at=datetime.fromisoformat(doc["created_at"]),
         updated_at=datetime.fromisoformat(doc["updated_at"]),
+        closed_at=_parse_date(doc.get("closed_at")),
         archived=doc["archived"],
+        archived_at=_parse_date(doc.get("archived_at")),
         version=doc["version"],
     )
 
@@ -130,9 +170,11 @@ class TicketRepository:
         self._session = session
 
     async def add(self, ticket: Ticket) -> None:
-        await self._session.put(TICKETS, ticket_to_doc(ticket), expected_version=None)
+        stored = await self._session.put(TICKETS, ticket_to_doc(ticket), expected_version=None)
+        ticket.version = stored["version"]
         for event in ticket.events:
             await self._session.record(event)
+        ticket.events.clear()
 
     async def save(self, ticket: Ticket) -> None:
         """Write a changed ticket at the version it was read (ConflictError otherwise)."""
@@ -171,6 +213,15 @@ class TicketRepository:
             if page.next_after is None:
                 return
             after = page.next_after
+
+    async def page(
+        self, account_id: str, *, archived: bool, limit: int, after: str | None
+    ) -> tuple[list[Ticket], str | None]:
+        """One page of the account's tickets by creation (then id), and the next cursor."""
+        filters = (Eq("account_id", account_id), Eq("archived", archived))
+        query = Query(filters, sort=(SortKey("created_at"),), limit=limit, after=after)
+        page = await self._session.find(TICKETS, query)
+        return [ticket_from_doc(doc) for doc in page.items], page.next_after
 
     async def gate(self, account_id: str, pipeline_id: str) -> PipelineGate:
         """The pipeline's gate; an open one when it was never written."""

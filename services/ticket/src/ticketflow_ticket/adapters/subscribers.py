@@ -1,5 +1,5 @@
-"""What the ticket service consumes: pipeline snapshots into its replica, and its commands
-(the retirement saga's `ticket.close_statuses`)."""
+"""What the ticket service consumes: pipeline snapshots and custom property definitions into
+its replicas, and its commands (the retirement saga's `ticket.close_statuses`)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,22 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_contracts import CloseStatuses, PipelineCreated, PipelineDeleted, PipelineUpdated
+from ticketflow_contracts import (
+    CloseStatuses,
+    PipelineCreated,
+    PipelineDeleted,
+    PipelineUpdated,
+    TicketPropertyArchived,
+    TicketPropertyDefined,
+)
+from ticketflow_ticket.handlers.properties import apply_property_definition
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.retirements import close_statuses
 
 PIPELINE_SNAPSHOTS = QueueSpec("ticket.pipeline-snapshots", (on_events("pipeline.#"),))
 TICKET_COMMANDS = QueueSpec("ticket.commands", (on_command(CloseStatuses.message_type()),))
-QUEUES = (PIPELINE_SNAPSHOTS, TICKET_COMMANDS)
+PROPERTY_DEFINITIONS = QueueSpec("ticket.property-definitions", (on_events("ticket_property.#"),))
+QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
@@ -28,6 +37,15 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
             PipelineCreated: on_pipeline_snapshot,
             PipelineUpdated: on_pipeline_snapshot,
             PipelineDeleted: on_pipeline_snapshot,
+        },
+    )
+    on_property_definition = partial(apply_property_definition, runtime.uow)
+    runtime.subscribe(
+        router,
+        PROPERTY_DEFINITIONS,
+        {
+            TicketPropertyDefined: on_property_definition,
+            TicketPropertyArchived: on_property_definition,
         },
     )
     on_close_statuses = partial(close_statuses, runtime.uow)

@@ -1,6 +1,7 @@
-"""Who may see and work on a pipeline's tickets, from the replica's access settings.
+"""Who may see and work on a pipeline's tickets, from the replica's access settings, and who
+acts on a ticket (a user, a trigger, automation).
 
-Super admins always may; otherwise the pipeline's access decides (contracts'
+Super admins and automation always may; otherwise the pipeline's access decides (contracts'
 `PipelineAccess.level_for`: everyone when unrestricted, else view or edit grants).
 A ticket of a pipeline the user may not see does not exist for them.
 """
@@ -9,21 +10,42 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ticketflow_contracts import AccessLevel
+from ticketflow_contracts import AccessLevel, Actor, ActorKind
 from ticketflow_ticket.domain.errors import TicketAccessDenied
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 
 @dataclass(frozen=True)
 class Viewer:
+    """`user_id` is the user's id, or the trigger's or automation's name."""
+
     user_id: str
     teams: frozenset[str] = frozenset()
     is_super_admin: bool = False
-    is_automation: bool = False
+    is_property_settings_editor: bool = False
+    kind: ActorKind = ActorKind.USER
 
     @classmethod
-    def automation(cls) -> Viewer:
-        return cls("automation", is_automation=True)
+    def automation(cls, name: str = "automation") -> Viewer:
+        return cls(name, kind=ActorKind.AUTOMATION)
+
+    @classmethod
+    def trigger(cls, name: str) -> Viewer:
+        return cls(name, kind=ActorKind.TRIGGER)
+
+    @property
+    def is_automation(self) -> bool:
+        """Triggers and automation: no person acts, so no person could fill a property."""
+        return self.kind is not ActorKind.USER
+
+    @property
+    def bypasses_pipeline_rules(self) -> bool:
+        """HubSpot: super admins, users who may edit property settings, and automation."""
+        return self.is_super_admin or self.is_property_settings_editor or self.is_automation
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(kind=self.kind, id=self.user_id)
 
 
 def level(pipeline: PipelineReplica, viewer: Viewer) -> AccessLevel | None:

@@ -4,6 +4,8 @@ TicketflowError (contracts)
 └── TicketError
     ├── TicketNotFound            OBJECT_NOT_FOUND
     ├── InvalidTicket             VALIDATION_ERROR (one ErrorDetail per bad property)
+    ├── MissingStatusProperties   UNPROCESSABLE (required properties of the status left empty)
+    ├── StaleTicket               CONFLICT (If-Match names a version that is not the current)
     └── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
 """
 
@@ -34,4 +36,30 @@ class TicketAccessDenied(TicketError):
         super().__init__(
             f"you may view the tickets of pipeline {pipeline_id!r} but not create or change them",
             ErrorCategory.MISSING_SCOPES,
+        )
+
+
+class MissingStatusProperties(TicketError):
+    """Entering a status whose required properties the ticket would leave empty."""
+
+    def __init__(self, status_id: str, names: list[str]):
+        problems = [
+            ErrorDetail(
+                f"{name} is required in status {status_id!r}", name, "REQUIRED_STATUS_PROPERTY"
+            )
+            for name in names
+        ]
+        super().__init__(
+            f"status {status_id!r} requires these properties, which are empty: {', '.join(names)}",
+            ErrorCategory.UNPROCESSABLE,
+            problems,
+        )
+
+
+class StaleTicket(TicketError):
+    def __init__(self, ticket_id: str, expected: int, actual: int | None):
+        super().__init__(
+            f"ticket {ticket_id!r} is at version {actual}, not {expected} as If-Match says: "
+            "someone else changed it; reload it and apply your change again",
+            ErrorCategory.CONFLICT,
         )

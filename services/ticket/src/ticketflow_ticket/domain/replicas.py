@@ -26,6 +26,11 @@ class PipelineReplica:
             (s for s in self.pipeline.statuses if s.id == status_id and not s.archived), None
         )
 
+    def ordered_statuses(self) -> list[StatusSnapshot]:
+        """The live statuses by display order (then id, so that ties order the same way)."""
+        live = [s for s in self.pipeline.statuses if not s.archived]
+        return sorted(live, key=lambda s: (s.display_order, s.id))
+
     def first_open_status(self, excluding: frozenset[str] = frozenset()) -> StatusSnapshot | None:
         """The first Open status by display order, leaving out the ids in `excluding`."""
         open_statuses = [

@@ -9,8 +9,12 @@ from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import CloseStatuses
 from ticketflow_ticket.adapters.repository import TicketRepository
+from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.handlers.conflicts import retry_on_conflict
+
+# The actor of the moves, in their `ticket.status_changed` events.
+AUTOMATION_NAME = "pipeline-retirement"
 
 
 async def close_statuses(uow: UnitOfWork, message: Received[CloseStatuses]) -> None:
@@ -46,7 +50,9 @@ async def _move_tickets(
     target_status_id: str,
     now: datetime,
 ) -> None:
+    pipeline = await tickets.pipeline(gate.account_id, gate.pipeline_id)
+    automation = Viewer.automation(AUTOMATION_NAME)
     for status_id in command.status_ids:
         async for ticket in tickets.live_in_status(gate.account_id, gate.pipeline_id, status_id):
-            ticket.move_to(target_status_id, gate, now)
+            ticket.move_to(pipeline, target_status_id, gate, now, automation)
             await tickets.save(ticket)

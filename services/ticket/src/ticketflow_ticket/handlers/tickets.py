@@ -1,29 +1,34 @@
-"""Creating and reading tickets; a creation passes its pipeline's gate (domain/gates.py)."""
+"""Creating, reading and listing tickets; a creation passes its pipeline's gate
+(domain/gates.py). A pipeline the viewer may not see hides its tickets."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.domain import access
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.handlers.conflicts import retry_on_conflict
+
+# A page of a list skips tickets the viewer may not see; it reads at most this many store
+# pages to fill itself, then answers short with a cursor (HubSpot's pages may be short too).
+MAX_READS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
 class CreateTicket:
+    """`properties` are HubSpot's, other than hs_pipeline and hs_pipeline_stage."""
+
     ticket_id: str
     pipeline_id: str
     status_id: str | None
-    subject: str | None = None
-    content: str | None = None
-    priority: str | None = None
-    owner_id: str | None = None
-    source_type: str | None = None
-    created_by: str | None = None
+    properties: Mapping[str, str | None] = field(default_factory=dict)
 
 
 async def create_ticket(
@@ -46,6 +51,9 @@ async def _create_once(
         elif pipeline is not None:
             access.require_edit(pipeline, viewer)
         gate = await repository.gate(context.account_id, command.pipeline_id)
+        definitions = await PropertyDefinitionRepository(session).definitions(
+            context.account_id, command.properties
+        )
         ticket = Ticket.create(
             ticket_id=command.ticket_id,
             account_id=context.account_id,
@@ -53,12 +61,9 @@ async def _create_once(
             gate=gate,
             pipeline_id=command.pipeline_id,
             status_id=command.status_id,
-            subject=command.subject,
-            content=command.content,
-            priority=command.priority,
-            owner_id=command.owner_id,
-            source_type=command.source_type,
-            created_by=command.created_by,
+            values=command.properties,
+            definitions=definitions,
+            viewer=viewer,
             now=session.now,
         )
         await repository.add(ticket)
@@ -66,15 +71,68 @@ async def _create_once(
     return ticket
 
 
+async def visible_ticket(
+    repository: TicketRepository, account_id: str, ticket_id: str, viewer: Viewer
+) -> tuple[Ticket, PipelineReplica]:
+    """The ticket (archived or not) and its pipeline; TicketNotFound when the account has no
+    such ticket or the viewer may not see its pipeline."""
+    ticket = await repository.get(account_id, ticket_id)
+    pipeline = await repository.pipeline(account_id, ticket.pipeline_id) if ticket else None
+    if ticket is None or pipeline is None or not access.may_view(pipeline, viewer):
+        raise TicketNotFound(ticket_id)
+    return ticket, pipeline
+
+
 async def get_ticket(
-    uow: UnitOfWork, context: MessageContext, ticket_id: str, viewer: Viewer
+    uow: UnitOfWork,
+    context: MessageContext,
+    ticket_id: str,
+    viewer: Viewer,
+    *,
+    archived: bool = False,
 ) -> Ticket:
+    """HubSpot's `archived` flag: an archived ticket is found only with `archived=True`."""
     async with uow.begin(context) as session:
-        repository = TicketRepository(session)
-        ticket = await repository.get(context.account_id, ticket_id)
-        pipeline = (
-            await repository.pipeline(context.account_id, ticket.pipeline_id) if ticket else None
+        ticket, _ = await visible_ticket(
+            TicketRepository(session), context.account_id, ticket_id, viewer
         )
-    if ticket is None or ticket.archived or not access.may_view(pipeline, viewer):
+    if ticket.archived != archived:
         raise TicketNotFound(ticket_id)
     return ticket
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    tickets: list[Ticket]
+    after: str | None
+
+
+async def list_tickets(
+    uow: UnitOfWork,
+    context: MessageContext,
+    viewer: Viewer,
+    *,
+    limit: int,
+    after: str | None = None,
+    archived: bool = False,
+) -> TicketPage:
+    """The account's tickets by creation time, `limit` at a time, leaving out those of
+    pipelines the viewer may not see."""
+    found: list[Ticket] = []
+    pipelines: dict[str, PipelineReplica | None] = {}
+    async with uow.begin(context) as session:
+        repository = TicketRepository(session)
+        for _ in range(MAX_READS_PER_PAGE):
+            tickets, after = await repository.page(
+                context.account_id, archived=archived, limit=limit - len(found), after=after
+            )
+            for ticket in tickets:
+                if ticket.pipeline_id not in pipelines:
+                    pipelines[ticket.pipeline_id] = await repository.pipeline(
+                        context.account_id, ticket.pipeline_id
+                    )
+                if access.may_view(pipelines[ticket.pipeline_id], viewer):
+                    found.append(ticket)
+            if after is None or len(found) >= limit:
+                break
+    return TicketPage(found, after)

@@ -1,0 +1,91 @@
+"""HubSpot's request and response shapes for tickets, the caller as a Viewer, and the
+version headers (ETag out, If-Match in: a ticketflow extension, HubSpot has neither)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticketflow_chassis.auth import Principal, Role
+from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.properties import timestamp
+
+IF_MATCH = "If-Match"
+# HubSpot returns these with every object, whatever `properties=` selects.
+ALWAYS_RETURNED = ("hs_object_id", "createdate", "hs_lastmodifieddate")
+# A body cap: an account has far fewer properties (HubSpot allows 1,000 custom ones).
+MAX_PROPERTIES = 1_100
+
+
+class TicketInput(BaseModel):
+    """HubSpot's SimplePublicObjectInput(ForCreate): property values are strings; null or ""
+    clears one."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    properties: dict[str, str | None] = Field(max_length=MAX_PROPERTIES)
+    associations: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def selected(names: Iterable[str] | None) -> list[str] | None:
+    """`properties=a,b&properties=c` -> [a, b, c]; None when nothing was selected."""
+    if not names:
+        return None
+    picked = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    return picked or None
+
+
+def ticket_json(ticket: Ticket, properties: list[str] | None = None) -> dict[str, Any]:
+    """HubSpot's SimplePublicObject: every property that has a value, or the selected ones
+    (null when empty) plus those HubSpot always returns."""
+    held = ticket.properties()
+    if properties is None:
+        shown: dict[str, str | None] = dict(held)
+    else:
+        shown = {name: held.get(name) for name in (*properties, *ALWAYS_RETURNED)}
+    body: dict[str, Any] = {
+        "id": ticket.id,
+        "properties": shown,
+        "createdAt": timestamp(ticket.created_at),
+        "updatedAt": timestamp(ticket.updated_at),
+        "archived": ticket.archived,
+    }
+    if ticket.archived_at is not None:
+        body["archivedAt"] = timestamp(ticket.archived_at)
+    return body
+
+
+def etag(ticket: Ticket) -> dict[str, str]:
+    return {"ETag": f'"{ticket.version}"'}
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """`3`, `"3"` or `W/"3"` -> 3; None without the header."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        message = f"If-Match must be a ticket version as the ETag header gave it, not {if_match!r}"
+        raise TicketflowError(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, IF_MATCH)]
+        )
+    return int(text)
+
+
+def viewer(principal: Principal) -> Viewer:
+    return Viewer(
+        principal.user_id,
+        principal.teams,
+        is_super_admin=principal.is_super_admin,
+        is_property_settings_editor=principal.has_role(Role.PROPERTY_SETTINGS_EDITOR),
+    )
+
+
+def new_ticket_id() -> str:
+    """A numeric string like HubSpot's object ids (48 random bits)."""
+    return str(uuid.uuid4().int >> 80)

@@ -1,0 +1,102 @@
+"""Plain builders (no fixtures) of pipeline replicas and property definitions for the tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ticketflow_contracts import (
+    PipelineAccess,
+    PipelineRules,
+    PipelineSnapshot,
+    PropertyFieldType,
+    PropertyOption,
+    PropertyType,
+    StatusProperty,
+    StatusSnapshot,
+    TicketPropertySnapshot,
+    TicketState,
+)
+from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
+from ticketflow_ticket.domain.replicas import PipelineReplica
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# id -> (state, required properties); display order is the order given.
+SUPPORT = {
+    "new": (TicketState.OPEN, ()),
+    "waiting": (TicketState.OPEN, ()),
+    "escalated": (TicketState.OPEN, ("hs_ticket_priority", "severity")),
+    "done": (TicketState.CLOSED, ()),
+}
+
+
+def pipeline(
+    pipeline_id: str = "p1",
+    statuses: dict[str, tuple[TicketState, tuple[str, ...]]] | None = None,
+    *,
+    rules: PipelineRules | None = None,
+    access: PipelineAccess | None = None,
+    revision: int = 1,
+    account_id: str = "a1",
+) -> PipelineReplica:
+    snapshot = PipelineSnapshot(
+        id=pipeline_id,
+        label=pipeline_id.title(),
+        display_order=0,
+        statuses=[
+            StatusSnapshot(
+                id=status_id,
+                label=status_id.title(),
+                display_order=order,
+                ticket_state=state,
+                created_at=NOW,
+                updated_at=NOW,
+                properties=[StatusProperty(name=name, required=True) for name in required],
+            )
+            for order, (status_id, (state, required)) in enumerate((statuses or SUPPORT).items())
+        ],
+        created_at=NOW,
+        updated_at=NOW,
+        rules=rules or PipelineRules(),
+        access=access or PipelineAccess(),
+    )
+    return PipelineReplica(account_id, revision, snapshot)
+
+
+def definition(
+    name: str,
+    type_: PropertyType = PropertyType.STRING,
+    field_type: PropertyFieldType = PropertyFieldType.TEXT,
+    options: tuple[str, ...] = (),
+    *,
+    revision: int = 1,
+    archived: bool = False,
+    account_id: str = "a1",
+) -> PropertyDefinitionReplica:
+    snapshot = TicketPropertySnapshot(
+        name=name,
+        label=name.title(),
+        type=type_,
+        field_type=field_type,
+        group_name="ticketinformation",
+        options=[PropertyOption(value=o, label=o.title()) for o in options],
+        archived=archived,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    return PropertyDefinitionReplica(account_id, revision, snapshot)
+
+
+E, F = PropertyType, PropertyFieldType
+DEFINITIONS = {
+    d.definition.name: d
+    for d in (
+        definition("severity", E.ENUMERATION, F.SELECT, ("minor", "major")),
+        definition("tags", E.ENUMERATION, F.CHECKBOX, ("vip", "refund", "bug")),
+        definition("seats", E.NUMBER, F.NUMBER),
+        definition("renewal", E.DATE, F.DATE),
+        definition("escalated_at", E.DATETIME, F.DATE),
+        definition("is_vip", E.BOOL, F.BOOLEANCHECKBOX, ("true", "false")),
+        definition("notes", E.STRING, F.TEXTAREA),
+        definition("legacy", archived=True, revision=2),
+    )
+}
