@@ -3,14 +3,14 @@
 A service's `build_app(settings)` builds one ServiceRuntime, subscribes its
 queues, adds its routers and takes `runtime.lifespan` for its FastAPI app:
 open the store, connect the broker (with backoff), declare the topology, start
-consuming, start the relay; stop in reverse order.
+consuming, start the relay, start the service's workers (`add_worker`); stop in reverse order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -31,6 +31,12 @@ from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import Event, Message
 
 log = logging.getLogger(__name__)
+
+
+# A background worker of the service (a job runner, say): started like the relay, stopped
+# (awaited) before it.
+StartWorker = Callable[[], None]
+StopWorker = Callable[[], Awaitable[None]]
 
 
 class BrokerUnavailable(ConnectionError):
@@ -69,6 +75,7 @@ class ServiceRuntime:
         self.uow = UnitOfWork(self.store, settings.service_name, on_commit=self.relay.wake)
         self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
         self._subscribed: set[str] = set()
+        self._workers: list[tuple[StartWorker, StopWorker]] = []
         document_publications(self.broker, publishes)
 
     async def _publish(self, message: OutboxMessage) -> None:
@@ -95,6 +102,25 @@ class ServiceRuntime:
             f"`{queue.dead_letter_queue}`.",
         )(on_message)
         self._subscribed.add(queue.name)
+
+    def add_worker(self, start: StartWorker, stop: StopWorker) -> None:
+        """Run a background worker while the service runs: started after the broker and the
+        relay, stopped before them, in reverse order of adding."""
+        self._workers.append((start, stop))
+
+    @asynccontextmanager
+    async def workers(self) -> AsyncIterator[None]:
+        """The added workers, running inside the block; those started are stopped however the
+        block ends (also when a later one fails to start)."""
+        started: list[StopWorker] = []
+        try:
+            for start, stop in self._workers:
+                start()
+                started.append(stop)
+            yield
+        finally:
+            for stop in reversed(started):
+                await stop()
 
     async def broker_ready(self) -> bool:
         return bool(await self.broker.ping(timeout=1.0))
@@ -131,7 +157,8 @@ class ServiceRuntime:
             await self.broker.start()
             self.relay.start()
             try:
-                yield
+                async with self.workers():
+                    yield
             finally:
                 await self.relay.stop()
         finally:

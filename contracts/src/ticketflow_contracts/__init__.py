@@ -12,8 +12,21 @@ from ticketflow_contracts.channels import (
     ChannelConnectionUpdated,
     ChannelType,
 )
+from ticketflow_contracts.conversations import (
+    ConversationMessageEvent,
+    ConversationMessageReceived,
+    ConversationMessageSent,
+    MessageDirection,
+    Participant,
+    ThreadRelation,
+)
 from ticketflow_contracts.envelope import Envelope
 from ticketflow_contracts.messages import Command, Event, Message
+from ticketflow_contracts.notifications import (
+    NotificationRecipient,
+    NotificationRecipientKind,
+    NotificationSent,
+)
 from ticketflow_contracts.pipelines import (
     AccessGrant,
     AccessLevel,
@@ -84,11 +97,19 @@ __all__ = [
     "ChannelType",
     "CloseStatuses",
     "Command",
+    "ConversationMessageEvent",
+    "ConversationMessageReceived",
+    "ConversationMessageSent",
     "CustomerTemplate",
     "Envelope",
     "Event",
     "GranteeKind",
     "Message",
+    "MessageDirection",
+    "NotificationRecipient",
+    "NotificationRecipientKind",
+    "NotificationSent",
+    "Participant",
     "PipelineAccess",
     "PipelineCreated",
     "PipelineDeleted",
@@ -107,6 +128,7 @@ __all__ = [
     "StatusTrigger",
     "StatusesCloseRefused",
     "StatusesClosed",
+    "ThreadRelation",
     "TicketArchived",
     "TicketCreated",
     "TicketEvent",

@@ -8,7 +8,12 @@ from ticketflow_contracts.channels import (
     ChannelConnectionDisconnected,
     ChannelConnectionUpdated,
 )
+from ticketflow_contracts.conversations import (
+    ConversationMessageReceived,
+    ConversationMessageSent,
+)
 from ticketflow_contracts.messages import Message
+from ticketflow_contracts.notifications import NotificationSent
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
 from ticketflow_contracts.properties import TicketPropertyArchived, TicketPropertyDefined
 from ticketflow_contracts.retirement import CloseStatuses, StatusesClosed, StatusesCloseRefused
@@ -36,6 +41,9 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     ChannelConnectionConnected,
     ChannelConnectionUpdated,
     ChannelConnectionDisconnected,
+    ConversationMessageReceived,
+    ConversationMessageSent,
+    NotificationSent,
 )
 
 _BY_TYPE = {cls.message_type(): cls for cls in ALL_MESSAGES}

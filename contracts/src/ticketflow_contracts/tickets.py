@@ -52,6 +52,10 @@ class TicketCreated(TicketEvent):
     properties: dict[str, str | None] = Field(default_factory=dict)
     created_at: datetime
     created_by: str | None = Field(default=None, description="user id, or None for automation")
+    actor: Actor | None = Field(
+        default=None,
+        description="who or what created it (absent from events recorded before it was added)",
+    )
 
 
 class TicketStatusChanged(TicketEvent):
@@ -78,6 +82,11 @@ class TicketUpdated(TicketEvent):
     status_id: str
     properties: dict[str, str | None] = Field(
         description="the changed properties and their new values; None when cleared"
+    )
+    previous_properties: dict[str, str | None] | None = Field(
+        default=None,
+        description="the same properties' values before the change (None when empty); "
+        "absent from events recorded before it was added",
     )
     actor: Actor
     updated_at: datetime

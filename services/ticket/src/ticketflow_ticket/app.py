@@ -14,7 +14,15 @@ from ticketflow_contracts import (
     TicketStatusChanged,
     TicketUpdated,
 )
-from ticketflow_ticket.adapters.http import build_api_router
+from ticketflow_ticket.adapters.http import (
+    build_api_router,
+    build_batch_router,
+    build_counts_router,
+    build_moves_router,
+    build_search_router,
+    build_timeline_router,
+)
+from ticketflow_ticket.adapters.move_runner import MoveRunner
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.adapters.subscribers import QUEUES, build_router
 from ticketflow_ticket.settings import TicketSettings
@@ -31,10 +39,23 @@ PUBLISHES = (
 
 def build_app(settings: TicketSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
+    moves = MoveRunner(
+        runtime.uow,
+        batch_size=settings.move_batch_size,
+        poll_seconds=settings.move_poll_seconds,
+    )
+    runtime.add_worker(moves.start, moves.stop)
     return build_http_app(
         runtime,
         title="ticketflow ticket service",
-        routers=[build_api_router(runtime.uow, runtime.tokens)],
+        routers=[
+            build_api_router(runtime.uow, runtime.tokens),
+            build_timeline_router(runtime.uow, runtime.tokens),
+            build_search_router(runtime.uow, runtime.tokens),
+            build_batch_router(runtime.uow, runtime.tokens),
+            build_counts_router(runtime.uow, runtime.tokens),
+            build_moves_router(runtime.uow, runtime.tokens, wake=moves.wake),
+        ],
         broker_routers=[build_router(runtime)],
     )
 

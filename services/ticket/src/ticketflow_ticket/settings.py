@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from ticketflow_chassis.settings import Port, ServiceSettings, service_settings_config
 
 
@@ -10,3 +12,7 @@ class TicketSettings(ServiceSettings):
 
     service_name: str = "ticket"
     http_port: Port = 8002
+    # Bulk moves: tickets moved per unit of work, and how often the runner looks for jobs that
+    # a stopped or crashed process left running (a new job wakes it at once).
+    move_batch_size: int = Field(default=500, ge=1, le=5000)
+    move_poll_seconds: float = Field(default=30.0, gt=0)

@@ -22,7 +22,9 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
+from ticketflow_ticket.adapters.move_jobs import COLLECTION as MOVE_JOBS
 from ticketflow_ticket.adapters.property_repository import COLLECTION as PROPERTY_DEFINITIONS
+from ticketflow_ticket.adapters.timeline_repository import COLLECTION as TIMELINE
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
@@ -33,6 +35,31 @@ PIPELINES = "pipelines"
 PIPELINE_GATES = "pipeline_gates"
 PAGE_SIZE = 500
 
+# Search and lists (ticket_queries.py): each read is equalities on account_id, archived,
+# pipeline_id and at most one of status_id/owner_id/priority (closed_at null: open tickets),
+# then one sort date; date ranges only on that date. README lists what this serves. Without
+# pipeline_id (a viewer who sees every pipeline): (account_id, archived, created_at) above,
+# and updated_at for "modified since" syncs.
+SEARCH_INDEXES = (
+    Index(("account_id", "archived", "updated_at")),
+    *(
+        Index(("account_id", "archived", "pipeline_id", *fields))
+        for fields in (
+            ("created_at",),
+            ("updated_at",),
+            ("closed_at", "created_at"),
+            ("status_id", "created_at"),
+            ("status_id", "updated_at"),
+            ("status_id", "closed_at", "created_at"),
+            ("owner_id", "created_at"),
+            ("owner_id", "updated_at"),
+            ("owner_id", "closed_at", "created_at"),
+            ("priority", "created_at"),
+            ("priority", "updated_at"),
+        )
+    ),
+)
+
 COLLECTIONS = (
     Collection(
         TICKETS,
@@ -41,15 +68,15 @@ COLLECTIONS = (
             Index(("account_id", "archived", "created_at")),
             # Live tickets of a pipeline, or of some of its statuses: the retirement saga.
             Index(("account_id", "pipeline_id", "archived", "status_id")),
+            *SEARCH_INDEXES,
         ),
     ),
     Collection(PIPELINES, (Index(("account_id", "pipeline_id")),)),
     Collection(PIPELINE_GATES),
     PROPERTY_DEFINITIONS,
+    MOVE_JOBS,  # bulk-move jobs (move_jobs.py)
+    TIMELINE,  # the timeline read model (timeline_repository.py)
 )
-# Search (next change) will add, each after (account_id, archived): owner_id, priority,
-# pipeline_id[, status_id] followed by the sort field (created_at, updated_at, closed_at),
-# and (account_id, archived, updated_at) / (account_id, archived, closed_at) for date sorts.
 
 
 def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
@@ -58,7 +85,12 @@ def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
 
 def _date(value: datetime | None) -> str | None:
     """Fixed width (always microseconds, always UTC), so that text order is time order."""
-    return value.astimezone(UTC).isoformat(timespec="microseconds") if value else None
+    return stored_date(value) if value else None
+
+
+def stored_date(value: datetime) -> str:
+    """A moment as ticket documents hold it: for range filters on the dates."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -213,6 +245,16 @@ class TicketRepository:
             if page.next_after is None:
                 return
             after = page.next_after
+
+    # -- bulk moves (handlers/moves.py) --
+    async def live_page(
+        self, account_id: str, pipeline_id: str, status_id: str, *, after: str | None, limit: int
+    ) -> tuple[list[Ticket], str | None]:
+        """One page of the live tickets of a status in id order, and the cursor past it (None
+        after the last page): keyset paging on (account_id, pipeline_id, archived, status_id)."""
+        filters = _live_tickets(account_id, pipeline_id, [status_id])
+        page = await self._session.find(TICKETS, Query(filters, limit=limit, after=after))
+        return [ticket_from_doc(doc) for doc in page.items], page.next_after
 
     async def page(
         self, account_id: str, *, archived: bool, limit: int, after: str | None

@@ -1,5 +1,6 @@
 """What the ticket service consumes: pipeline snapshots and custom property definitions into
-its replicas, and its commands (the retirement saga's `ticket.close_statuses`)."""
+its replicas, its commands (the retirement saga's `ticket.close_statuses`), and the events
+that feed tickets' timelines."""
 
 from __future__ import annotations
 
@@ -17,14 +18,27 @@ from ticketflow_contracts import (
     TicketPropertyArchived,
     TicketPropertyDefined,
 )
+from ticketflow_ticket.domain.timeline import TIMELINE_EVENTS
 from ticketflow_ticket.handlers.properties import apply_property_definition
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.retirements import close_statuses
+from ticketflow_ticket.handlers.timeline import record_timeline_entry
 
 PIPELINE_SNAPSHOTS = QueueSpec("ticket.pipeline-snapshots", (on_events("pipeline.#"),))
 TICKET_COMMANDS = QueueSpec("ticket.commands", (on_command(CloseStatuses.message_type()),))
 PROPERTY_DEFINITIONS = QueueSpec("ticket.property-definitions", (on_events("ticket_property.#"),))
-QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS)
+# The timeline read model: this service's own ticket events (every write path), the messages
+# of tickets' conversations and the notifications sent about tickets.
+TIMELINE = QueueSpec(
+    "ticket.timeline",
+    (
+        on_events("ticket.#"),
+        on_events("notification.sent.#"),
+        on_events("conversation.message_received.#"),
+        on_events("conversation.message_sent.#"),
+    ),
+)
+QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS, TIMELINE)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
@@ -50,4 +64,6 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     )
     on_close_statuses = partial(close_statuses, runtime.uow)
     runtime.subscribe(router, TICKET_COMMANDS, {CloseStatuses: on_close_statuses})
+    on_timeline_event = partial(record_timeline_entry, runtime.uow)
+    runtime.subscribe(router, TIMELINE, {cls: on_timeline_event for cls in TIMELINE_EVENTS})
     return router

@@ -108,6 +108,7 @@ class Ticket:
                 properties=dict(ticket.properties()),
                 created_at=now,
                 created_by=None if viewer.is_automation else viewer.user_id,
+                actor=viewer.actor,
             )
         )
         return ticket
@@ -202,6 +203,7 @@ class Ticket:
         property_changes = changed(self.values, values)
         if target is None and not property_changes:
             return False
+        previous = {name: self.values.get(name) for name in property_changes}
         self.values = values
         if target is not None and entry is not None:
             self._enter(target[0], target[1], entry.gate, viewer, now)
@@ -213,6 +215,7 @@ class Ticket:
                     pipeline_id=self.pipeline_id,
                     status_id=self.status_id,
                     properties=property_changes,
+                    previous_properties=previous,
                     actor=viewer.actor,
                     updated_at=now,
                 )

@@ -8,9 +8,10 @@ from datetime import datetime
 from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import CloseStatuses
-from ticketflow_ticket.adapters.repository import TicketRepository
+from ticketflow_ticket.adapters.repository import PAGE_SIZE, TicketRepository
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.gates import PipelineGate
+from ticketflow_ticket.domain.moves import move_batch
 from ticketflow_ticket.handlers.conflicts import retry_on_conflict
 
 # The actor of the moves, in their `ticket.status_changed` events.
@@ -22,8 +23,8 @@ async def close_statuses(uow: UnitOfWork, message: Received[CloseStatuses]) -> N
     pipeline service waits for it. A redelivery has no effect (inbox); a race lost to a
     ticket creation is retried here, then by redelivery.
 
-    The tickets move inside this transaction; moving 100,000 of them needs the bulk-move
-    job of a later change, which must pass the gate the same way."""
+    The tickets move inside this transaction, in pages, through the bulk move's batch logic
+    (domain/moves.py); a closing of a very large status is one large transaction still."""
     await retry_on_conflict(lambda: _close_once(uow, message))
 
 
@@ -50,9 +51,22 @@ async def _move_tickets(
     target_status_id: str,
     now: datetime,
 ) -> None:
+    """All of them or none: a ticket that cannot move fails the whole closing (the bulk
+    move's batch logic, in this one transaction)."""
     pipeline = await tickets.pipeline(gate.account_id, gate.pipeline_id)
     automation = Viewer.automation(AUTOMATION_NAME)
+    targets = dict.fromkeys(command.status_ids, target_status_id)
     for status_id in command.status_ids:
-        async for ticket in tickets.live_in_status(gate.account_id, gate.pipeline_id, status_id):
-            ticket.move_to(pipeline, target_status_id, gate, now, automation)
-            await tickets.save(ticket)
+        after: str | None = None
+        while True:
+            page, after = await tickets.live_page(
+                gate.account_id, gate.pipeline_id, status_id, after=after, limit=PAGE_SIZE
+            )
+            result = move_batch(
+                page, pipeline=pipeline, gate=gate, targets=targets, actor=automation, now=now
+            )
+            result.require_all_moved()
+            for ticket in result.moved:
+                await tickets.save(ticket)
+            if after is None:
+                break

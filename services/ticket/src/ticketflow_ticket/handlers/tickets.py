@@ -1,5 +1,5 @@
-"""Creating, reading and listing tickets; a creation passes its pipeline's gate
-(domain/gates.py). A pipeline the viewer may not see hides its tickets."""
+"""Creating and reading tickets (lists and search: queries.py); a creation passes its
+pipeline's gate (domain/gates.py). A pipeline the viewer may not see hides its tickets."""
 
 from __future__ import annotations
 
@@ -15,10 +15,6 @@ from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.handlers.conflicts import retry_on_conflict
-
-# A page of a list skips tickets the viewer may not see; it reads at most this many store
-# pages to fill itself, then answers short with a cursor (HubSpot's pages may be short too).
-MAX_READS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -99,40 +95,3 @@ async def get_ticket(
     if ticket.archived != archived:
         raise TicketNotFound(ticket_id)
     return ticket
-
-
-@dataclass(frozen=True)
-class TicketPage:
-    tickets: list[Ticket]
-    after: str | None
-
-
-async def list_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    viewer: Viewer,
-    *,
-    limit: int,
-    after: str | None = None,
-    archived: bool = False,
-) -> TicketPage:
-    """The account's tickets by creation time, `limit` at a time, leaving out those of
-    pipelines the viewer may not see."""
-    found: list[Ticket] = []
-    pipelines: dict[str, PipelineReplica | None] = {}
-    async with uow.begin(context) as session:
-        repository = TicketRepository(session)
-        for _ in range(MAX_READS_PER_PAGE):
-            tickets, after = await repository.page(
-                context.account_id, archived=archived, limit=limit - len(found), after=after
-            )
-            for ticket in tickets:
-                if ticket.pipeline_id not in pipelines:
-                    pipelines[ticket.pipeline_id] = await repository.pipeline(
-                        context.account_id, ticket.pipeline_id
-                    )
-                if access.may_view(pipelines[ticket.pipeline_id], viewer):
-                    found.append(ticket)
-            if after is None or len(found) >= limit:
-                break
-    return TicketPage(found, after)

@@ -4,6 +4,7 @@
 # dependencies (defined inside build_api_router) at definition time.
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
@@ -11,6 +12,7 @@ from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
 from ticketflow_ticket.adapters.http.schemas import (
+    DEFAULT_PROPERTIES,
     TicketInput,
     etag,
     expected_version,
@@ -20,7 +22,7 @@ from ticketflow_ticket.adapters.http.schemas import (
     viewer,
 )
 from ticketflow_ticket.domain.properties import PIPELINE, STATUS
-from ticketflow_ticket.handlers import changes, tickets
+from ticketflow_ticket.handlers import changes, queries, tickets
 
 DEFAULT_PIPELINE = "default"
 ID_PROPERTY = "hs_object_id"
@@ -56,13 +58,17 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         archived: bool = False,
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        page = await tickets.list_tickets(
+        page = await queries.list_tickets(
             uow, context, viewer(caller), limit=limit, after=after, archived=archived
         )
-        picked = selected(properties)
+        picked = selected(properties) or list(DEFAULT_PROPERTIES)
         body: dict[str, Any] = {"results": [ticket_json(t, picked) for t in page.tickets]}
         if page.after is not None:
-            link = f"{router.prefix}?limit={limit}&after={page.after}"
+            query = urlencode(
+                {"limit": limit, "after": page.after, "properties": ",".join(picked)}
+                | ({"archived": "true"} if archived else {})
+            )
+            link = f"{router.prefix}?{query}"
             body["paging"] = {"next": {"after": page.after, "link": link}}
         return body
 

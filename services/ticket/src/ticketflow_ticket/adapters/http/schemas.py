@@ -18,6 +18,15 @@ from ticketflow_ticket.domain.properties import timestamp
 IF_MATCH = "If-Match"
 # HubSpot returns these with every object, whatever `properties=` selects.
 ALWAYS_RETURNED = ("hs_object_id", "createdate", "hs_lastmodifieddate")
+# What HubSpot's lists and search return of a ticket when `properties` selects nothing.
+DEFAULT_PROPERTIES = (
+    "content",
+    "hs_pipeline",
+    "hs_pipeline_stage",
+    "hs_ticket_category",
+    "hs_ticket_priority",
+    "subject",
+)
 # A body cap: an account has far fewer properties (HubSpot allows 1,000 custom ones).
 MAX_PROPERTIES = 1_100
 

@@ -1,0 +1,170 @@
+"""Throughput and memory of a bulk move, in process, on a temporary SQLite store (no HTTP, no
+broker: the moves' events stay in the outbox, as they would until the relay publishes them).
+
+    .venv/bin/python bench/bulk_move.py [--tickets 100000] [--batch-size 500] [--no-tracemalloc]
+
+Seeds the tickets into one status of a pipeline, starts a move to another pipeline through the
+ticket service's handler (the request's own work: validation, counts, the job document), then
+runs the job with the service's runner, batch by batch, and prints tickets/s and the peak of
+Python memory during the run (tracemalloc, which slows Python down; --no-tracemalloc for the
+plain rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import tracemalloc
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.store.sqlite import SqliteStore
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_contracts import (
+    Envelope,
+    PipelineCreated,
+    PipelineSnapshot,
+    StatusSnapshot,
+    TicketState,
+)
+from ticketflow_ticket.adapters.move_runner import MoveRunner
+from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
+from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.moves import MoveRequest
+from ticketflow_ticket.handlers import moves
+from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
+
+ACCOUNT = "bench"
+ADMIN = Viewer("bench", is_super_admin=True)
+SEED_BATCH = 2_000
+
+
+def snapshot(pipeline_id: str, statuses: list[tuple[str, TicketState]]) -> PipelineSnapshot:
+    now = datetime.now(UTC)
+    return PipelineSnapshot(
+        id=pipeline_id,
+        label=pipeline_id.title(),
+        display_order=0,
+        statuses=[
+            StatusSnapshot(
+                id=status_id,
+                label=status_id.title(),
+                display_order=order,
+                ticket_state=state,
+                created_at=now,
+                updated_at=now,
+            )
+            for order, (status_id, state) in enumerate(statuses)
+        ],
+        created_at=now,
+        updated_at=now,
+    )
+
+
+async def replicate(uow: UnitOfWork, pipeline: PipelineSnapshot) -> None:
+    payload = PipelineCreated(revision=1, pipeline=pipeline)
+    envelope = Envelope(
+        message_id=uuid.uuid4(),
+        type=payload.message_type(),
+        version=1,
+        occurred_at=datetime.now(UTC),
+        account_id=ACCOUNT,
+        correlation_id=uuid.uuid4(),
+        producer="bench",
+        payload=payload.model_dump(mode="json"),
+    )
+    context = MessageContext.caused_by(envelope, f"bench:{envelope.message_id}")
+    await apply_pipeline_snapshot(uow, Received(envelope, payload, context))
+
+
+async def seed(uow: UnitOfWork, count: int) -> None:
+    """`count` tickets in support/new, many per transaction (a seed, not what is measured)."""
+    context = MessageContext.for_request(ACCOUNT)
+    made = 0
+    while made < count:
+        async with uow.begin(context) as session:
+            repository = TicketRepository(session)
+            pipeline = await repository.pipeline(ACCOUNT, "support")
+            gate = await repository.gate(ACCOUNT, "support")
+            for _ in range(min(SEED_BATCH, count - made)):
+                ticket = Ticket.create(
+                    ticket_id=str(uuid.uuid4().int >> 80),
+                    account_id=ACCOUNT,
+                    pipeline=pipeline,
+                    gate=gate,
+                    pipeline_id="support",
+                    status_id="new",
+                    values={"subject": f"ticket {made}"},
+                    definitions={},
+                    viewer=ADMIN,
+                    now=session.now,
+                )
+                ticket.events.clear()  # the seed publishes nothing
+                await repository.add(ticket)
+                made += 1
+            await repository.save_gate(gate)
+
+
+async def bench(tickets: int, batch_size: int, trace: bool) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        store = SqliteStore(Path(directory) / "ticket.sqlite3")
+        await store.open(COLLECTIONS)
+        try:
+            uow = UnitOfWork(store, "ticket")
+            await replicate(uow, snapshot("support", [("new", TicketState.OPEN)]))
+            await replicate(
+                uow,
+                snapshot("billing", [("inbox", TicketState.OPEN), ("paid", TicketState.CLOSED)]),
+            )
+            await store.remove_from_outbox(
+                [e.message.message_id for e in await store.outbox_batch(10)]
+            )
+            began = time.perf_counter()
+            await seed(uow, tickets)
+            print(f"seeded {tickets:,} tickets in {time.perf_counter() - began:.1f} s")
+
+            if trace:
+                tracemalloc.start()
+            began = time.perf_counter()
+            request = MoveRequest("support", "billing", status_mapping={"new": "inbox"})
+            started = await moves.start_move(
+                uow, MessageContext.for_request(ACCOUNT), moves.StartMove(request), ADMIN
+            )
+            accepted = time.perf_counter() - began
+            await MoveRunner(uow, batch_size=batch_size).run_pending()
+            elapsed = time.perf_counter() - began
+            peak = tracemalloc.get_traced_memory()[1] if trace else None
+            tracemalloc.stop()
+
+            job = await moves.get_move(
+                uow, MessageContext.for_request(ACCOUNT), started.job.id, ADMIN
+            )
+            assert (job.state.value, job.moved) == ("COMPLETED", tickets), (job.state, job.moved)
+            print(f"start request (validate, count, write the job): {accepted * 1000:.0f} ms")
+            print(
+                f"moved {job.moved:,} tickets in {elapsed:.1f} s: "
+                f"{job.moved / elapsed:,.0f} tickets/s"
+                f" (batches of {batch_size}{', under tracemalloc' if trace else ''})"
+            )
+            if peak is not None:
+                print(f"peak traced Python memory during the move: {peak / 2**20:.1f} MiB")
+        finally:
+            await store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=moves.BATCH_SIZE)
+    parser.add_argument("--no-tracemalloc", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(bench(args.tickets, args.batch_size, not args.no_tracemalloc))
+
+
+if __name__ == "__main__":
+    main()

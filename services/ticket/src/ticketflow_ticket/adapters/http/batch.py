@@ -1,0 +1,184 @@
+"""POST /crm/v3/objects/tickets/batch/read|create|update: HubSpot's batch API. Each input is
+its own unit of work through the single-ticket handlers, so a batch is not atomic (nor is
+HubSpot's): the inputs that fail are reported in `errors` with a 207, the others commit."""
+
+# No `from __future__ import annotations`: FastAPI resolves the routes' Annotated
+# dependencies (defined inside the builder) at definition time.
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.store.port import ConflictError
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+from ticketflow_ticket.adapters.http.routes import DEFAULT_PIPELINE, ID_PROPERTY
+from ticketflow_ticket.adapters.http.schemas import (
+    DEFAULT_PROPERTIES,
+    TicketInput,
+    new_ticket_id,
+    selected,
+    ticket_json,
+    viewer,
+)
+from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.properties import PIPELINE, STATUS, timestamp
+from ticketflow_ticket.handlers import changes, queries, tickets
+
+MAX_INPUTS = 100  # HubSpot's limit for a batch
+NOT_FOUND_MESSAGE = "Could not get some TICKET objects, they may be deleted or not exist."
+
+
+class TicketId(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1, max_length=100)
+
+
+class BatchReadInput(BaseModel):
+    """HubSpot's BatchReadInputSimplePublicObjectId (`propertiesWithHistory` is ignored)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    inputs: list[TicketId] = Field(min_length=1, max_length=MAX_INPUTS)
+    properties: list[str] = Field(default_factory=list)
+    id_property: str | None = Field(default=None, alias="idProperty")
+
+
+class BatchCreateInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    inputs: list[TicketInput] = Field(min_length=1, max_length=MAX_INPUTS)
+
+
+class TicketUpdate(TicketInput):
+    id: str = Field(min_length=1, max_length=100)
+
+
+class BatchUpdateInput(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    inputs: list[TicketUpdate] = Field(min_length=1, max_length=MAX_INPUTS)
+
+
+def _error(exc: TicketflowError, context: dict[str, list[str]]) -> dict[str, Any]:
+    """HubSpot's StandardError, as the SDK reads it."""
+    details = [
+        {k: v for k, v in {"message": d.message, "in": d.field, "code": d.code}.items() if v}
+        for d in exc.errors
+    ]
+    return {
+        "status": "error",
+        "category": exc.category.value,
+        "message": exc.message,
+        "errors": details,
+        "context": context,
+        "links": {},
+    }
+
+
+def _batch(
+    response: Response,
+    started: datetime,
+    results: list[dict[str, Any]],
+    errors: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """BatchResponseSimplePublicObject; ...WithErrors and 207 when some inputs failed."""
+    body: dict[str, Any] = {
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": timestamp(started),
+        "completedAt": timestamp(datetime.now(UTC)),
+    }
+    if errors:
+        response.status_code = status.HTTP_207_MULTI_STATUS
+        body |= {"numErrors": len(errors), "errors": errors}
+    return body
+
+
+def _refuse(message: str, field: str) -> TicketflowError:
+    return TicketflowError(message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field)])
+
+
+async def _each(
+    inputs: Sequence[Any],
+    write: Callable[[Any], Awaitable[Ticket]],
+    context_of: Callable[[int, Any], dict[str, list[str]]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    results: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    for index, item in enumerate(inputs):
+        try:
+            results.append(ticket_json(await write(item)))
+        except TicketflowError as exc:
+            errors.append(_error(exc, context_of(index, item)))
+        except ConflictError:
+            lost = TicketflowError("the ticket kept changing; retry", ErrorCategory.CONFLICT)
+            errors.append(_error(lost, context_of(index, item)))
+    return results, errors
+
+
+def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
+    router = APIRouter(prefix="/crm/v3/objects/tickets/batch", tags=["tickets"])
+    Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
+
+    @router.post("/read")
+    async def read(
+        body: BatchReadInput, caller: Caller, response: Response, archived: bool = False
+    ) -> dict[str, Any]:
+        started = datetime.now(UTC)
+        if body.id_property not in (None, ID_PROPERTY):
+            raise _refuse(f"idProperty may only be {ID_PROPERTY!r}", "idProperty")
+        context = MessageContext.for_request(caller.account_id)
+        ids = [item.id for item in body.inputs]
+        found = await queries.read_tickets(uow, context, viewer(caller), ids, archived=archived)
+        picked = selected(body.properties) or list(DEFAULT_PROPERTIES)
+        errors = []
+        if found.missing:
+            # A ticket of a pipeline the caller may not see reads exactly like an unknown id.
+            missing = TicketflowError(NOT_FOUND_MESSAGE, ErrorCategory.OBJECT_NOT_FOUND)
+            errors.append(_error(missing, {"ids": found.missing}))
+        return _batch(response, started, [ticket_json(t, picked) for t in found.found], errors)
+
+    @router.post("/create", status_code=status.HTTP_201_CREATED)
+    async def create(body: BatchCreateInput, caller: Caller, response: Response) -> dict[str, Any]:
+        started = datetime.now(UTC)
+        context = MessageContext.for_request(caller.account_id)
+        actor = viewer(caller)
+
+        async def write(item: TicketInput) -> Ticket:
+            props = item.properties
+            command = tickets.CreateTicket(
+                ticket_id=new_ticket_id(),
+                pipeline_id=props.get(PIPELINE) or DEFAULT_PIPELINE,
+                status_id=props.get(STATUS),
+                properties={k: v for k, v in props.items() if k not in (PIPELINE, STATUS)},
+            )
+            return await tickets.create_ticket(uow, context, command, actor)
+
+        results, errors = await _each(body.inputs, write, lambda i, _: {"index": [str(i)]})
+        return _batch(response, started, results, errors)
+
+    @router.post("/update")
+    async def update(body: BatchUpdateInput, caller: Caller, response: Response) -> dict[str, Any]:
+        started = datetime.now(UTC)
+        seen: set[str] = set()
+        for index, item in enumerate(body.inputs):
+            if item.id in seen:
+                raise _refuse(f"ticket {item.id!r} appears twice", f"inputs.{index}.id")
+            seen.add(item.id)
+        context = MessageContext.for_request(caller.account_id)
+        actor = viewer(caller)
+
+        async def write(item: TicketUpdate) -> Ticket:
+            command = changes.UpdateTicket(item.id, item.properties)
+            return await changes.update_ticket(uow, context, command, actor)
+
+        results, errors = await _each(body.inputs, write, lambda _, item: {"ids": [item.id]})
+        return _batch(response, started, results, errors)
+
+    return router

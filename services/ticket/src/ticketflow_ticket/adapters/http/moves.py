@@ -1,0 +1,121 @@
+"""Bulk moves (a ticketflow extension beside HubSpot's tickets API):
+`POST /crm/v3/extensions/tickets/moves` answers 202 at once with the job; `GET .../moves/{id}`
+gives its progress. Moving one ticket is HubSpot's PATCH of hs_pipeline + hs_pipeline_stage.
+
+    POST {"from": {"pipelineId": "p1", "statusId": "s1"}, "to": {"pipelineId": "p2"},
+          "statusMapping": {"s1": "t1"}, "defaultStatusId": "t2"}
+    202  {"id": "…", "status": "PENDING", "total": 120, "moved": 0, "failed": 0, …}
+"""
+
+# No `from __future__ import annotations`: FastAPI resolves the routes' Annotated
+# dependencies (defined inside build_moves_router) at definition time.
+
+import uuid
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.adapters.http.schemas import viewer
+from ticketflow_ticket.domain.move_jobs import MoveJob
+from ticketflow_ticket.domain.moves import MoveRequest
+from ticketflow_ticket.domain.properties import timestamp
+from ticketflow_ticket.handlers import moves
+
+PREFIX = "/crm/v3/extensions/tickets/moves"
+MAX_STATUSES = 100  # a pipeline has at most 100 statuses
+Id = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class _Input(BaseModel):
+    # HubSpot's camelCase names on the wire; unknown fields are refused, not ignored.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Source(_Input):
+    pipeline_id: Id = Field(alias="pipelineId")
+    status_id: Id | None = Field(default=None, alias="statusId")
+
+
+class Target(_Input):
+    pipeline_id: Id = Field(alias="pipelineId")
+
+
+class MoveInput(_Input):
+    source: Source = Field(alias="from")
+    to: Target
+    status_mapping: dict[str, Id] = Field(
+        default_factory=dict, alias="statusMapping", max_length=MAX_STATUSES
+    )
+    default_status_id: Id | None = Field(default=None, alias="defaultStatusId")
+
+    def request(self) -> MoveRequest:
+        return MoveRequest(
+            from_pipeline_id=self.source.pipeline_id,
+            to_pipeline_id=self.to.pipeline_id,
+            from_status_id=self.source.status_id,
+            status_mapping=dict(self.status_mapping),
+            default_status_id=self.default_status_id,
+        )
+
+
+def build_moves_router(
+    uow: UnitOfWork, tokens: TokenCodec, wake: Callable[[], None] = lambda: None
+) -> APIRouter:
+    """`wake` starts the runner on a new job at once (the app passes the runner's)."""
+    router = APIRouter(prefix=PREFIX, tags=["moves"])
+    Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
+    IdempotencyKey = Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+    ]
+
+    @router.post("", status_code=status.HTTP_202_ACCEPTED)
+    async def start(
+        body: MoveInput,
+        caller: Caller,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
+        context = MessageContext.for_request(caller.account_id)
+        command = moves.StartMove(body.request(), idempotency_key)
+        started = await moves.start_move(uow, context, command, viewer(caller))
+        wake()
+        response.headers["Location"] = f"{PREFIX}/{started.job.id}"
+        if started.replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return job_json(started.job)
+
+    @router.get("/{job_id}")
+    async def progress(job_id: uuid.UUID, caller: Caller) -> dict[str, Any]:
+        context = MessageContext.for_request(caller.account_id)
+        return job_json(await moves.get_move(uow, context, str(job_id), viewer(caller)))
+
+    return router
+
+
+def job_json(job: MoveJob) -> dict[str, Any]:
+    request = job.request
+    source = {"pipelineId": request.from_pipeline_id}
+    if request.from_status_id is not None:
+        source["statusId"] = request.from_status_id
+    return {
+        "id": job.id,
+        "status": job.state.value,
+        "from": source,
+        "to": {"pipelineId": request.to_pipeline_id},
+        "statusMapping": dict(request.status_mapping),
+        "defaultStatusId": request.default_status_id,
+        "total": job.total,
+        "moved": job.moved,
+        "failed": job.failed,
+        "createdAt": timestamp(job.created_at),
+        "startedAt": timestamp(job.started_at) if job.started_at else None,
+        "completedAt": timestamp(job.completed_at) if job.completed_at else None,
+        "errors": [
+            {"ticketId": e.ticket_id, "message": e.message, "code": e.code} for e in job.errors
+        ],
+        "links": {"status": f"{PREFIX}/{job.id}"},
+    }

@@ -1,0 +1,90 @@
+"""The bulk-move runner: a background task of the ticket service that runs pending jobs one
+batch per unit of work. Woken the moment a job is created; a slow poll picks up jobs that a
+stopped or crashed process left running (they resume from their last committed batch)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_ticket.handlers import moves
+from ticketflow_ticket.handlers.moves import JobRef
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # unexpected batch failures in a row before a job is FAILED
+
+
+class MoveRunner:
+    """`runner.start()` / `await runner.stop()` (the app's lifespan); `wake()` after a job
+    is created; `await runner.run_pending()` runs every runnable job to its end (tests, the
+    benchmark)."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        *,
+        batch_size: int = moves.BATCH_SIZE,
+        poll_seconds: float = 30.0,
+        retry_seconds: float = 1.0,
+        max_attempts: int = MAX_ATTEMPTS,
+    ):
+        self._uow = uow
+        self._batch_size = batch_size
+        self._poll_seconds = poll_seconds
+        self._retry_seconds = retry_seconds
+        self._max_attempts = max_attempts
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run_pending(self) -> bool:
+        """Run the runnable jobs, each to its end; False when a batch failed (it is retried
+        on the next pass)."""
+        healthy = True
+        for ref in await moves.runnable_moves(self._uow):
+            healthy = await self._run_job(ref) and healthy
+        return healthy
+
+    async def _run_job(self, ref: JobRef) -> bool:
+        try:
+            more = True
+            while more:
+                more = await moves.run_move_batch(self._uow, ref, self._batch_size)
+                await asyncio.sleep(0)  # let requests in between batches
+        except Exception as exc:
+            log.exception("bulk move %s: a batch failed; it will be tried again", ref.job_id)
+            await moves.record_batch_failure(
+                self._uow, ref, f"{type(exc).__name__}: {exc}", self._max_attempts
+            )
+            return False
+        return True
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                healthy = await self.run_pending()
+            except Exception:
+                log.exception("bulk-move runner could not read its jobs; retrying")
+                healthy = False
+            wait = self._poll_seconds if healthy else self._retry_seconds
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), wait)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="bulk-move-runner")
+
+    async def stop(self) -> None:
+        """Cancels between or inside a batch: an unfinished batch rolls back, and the job
+        resumes from its last committed batch on the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

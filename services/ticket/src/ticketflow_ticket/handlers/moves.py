@@ -1,0 +1,182 @@
+"""Bulk moves: starting one (a job document, nothing else, in one unit of work), reading its
+progress, and running it one batch per unit of work: the batch's tickets move through the
+target's gate and the job's cursor advances in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.adapters.move_jobs import MoveJobRepository
+from ticketflow_ticket.adapters.repository import TicketRepository
+from ticketflow_ticket.domain import access
+from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.move_jobs import MoveJob, job_id_for
+from ticketflow_ticket.domain.moves import (
+    IdempotencyKeyReused,
+    MoveInProgress,
+    MoveNotFound,
+    MoveRequest,
+    plan_move,
+)
+from ticketflow_ticket.handlers.conflicts import retry_on_conflict
+
+BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class StartMove:
+    request: MoveRequest
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Started:
+    job: MoveJob
+    replayed: bool  # the Idempotency-Key had started this job before
+
+
+async def start_move(
+    uow: UnitOfWork, context: MessageContext, command: StartMove, viewer: Viewer
+) -> Started:
+    """Validate the move against both pipelines and write its job; the runner does the rest.
+    The same Idempotency-Key with the same request answers the job it started."""
+    job_id = job_id_for(context.account_id, viewer.user_id, command.idempotency_key, uuid.uuid4())
+    return await retry_on_conflict(lambda: _start_once(uow, context, command, viewer, job_id))
+
+
+async def _start_once(
+    uow: UnitOfWork, context: MessageContext, command: StartMove, viewer: Viewer, job_id: str
+) -> Started:
+    account_id, request = context.account_id, command.request
+    async with uow.begin(context) as session:
+        jobs, tickets = MoveJobRepository(session), TicketRepository(session)
+        existing = await jobs.get(account_id, job_id)
+        if existing is not None:
+            if existing.request.fingerprint() != request.fingerprint():
+                raise IdempotencyKeyReused(job_id)
+            return Started(existing, replayed=True)
+        source = await tickets.pipeline(account_id, request.from_pipeline_id)
+        target = await tickets.pipeline(account_id, request.to_pipeline_id)
+        counts = {}
+        if source is not None and access.may_view(source, viewer):
+            for status in source.ordered_statuses():
+                counts[status.id] = await tickets.count_live(
+                    account_id, request.from_pipeline_id, [status.id]
+                )
+        plan = plan_move(
+            request,
+            source=source,
+            target=target,
+            target_gate=await tickets.gate(account_id, request.to_pipeline_id),
+            counts=counts,
+            viewer=viewer,
+        )
+        for active in await jobs.active_from(account_id, request.from_pipeline_id):
+            if active.request.overlaps(request):
+                raise MoveInProgress(active.id, request.from_pipeline_id)
+        job = MoveJob.create(
+            job_id=job_id,
+            account_id=account_id,
+            viewer=viewer,
+            request=request,
+            plan=plan,
+            total=sum(counts.get(status_id, 0) for status_id in plan.source_status_ids),
+            correlation_id=str(context.correlation_id),
+            now=session.now,
+        )
+        await jobs.add(job)
+    return Started(job, replayed=False)
+
+
+async def get_move(
+    uow: UnitOfWork, context: MessageContext, job_id: str, viewer: Viewer
+) -> MoveJob:
+    """A move is visible to whoever started it, super admins, and users who may see both of
+    its pipelines; to anyone else (and other accounts) it does not exist."""
+    async with uow.begin(context) as session:
+        job = await MoveJobRepository(session).get(context.account_id, job_id)
+        if job is None:
+            raise MoveNotFound(job_id)
+        if job.requested_by == viewer.user_id or viewer.is_super_admin:
+            return job
+        tickets = TicketRepository(session)
+        for pipeline_id in (job.request.from_pipeline_id, job.request.to_pipeline_id):
+            if not access.may_view(await tickets.pipeline(context.account_id, pipeline_id), viewer):
+                raise MoveNotFound(job_id)
+    return job
+
+
+# -- the runner's side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobRef:
+    account_id: str
+    job_id: str
+    correlation_id: str
+
+    def context(self) -> MessageContext:
+        """The events of the job's moves carry the correlation id of the request that
+        started it."""
+        return MessageContext(self.account_id, uuid.UUID(self.correlation_id))
+
+
+async def runnable_moves(uow: UnitOfWork) -> list[JobRef]:
+    """Pending and running jobs of every account, oldest first."""
+    # Reads only, across accounts: the context's account is never recorded anywhere.
+    async with uow.begin(MessageContext("", uuid.uuid4())) as session:
+        jobs = await MoveJobRepository(session).runnable()
+    return [JobRef(j.account_id, j.id, j.correlation_id) for j in jobs]
+
+
+async def run_move_batch(uow: UnitOfWork, ref: JobRef, batch_size: int = BATCH_SIZE) -> bool:
+    """Move the next batch of the job's tickets; False once the job is over. A batch that
+    loses a write race (a ticket changed meanwhile, a creation through the gate, another
+    runner) is run again on a fresh read."""
+    return await retry_on_conflict(lambda: _run_batch_once(uow, ref, batch_size))
+
+
+async def _run_batch_once(uow: UnitOfWork, ref: JobRef, batch_size: int) -> bool:
+    async with uow.begin(ref.context()) as session:
+        jobs, tickets = MoveJobRepository(session), TicketRepository(session)
+        job = await jobs.get(ref.account_id, ref.job_id)
+        status_id = job.current_status_id if job is not None and job.active else None
+        if job is None or status_id is None:
+            return False
+        request = job.request
+        page, next_after = await tickets.live_page(
+            ref.account_id, request.from_pipeline_id, status_id, after=job.after, limit=batch_size
+        )
+        gate = await tickets.gate(ref.account_id, request.to_pipeline_id)
+        moved = job.run_batch(
+            page,
+            pipeline=await tickets.pipeline(ref.account_id, request.to_pipeline_id),
+            gate=gate,
+            next_after=next_after,
+            now=session.now,
+        )
+        for ticket in moved:
+            await tickets.save(ticket)
+        if moved:
+            await tickets.save_gate(gate)
+        await jobs.save(job)
+    return job.active
+
+
+async def record_batch_failure(
+    uow: UnitOfWork, ref: JobRef, reason: str, max_attempts: int
+) -> None:
+    """After a batch failed unexpectedly (and rolled back): count it; the job fails after
+    `max_attempts` failures in a row."""
+
+    async def once() -> None:
+        async with uow.begin(ref.context()) as session:
+            jobs = MoveJobRepository(session)
+            job = await jobs.get(ref.account_id, ref.job_id)
+            if job is not None and job.active:
+                job.batch_failed(reason, max_attempts, session.now)
+                await jobs.save(job)
+
+    await retry_on_conflict(once)

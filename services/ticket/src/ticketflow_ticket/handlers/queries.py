@@ -1,0 +1,145 @@
+"""Reading many tickets: the list, search, batch read and the board's counts. Each reads only
+the pipelines the viewer may see, so another pipeline's tickets are absent, never an error."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ticketflow_chassis.auth import ObjectNotFoundError
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.adapters.repository import TicketRepository
+from ticketflow_ticket.adapters.ticket_queries import TicketPage, TicketQueries
+from ticketflow_ticket.domain import access
+from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.replicas import PipelineReplica
+from ticketflow_ticket.domain.search import SearchRequest, parse_search
+from ticketflow_ticket.domain.search_plan import Plan, plan
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    tickets: list[Ticket]
+    after: str | None
+    total: int
+
+
+async def _plan(
+    queries: TicketQueries,
+    account_id: str,
+    archived: bool,
+    viewer: Viewer,
+    request: SearchRequest,
+) -> Plan:
+    """The request over the pipelines (and their statuses) the viewer may see; when that is
+    all of them, without a pipeline equality wherever an index serves that (one read)."""
+    replicas = await queries.pipelines(account_id)
+    statuses = {
+        replica.pipeline.id: [s.id for s in replica.pipeline.statuses]
+        for replica in replicas
+        if access.may_view(replica, viewer)
+    }
+    if statuses and len(statuses) == len(replicas):
+        whole = plan(request, statuses, every_pipeline=True)
+        if queries.serves(account_id, archived, whole):
+            return whole
+    return plan(request, statuses)
+
+
+async def search_tickets(
+    uow: UnitOfWork,
+    context: MessageContext,
+    viewer: Viewer,
+    request: SearchRequest,
+    *,
+    archived: bool = False,
+) -> SearchResult:
+    """HubSpot's search: one page (in one transaction with its total)."""
+    async with uow.begin(context) as session:
+        queries = TicketQueries(session)
+        the_plan = await _plan(queries, context.account_id, archived, viewer, request)
+        page = await queries.page(
+            context.account_id, archived, the_plan, limit=request.limit, after=request.after
+        )
+        total = await queries.total(context.account_id, archived, the_plan)
+    return SearchResult(page.tickets, page.after, total)
+
+
+async def list_tickets(
+    uow: UnitOfWork,
+    context: MessageContext,
+    viewer: Viewer,
+    *,
+    limit: int,
+    after: str | None = None,
+    archived: bool = False,
+) -> TicketPage:
+    """The tickets of the pipelines the viewer may see, by creation then id: a search
+    without filters, so every page is full but the last."""
+    request = parse_search({"limit": limit, "after": after})
+    async with uow.begin(context) as session:
+        queries = TicketQueries(session)
+        the_plan = await _plan(queries, context.account_id, archived, viewer, request)
+        return await queries.page(context.account_id, archived, the_plan, limit=limit, after=after)
+
+
+@dataclass(frozen=True)
+class BatchRead:
+    found: list[Ticket]
+    missing: list[str]
+
+
+async def read_tickets(
+    uow: UnitOfWork,
+    context: MessageContext,
+    viewer: Viewer,
+    ticket_ids: Sequence[str],
+    *,
+    archived: bool = False,
+) -> BatchRead:
+    """The tickets by id in the order asked (each once); an id of another account, of a
+    pipeline the viewer may not see, or archived-ness other than `archived` is missing."""
+    found: list[Ticket] = []
+    missing: list[str] = []
+    pipelines: dict[str, PipelineReplica | None] = {}
+    async with uow.begin(context) as session:
+        repository = TicketRepository(session)
+        for ticket_id in dict.fromkeys(ticket_ids):
+            ticket = await repository.get(context.account_id, ticket_id)
+            if ticket is not None and ticket.pipeline_id not in pipelines:
+                pipelines[ticket.pipeline_id] = await repository.pipeline(
+                    context.account_id, ticket.pipeline_id
+                )
+            if (
+                ticket is None
+                or ticket.archived != archived
+                or not access.may_view(pipelines[ticket.pipeline_id], viewer)
+            ):
+                missing.append(ticket_id)
+            else:
+                found.append(ticket)
+    return BatchRead(found, missing)
+
+
+@dataclass(frozen=True)
+class PipelineCounts:
+    pipeline_id: str
+    total: int
+    by_status: dict[str, int]
+
+
+async def count_tickets(
+    uow: UnitOfWork, context: MessageContext, viewer: Viewer, pipeline_id: str
+) -> PipelineCounts:
+    """Live tickets of the pipeline per status (display order), counted in one transaction
+    from the tickets themselves; 404 for a pipeline the viewer may not see."""
+    async with uow.begin(context) as session:
+        replica = await TicketRepository(session).pipeline(context.account_id, pipeline_id)
+        if replica is None or not access.may_view(replica, viewer):
+            raise ObjectNotFoundError(f"pipeline {pipeline_id!r} does not exist")
+        status_ids = [s.id for s in replica.ordered_statuses()]
+        total, by_status = await TicketQueries(session).status_counts(
+            context.account_id, pipeline_id, status_ids
+        )
+    return PipelineCounts(pipeline_id, total, by_status)

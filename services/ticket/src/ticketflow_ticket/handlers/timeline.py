@@ -1,0 +1,59 @@
+"""Keeping and reading tickets' timelines. Entries come from events on the broker (the
+service's own ticket events, conversation messages, notifications sent), never from the
+write handlers, so every path that changes a ticket (HTTP, bulk moves, the saga) shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_contracts import Event
+from ticketflow_ticket.adapters.repository import TicketRepository
+from ticketflow_ticket.adapters.timeline_repository import TimelineRepository
+from ticketflow_ticket.domain import timeline
+from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.timeline import TimelineEntry
+from ticketflow_ticket.handlers.tickets import visible_ticket
+
+
+async def record_timeline_entry(uow: UnitOfWork, message: Received[Event]) -> None:
+    """One entry per event, whatever the order and however often it comes: the inbox drops
+    a redelivery, and the entry's id (the event's message id) is taken only once."""
+    envelope = message.envelope
+    entry = timeline.entry_for(
+        message.payload,
+        message_id=str(envelope.message_id),
+        account_id=envelope.account_id,
+        occurred_at=envelope.occurred_at,
+    )
+    if entry is None:
+        return
+    async with uow.begin(message.context) as session:
+        await TimelineRepository(session).add(entry)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    after: str | None
+
+
+async def ticket_timeline(
+    uow: UnitOfWork,
+    context: MessageContext,
+    ticket_id: str,
+    viewer: Viewer,
+    *,
+    limit: int,
+    after: str | None = None,
+) -> TimelinePage:
+    """The ticket's entries newest first, `limit` at a time; TicketNotFound when the viewer
+    may not see the ticket. An archived ticket's timeline stays readable: it ends with the
+    archiving."""
+    async with uow.begin(context) as session:
+        await visible_ticket(TicketRepository(session), context.account_id, ticket_id, viewer)
+        entries, next_after = await TimelineRepository(session).page(
+            context.account_id, ticket_id, limit=limit, after=after
+        )
+    return TimelinePage(entries, next_after)
