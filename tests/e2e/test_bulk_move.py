@@ -1,5 +1,6 @@
 """A bulk move across real processes and the real broker: 30 tickets of the default pipeline
-move to a second pipeline as a job that answers at once and completes in the background."""
+move to a second pipeline as a job that answers at once and completes in the background; with
+a filter, only the tickets it matches move."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.suite import Suite
-from tests.e2e.test_pipeline_deletion import Api, stage_id
+from tests.e2e.test_pipeline_deletion import TICKETS, Api, stage_id
 from tests.e2e.test_skeleton_flow import create_account, create_ticket_when_replicated
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
@@ -58,3 +59,56 @@ async def test_a_bulk_move_takes_every_ticket_to_the_target_pipeline(suite: Suit
             (t["properties"]["hs_pipeline"], t["properties"]["hs_pipeline_stage"]) for t in moved
         } == {(billing["id"], stage_id(billing, "Done"))}
         assert {t["properties"]["hs_is_closed"] for t in moved} == {"true"}
+
+
+async def test_a_bulk_move_by_a_filter_takes_only_the_high_priority_tickets(suite: Suite) -> None:
+    account = await create_account(suite)
+    async with httpx.AsyncClient(timeout=30) as client:
+        api = Api(client, suite, account["token"])
+        await create_ticket_when_replicated(client, suite, account["token"], "No priority")
+        billing = await api.new_pipeline("Billing")
+        created = await asyncio.gather(
+            *(
+                client.post(
+                    api.ticket_url + TICKETS,
+                    json={
+                        "properties": {
+                            "hs_pipeline": "default",
+                            "hs_pipeline_stage": "1",
+                            "hs_ticket_priority": priority,
+                        }
+                    },
+                    headers=api.headers,
+                )
+                for priority in ("HIGH", "LOW", "HIGH", "MEDIUM", "HIGH")
+            )
+        )
+        assert all(r.status_code == 201 for r in created), [r.text for r in created]
+        body = {
+            "from": {"pipelineId": "default", "statusId": "1"},
+            "to": {"pipelineId": billing["id"]},
+            "statusMapping": {"1": stage_id(billing, "Done")},
+            "filter": {
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {
+                                "propertyName": "hs_ticket_priority",
+                                "operator": "EQ",
+                                "value": "HIGH",
+                            }
+                        ]
+                    }
+                ]
+            },
+        }
+
+        started = await client.post(api.ticket_url + MOVES, json=body, headers=api.headers)
+
+        assert started.status_code == 202, started.text
+        job = await until_completed(api, started.json()["id"])
+        assert (job["total"], job["moved"], job["skipped"], job["failed"]) == (6, 3, 3, 0)
+        tickets = await asyncio.gather(*(api.ticket(r.json()["id"]) for r in created))
+        assert {
+            (t["properties"]["hs_ticket_priority"], t["properties"]["hs_pipeline"]) for t in tickets
+        } == {("HIGH", billing["id"]), ("LOW", "default"), ("MEDIUM", "default")}

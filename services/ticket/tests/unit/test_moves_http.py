@@ -17,8 +17,10 @@ from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess, TicketState
 from ticketflow_ticket.adapters.http import build_api_router, build_moves_router
+from ticketflow_ticket.adapters.http.moves import filter_json
 from ticketflow_ticket.adapters.move_runner import MoveRunner
 from ticketflow_ticket.adapters.repository import COLLECTIONS
+from ticketflow_ticket.domain.moves import parse_move_filter
 from ticketflow_ticket.handlers import moves
 
 from .builders import pipeline
@@ -230,3 +232,98 @@ async def test_one_ticket_moves_to_another_pipeline_with_a_patch(
         "paid",
         "true",
     )
+
+
+# -- moves by a filter -----------------------------------------------------------------------
+
+HIGH = {"propertyName": "hs_ticket_priority", "operator": "EQ", "value": "HIGH"}
+
+
+def filtered(*filters: dict[str, Any]) -> dict[str, Any]:
+    return {**MOVE, "filter": {"filterGroups": [{"filters": list(filters)}]}}
+
+
+async def test_a_filtered_move_moves_the_matching_tickets_and_shows_the_skipped(
+    client: httpx.AsyncClient, uow: UnitOfWork
+) -> None:
+    low = await ticket(client)
+    body = {"properties": {"hs_pipeline": "support", "hs_ticket_priority": "HIGH"}}
+    high = (await client.post(TICKETS, json=body, headers=ADMIN)).json()["id"]
+
+    started = await post(client, filtered(HIGH))
+    await MoveRunner(uow).run_pending()
+
+    assert started.status_code == 202, started.text
+    assert started.json()["filter"] == {"filterGroups": [{"filters": [HIGH]}]}
+    job = (await client.get(f"{URL}/{started.json()['id']}", headers=ADMIN)).json()
+    assert (job["status"], job["total"], job["moved"], job["skipped"]) == ("COMPLETED", 2, 1, 1)
+    for ticket_id, pipeline_id in ((high, "billing"), (low, "support")):
+        moved = (await client.get(f"{TICKETS}/{ticket_id}", headers=ADMIN)).json()
+        assert moved["properties"]["hs_pipeline"] == pipeline_id
+
+
+@pytest.mark.parametrize(
+    ("move_filter", "field"),
+    [
+        ([HIGH], "filter"),
+        ({"filterGroups": [{"filters": [HIGH]}], "query": "x"}, "filter.query"),
+        ({"filterGroups": "HIGH"}, "filter.filterGroups"),
+        (
+            {"filterGroups": [{"filters": [{**HIGH, "propertyName": "subject"}]}]},
+            "filter.filterGroups.0.filters.0.propertyName",
+        ),
+        (
+            {"filterGroups": [{"filters": [HIGH, {**HIGH, "operator": "GT"}]}]},
+            "filter.filterGroups.0.filters.1.operator",
+        ),
+        (
+            {"filterGroups": [{"filters": [{**HIGH, "operator": "IN"}]}]},
+            "filter.filterGroups.0.filters.0.values",
+        ),
+        (
+            {"filterGroups": [{}, {"filters": [{**HIGH, "propertyName": "createdate"}]}]},
+            "filter.filterGroups.1.filters.0.value",
+        ),
+        (
+            {
+                "filterGroups": [
+                    {"filters": [{"propertyName": "hubspot_owner_id", "operator": "NEQ"}]}
+                ]
+            },
+            "filter.filterGroups.0.filters.0.value",
+        ),
+    ],
+)
+async def test_a_bad_filter_is_a_400_naming_its_exact_place_and_starts_nothing(
+    client: httpx.AsyncClient, uow: UnitOfWork, move_filter: Any, field: str
+) -> None:
+    response = await post(client, {**MOVE, "filter": move_filter})
+
+    assert response.status_code == 400, response.text
+    assert [e["in"] for e in response.json()["errors"]] == [field]
+    assert await nothing_started(uow)
+
+
+def test_the_job_shows_its_filter_as_it_was_given() -> None:
+    given = {
+        "filterGroups": [
+            {
+                "filters": [
+                    {"propertyName": "hs_pipeline_stage", "operator": "IN", "values": ["new"]}
+                ]
+            },
+            {
+                "filters": [
+                    {
+                        "propertyName": "closed_date",
+                        "operator": "BETWEEN",
+                        "value": "1700000000000",
+                        "highValue": "1800000000000",
+                    },
+                    {"propertyName": "hs_ticket_priority", "operator": "HAS_PROPERTY"},
+                ]
+            },
+        ]
+    }
+
+    assert filter_json(parse_move_filter(given)) == given

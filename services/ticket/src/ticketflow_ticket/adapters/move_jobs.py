@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from ticketflow_chassis.store.port import Collection, Document, Eq, In, Index, Query, SortKey
 from ticketflow_chassis.uow import Session
 from ticketflow_ticket.domain.move_jobs import ACTIVE, JobError, JobState, MoveJob
 from ticketflow_ticket.domain.moves import MovePlan, MoveRequest
+from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
 
 MOVE_JOBS = "move_jobs"
 COLLECTION = Collection(
@@ -34,6 +36,36 @@ def _parse(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def filter_to_doc(groups: FilterGroups | None) -> list[list[dict[str, Any]]] | None:
+    """The parsed filter, so that a resumed job applies the one it was started with."""
+    if groups is None:
+        return None
+    return [
+        [
+            {
+                "property": c.property,
+                "operator": c.operator.value,
+                "values": list(c.values),
+                "place": c.place,
+            }
+            for c in group
+        ]
+        for group in groups
+    ]
+
+
+def filter_from_doc(raw: list[list[dict[str, Any]]] | None) -> FilterGroups | None:
+    if raw is None:
+        return None
+    return tuple(
+        tuple(
+            Condition(c["property"], Operator(c["operator"]), tuple(c["values"]), c["place"])
+            for c in group
+        )
+        for group in raw
+    )
+
+
 def job_to_doc(job: MoveJob) -> Document:
     request = job.request
     return {
@@ -48,12 +80,14 @@ def job_to_doc(job: MoveJob) -> Document:
         # Pairs, not an object: status ids are not safe as MongoDB field names.
         "status_mapping": [[k, v] for k, v in request.status_mapping.items()],
         "default_status_id": request.default_status_id,
+        "filter": filter_to_doc(request.filter_groups),
         # A list, so that the walk's order survives every store's JSON.
         "plan": [[source, target] for source, target in job.plan.targets.items()],
         "state": job.state.value,
         "total": job.total,
         "moved": job.moved,
         "failed": job.failed,
+        "skipped": job.skipped,
         "errors": [
             {"ticket_id": e.ticket_id, "message": e.message, "code": e.code} for e in job.errors
         ],
@@ -74,6 +108,8 @@ def job_from_doc(doc: Document) -> MoveJob:
         from_status_id=doc["from_status_id"],
         status_mapping={source: target for source, target in doc["status_mapping"]},
         default_status_id=doc["default_status_id"],
+        # Jobs stored before filters existed have no `filter` (nor `skipped`).
+        filter_groups=filter_from_doc(doc.get("filter")),
     )
     return MoveJob(
         id=doc["job_id"],
@@ -88,6 +124,7 @@ def job_from_doc(doc: Document) -> MoveJob:
         state=JobState(doc["state"]),
         moved=doc["moved"],
         failed=doc["failed"],
+        skipped=doc.get("skipped", 0),
         errors=[JobError(e["ticket_id"], e["message"], e["code"]) for e in doc["errors"]],
         position=doc["position"],
         after=doc["after"],

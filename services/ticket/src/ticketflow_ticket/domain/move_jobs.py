@@ -15,6 +15,7 @@ from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.moves import MovePlan, MoveRequest, move_batch
 from ticketflow_ticket.domain.replicas import PipelineReplica
+from ticketflow_ticket.domain.search_match import matches
 
 # A job keeps the first errors only: 100,000 refusals would not fit in one document.
 MAX_ERRORS = 100
@@ -63,6 +64,8 @@ class MoveJob:
     state: JobState = JobState.PENDING
     moved: int = 0
     failed: int = 0
+    # Tickets the walk read that the request's filter left where they are.
+    skipped: int = 0
     errors: list[JobError] = field(default_factory=list)
     # The cursor: the plan's source status being walked, and the last ticket id read in it.
     position: int = 0
@@ -86,7 +89,8 @@ class MoveJob:
         correlation_id: str,
         now: datetime,
     ) -> MoveJob:
-        """`total` is how many live tickets the plan's source statuses hold now."""
+        """`total` is how many live tickets the plan's source statuses hold now, the
+        request's filter not applied (counting its matches would read every ticket)."""
         return cls(
             id=job_id,
             account_id=account_id,
@@ -125,13 +129,17 @@ class MoveJob:
         """Move one page of the current source status (`next_after` is the cursor past it,
         None when it was the last page) and advance; returns the tickets to save with the
         job and the gate. A ticket that cannot move (its target status closed meanwhile,
-        say) stays, counted as failed, and the cursor passes it."""
+        say) stays, counted as failed, and the cursor passes it; so does one that the
+        request's filter does not match, counted as skipped."""
         if not self.active:
             raise ValueError(f"move {self.id} is {self.state}: it runs no more batches")
         if self.state is JobState.PENDING:
             self.state, self.started_at = JobState.RUNNING, now
+        groups = self.request.filter_groups
+        chosen = list(tickets) if groups is None else [t for t in tickets if matches(t, groups)]
+        self.skipped += len(tickets) - len(chosen)
         result = move_batch(
-            tickets,
+            chosen,
             pipeline=pipeline,
             gate=gate,
             targets=self.plan.targets,
@@ -148,7 +156,7 @@ class MoveJob:
             self.after = next_after
         if self.current_status_id is None:
             self.state, self.completed_at = JobState.COMPLETED, now
-            self.total = max(self.total, self.moved + self.failed)
+            self.total = max(self.total, self.moved + self.failed + self.skipped)
         self.attempts, self.updated_at = 0, now
         return result.moved
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from ticketflow_contracts import AccessLevel
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail
@@ -24,9 +25,10 @@ from ticketflow_ticket.domain.errors import TicketError
 from ticketflow_ticket.domain.gates import CLOSED_TO_TICKETS, PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
+from ticketflow_ticket.domain.search import FilterGroups, InvalidSearch, parse_filter_groups
 
 FROM_PIPELINE, FROM_STATUS, TO_PIPELINE = "from.pipelineId", "from.statusId", "to.pipelineId"
-MAPPING, DEFAULT_STATUS = "statusMapping", "defaultStatusId"
+MAPPING, DEFAULT_STATUS, FILTER = "statusMapping", "defaultStatusId", "filter"
 UNKNOWN_PIPELINE, NOT_A_STATUS = "UNKNOWN_PIPELINE", "NOT_A_STATUS"
 SAME_STATUS, CHAINED_STATUS, UNMAPPED_STATUS = "SAME_STATUS", "CHAINED_STATUS", "UNMAPPED_STATUS"
 NOT_MOVED, NOTHING_TO_MOVE = "NOT_MOVED", "NOTHING_TO_MOVE"
@@ -79,19 +81,26 @@ class IdempotencyKeyReused(TicketError):
 @dataclass(frozen=True)
 class MoveRequest:
     """Move the live tickets of a pipeline (of one of its statuses, with `from_status_id`) to
-    `to_pipeline_id`: each source status to its mapped status, unmapped ones to the default."""
+    `to_pipeline_id`: each source status to its mapped status, unmapped ones to the default.
+    `filter_groups` (a search's, see parse_move_filter) narrows which of them move."""
 
     from_pipeline_id: str
     to_pipeline_id: str
     from_status_id: str | None = None
     status_mapping: Mapping[str, str] = field(default_factory=dict)
     default_status_id: str | None = None
+    filter_groups: FilterGroups | None = None
 
     def fingerprint(self) -> str:
         """Equal for equal requests (an idempotent retry), whatever the mapping's order."""
         mapping = ",".join(f"{k}>{v}" for k, v in sorted(self.status_mapping.items()))
         parts = (self.from_pipeline_id, self.from_status_id, self.to_pipeline_id, mapping)
-        return "|".join(str(p) for p in (*parts, self.default_status_id))
+        filtered = (
+            None
+            if self.filter_groups is None
+            else [[(c.property, c.operator.value, c.values) for c in g] for g in self.filter_groups]
+        )
+        return "|".join(str(p) for p in (*parts, self.default_status_id, filtered))
 
     def overlaps(self, other: MoveRequest) -> bool:
         """Whether both would move some of the same tickets."""
@@ -99,6 +108,29 @@ class MoveRequest:
             return False
         mine, theirs = self.from_status_id, other.from_status_id
         return mine is None or theirs is None or mine == theirs
+
+
+def parse_move_filter(raw: Any) -> FilterGroups | None:
+    """A move's `filter`: `{"filterGroups": [...]}` as in HubSpot's search body, checked as a
+    search's (the same properties and operators); problems are named under `filter.`. Any
+    combination is taken, unlike search: the job applies it in memory (search_match.py)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping):
+        raise InvalidMove([_problem("must be an object with filterGroups", FILTER, None)])
+    extra = [
+        _problem("a move's filter takes filterGroups only", f"{FILTER}.{key}", None)
+        for key in raw
+        if key != "filterGroups"
+    ]
+    if extra:
+        raise InvalidMove(extra)
+    try:
+        return parse_filter_groups(raw.get("filterGroups"))
+    except InvalidSearch as invalid:
+        raise InvalidMove(
+            [ErrorDetail(p.message, f"{FILTER}.{p.field}", p.code) for p in invalid.errors]
+        ) from invalid
 
 
 @dataclass(frozen=True)
@@ -112,7 +144,7 @@ class MovePlan:
         return tuple(self.targets)
 
 
-def _problem(message: str, field_name: str, code: str) -> ErrorDetail:
+def _problem(message: str, field_name: str, code: str | None) -> ErrorDetail:
     return ErrorDetail(message, field_name, code)
 
 

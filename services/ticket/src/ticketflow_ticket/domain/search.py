@@ -70,9 +70,13 @@ class Sort:
     descending: bool = False
 
 
+FilterGroups = tuple[tuple[Condition, ...], ...]
+"""Filter groups ORed, the conditions of each ANDed; `((),)` matches every ticket."""
+
+
 @dataclass(frozen=True)
 class SearchRequest:
-    groups: tuple[tuple[Condition, ...], ...]
+    groups: FilterGroups
     sort: Sort | None = None
     properties: tuple[str, ...] | None = None
     limit: int = DEFAULT_LIMIT
@@ -111,7 +115,16 @@ def parse_search(body: Mapping[str, Any]) -> SearchRequest:
     )
 
 
-def _groups(raw: Any, problems: list[ErrorDetail]) -> tuple[tuple[Condition, ...], ...]:
+def parse_filter_groups(raw: Any) -> FilterGroups:
+    """A search body's `filterGroups` alone (a bulk move's filter), checked as a search's."""
+    problems: list[ErrorDetail] = []
+    groups = _groups(raw, problems)
+    if problems:
+        raise InvalidSearch(problems)
+    return groups
+
+
+def _groups(raw: Any, problems: list[ErrorDetail]) -> FilterGroups:
     if raw is None:
         return ((),)
     if not isinstance(raw, list) or len(raw) > MAX_GROUPS:

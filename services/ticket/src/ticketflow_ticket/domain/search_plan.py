@@ -89,7 +89,9 @@ def _default_sort(request: SearchRequest) -> Sort:
     ranged = {
         c.property for group in request.groups for c in group if c.property in DATES
     } - _null_dates(request)
-    closed = any(c.property == IS_CLOSED and _flag(c) for group in request.groups for c in group)
+    closed = any(
+        c.property == IS_CLOSED and wants_closed(c) for group in request.groups for c in group
+    )
     if closed:
         ranged.add(CLOSED)
     return Sort(ranged.pop()) if len(ranged) == 1 else Sort(CREATED)
@@ -104,7 +106,7 @@ def _null_dates(request: SearchRequest) -> set[str]:
     }
 
 
-def _flag(condition: Condition) -> bool:
+def wants_closed(condition: Condition) -> bool:
     """hs_is_closed as asked: EQ true and NEQ false both mean closed."""
     return (condition.values[0].lower() == "true") == (condition.operator is Operator.EQ)
 
@@ -183,7 +185,7 @@ def _closed(conditions: Sequence[Condition]) -> set[bool] | None:
     wanted: set[bool] | None = None
     for c in conditions:
         if c.property == IS_CLOSED:
-            flag = {_flag(c)}
+            flag = {wants_closed(c)}
         elif c.property == CLOSED and c.operator is Operator.NOT_HAS_PROPERTY:
             flag = {False}
         else:
@@ -200,7 +202,7 @@ def _date_ranges(conditions: Sequence[Condition]) -> tuple[DateRange, ...] | Non
             if c.property in (CREATED, MODIFIED) and c.operator is Operator.NOT_HAS_PROPERTY:
                 return None  # every ticket has these
             continue
-        gte, lt = _bounds(c)
+        gte, lt = bounds(c)
         current = ranges.get(c.property, DateRange(c.property))
         ranges[c.property] = DateRange(
             c.property,
@@ -212,7 +214,7 @@ def _date_ranges(conditions: Sequence[Condition]) -> tuple[DateRange, ...] | Non
     return tuple(ranges[name] for name in DATES if name in ranges)
 
 
-def _bounds(c: Condition) -> tuple[datetime | None, datetime | None]:
+def bounds(c: Condition) -> tuple[datetime | None, datetime | None]:
     """HubSpot's dates are milliseconds; stored ones are finer, so a millisecond `m` is the
     span [m, m + 1 ms): EQ is that span, LTE ends after it, GT starts after it."""
     moments = [parse_moment(v) for v in c.values]

@@ -3,8 +3,11 @@
 gives its progress. Moving one ticket is HubSpot's PATCH of hs_pipeline + hs_pipeline_stage.
 
     POST {"from": {"pipelineId": "p1", "statusId": "s1"}, "to": {"pipelineId": "p2"},
-          "statusMapping": {"s1": "t1"}, "defaultStatusId": "t2"}
-    202  {"id": "…", "status": "PENDING", "total": 120, "moved": 0, "failed": 0, …}
+          "statusMapping": {"s1": "t1"}, "defaultStatusId": "t2",
+          "filter": {"filterGroups": [{"filters": [
+              {"propertyName": "hs_ticket_priority", "operator": "EQ", "value": "HIGH"}]}]}}
+    202  {"id": "…", "status": "PENDING", "total": 120, "moved": 0, "failed": 0,
+          "skipped": 0, …}
 """
 
 # No `from __future__ import annotations`: FastAPI resolves the routes' Annotated
@@ -21,8 +24,9 @@ from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.http.schemas import viewer
 from ticketflow_ticket.domain.move_jobs import MoveJob
-from ticketflow_ticket.domain.moves import MoveRequest
+from ticketflow_ticket.domain.moves import MoveRequest, parse_move_filter
 from ticketflow_ticket.domain.properties import timestamp
+from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
 from ticketflow_ticket.handlers import moves
 
 PREFIX = "/crm/v3/extensions/tickets/moves"
@@ -51,6 +55,8 @@ class MoveInput(_Input):
         default_factory=dict, alias="statusMapping", max_length=MAX_STATUSES
     )
     default_status_id: Id | None = Field(default=None, alias="defaultStatusId")
+    # HubSpot's search `filterGroups`, checked by the domain so that each problem is named.
+    filter: dict[str, Any] | None = None
 
     def request(self) -> MoveRequest:
         return MoveRequest(
@@ -59,6 +65,7 @@ class MoveInput(_Input):
             from_status_id=self.source.status_id,
             status_mapping=dict(self.status_mapping),
             default_status_id=self.default_status_id,
+            filter_groups=parse_move_filter(self.filter),
         )
 
 
@@ -108,9 +115,11 @@ def job_json(job: MoveJob) -> dict[str, Any]:
         "to": {"pipelineId": request.to_pipeline_id},
         "statusMapping": dict(request.status_mapping),
         "defaultStatusId": request.default_status_id,
+        "filter": filter_json(request.filter_groups),
         "total": job.total,
         "moved": job.moved,
         "failed": job.failed,
+        "skipped": job.skipped,
         "createdAt": timestamp(job.created_at),
         "startedAt": timestamp(job.started_at) if job.started_at else None,
         "completedAt": timestamp(job.completed_at) if job.completed_at else None,
@@ -119,3 +128,24 @@ def job_json(job: MoveJob) -> dict[str, Any]:
         ],
         "links": {"status": f"{PREFIX}/{job.id}"},
     }
+
+
+def filter_json(groups: FilterGroups | None) -> dict[str, Any] | None:
+    """The filter as it was given (HubSpot's filter shape), or None."""
+    if groups is None:
+        return None
+    return {"filterGroups": [{"filters": [_filter_json(c) for c in g]} for g in groups]}
+
+
+def _filter_json(condition: Condition) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "propertyName": condition.property,
+        "operator": condition.operator.value,
+    }
+    if condition.operator in (Operator.IN, Operator.NOT_IN):
+        shown["values"] = list(condition.values)
+    elif condition.values:
+        shown["value"] = condition.values[0]
+        if condition.operator is Operator.BETWEEN:
+            shown["highValue"] = condition.values[1]
+    return shown
