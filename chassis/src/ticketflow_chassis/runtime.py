@@ -74,7 +74,6 @@ class ServiceRuntime:
         )
         self.uow = UnitOfWork(self.store, settings.service_name, on_commit=self.relay.wake)
         self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
-        self._subscribed: set[str] = set()
         self._workers: list[tuple[StartWorker, StopWorker]] = []
         document_publications(self.broker, publishes)
 
@@ -101,7 +100,6 @@ class ServiceRuntime:
             description=f"Bound to {bindings}; handles {handled}; poison goes to "
             f"`{queue.dead_letter_queue}`.",
         )(on_message)
-        self._subscribed.add(queue.name)
 
     def add_worker(self, start: StartWorker, stop: StopWorker) -> None:
         """Run a background worker while the service runs: started after the broker and the

@@ -27,16 +27,6 @@ class Requester:
     is_settings_editor: bool = False
 
 
-def _levels(access: PipelineAccess, user_id: str, teams: Iterable[str]) -> set[AccessLevel]:
-    team_ids = set(teams)
-    return {
-        grant.level
-        for grant in access.grants
-        if (grant.grantee_kind is GranteeKind.USER and grant.grantee_id == user_id)
-        or (grant.grantee_kind is GranteeKind.TEAM and grant.grantee_id in team_ids)
-    }
-
-
 def can_view(
     access: PipelineAccess,
     principal_user_id: str,
@@ -47,7 +37,7 @@ def can_view(
     a restricted one only by users granted `view` or `edit`, directly or through a team."""
     if is_super_admin or not access.restricted:
         return True
-    return bool(_levels(access, principal_user_id, principal_teams))
+    return access.level_for(principal_user_id, principal_teams) is not None
 
 
 def can_edit(
@@ -67,7 +57,7 @@ def can_edit(
         return False
     if not access.restricted:
         return True
-    return AccessLevel.EDIT in _levels(access, principal_user_id, principal_teams)
+    return access.level_for(principal_user_id, principal_teams) is AccessLevel.EDIT
 
 
 def sees(requester: Requester, pipeline: Pipeline) -> bool:

@@ -7,15 +7,13 @@ from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelConnectionEvent
 from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
-from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.channels import (
     ChannelConnectionReplica,
     ConnectedChannel,
     channels_of,
 )
-from ticketflow_pipeline.domain.errors import PipelineNotFound
+from ticketflow_pipeline.handlers.loading import load_visible
 
 
 async def apply_channel_connection(
@@ -34,10 +32,7 @@ async def list_pipeline_channels(
     """As `pipelines.get_pipeline`: a deleted pipeline, or one hidden from the requester, is
     404; then its connected channels."""
     async with uow.begin(context) as session:
-        pipeline = await PipelineRepository(session).get(context.account_id, pipeline_id)
-        if pipeline is None or pipeline.archived:
-            raise PipelineNotFound(pipeline_id)
-        access.require_view(pipeline, requester)
+        await load_visible(session, context, pipeline_id, requester)
         found = await ChannelConnectionReplicas(session).connected_to(
             context.account_id, pipeline_id
         )

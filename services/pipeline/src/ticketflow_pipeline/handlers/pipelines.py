@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access, account_pipelines
 from ticketflow_pipeline.domain.access import Requester
-from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
+from ticketflow_pipeline.domain.errors import AccountNotFound
 from ticketflow_pipeline.domain.model import NewStatus, Pipeline
 from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.handlers.loading import load_editable, load_visible
 from ticketflow_pipeline.handlers.retirements import start_retirement
 
 NewId = Callable[[], str]
@@ -34,32 +35,6 @@ class PipelineChange:
     retirement_id: str | None = None
 
 
-async def _load(session: Session, context: MessageContext, pipeline_id: str) -> Pipeline:
-    pipeline = await PipelineRepository(session).get(context.account_id, pipeline_id)
-    if pipeline is None or pipeline.archived:
-        raise PipelineNotFound(pipeline_id)
-    return pipeline
-
-
-# -- pipeline access (domain/access.py): hidden pipelines are 404, view-only ones refuse changes
-
-
-async def _load_visible(
-    session: Session, context: MessageContext, pipeline_id: str, requester: Requester
-) -> Pipeline:
-    pipeline = await _load(session, context, pipeline_id)
-    access.require_view(pipeline, requester)
-    return pipeline
-
-
-async def _load_editable(
-    session: Session, context: MessageContext, pipeline_id: str, requester: Requester
-) -> Pipeline:
-    pipeline = await _load(session, context, pipeline_id)
-    access.require_edit(pipeline, requester)
-    return pipeline
-
-
 # -- pipelines -----------------------------------------------------------------------------
 
 
@@ -75,7 +50,7 @@ async def get_pipeline(
     uow: UnitOfWork, context: MessageContext, pipeline_id: str, requester: Requester
 ) -> Pipeline:
     async with uow.begin(context) as session:
-        return await _load_visible(session, context, pipeline_id, requester)
+        return await load_visible(session, context, pipeline_id, requester)
 
 
 async def create_pipeline(
@@ -123,7 +98,7 @@ async def update_pipeline(
 ) -> Pipeline:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         if label is not None:
             account_pipelines.check_label_free(
                 await repository.all(context.account_id), label, pipeline_id
@@ -146,7 +121,7 @@ async def replace_pipeline(
 ) -> PipelineChange:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         account_pipelines.check_label_free(
             await repository.all(context.account_id), label, pipeline_id
         )
@@ -169,7 +144,7 @@ async def delete_pipeline(
 ) -> PipelineChange:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         account_pipelines.check_deletable(await repository.all(context.account_id), pipeline_id)
         retirement = pipeline.request_deletion(str(uuid.uuid4()), session.now)
         await start_retirement(session, pipeline, retirement)
@@ -207,7 +182,7 @@ async def add_status(
     new_id: NewId = numeric_id,
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         added = pipeline.add_status(status, new_id(), session.now)
         await PipelineRepository(session).save(pipeline)
     return added
@@ -225,7 +200,7 @@ async def update_status(
     requester: Requester,
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         updated = pipeline.update_status(
             status_id,
             now=session.now,
@@ -247,7 +222,7 @@ async def replace_status(
     requester: Requester,
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         replaced = pipeline.replace_status(status_id, status, session.now)
         await PipelineRepository(session).save(pipeline)
     return replaced
@@ -262,7 +237,7 @@ async def reorder_statuses(
     requester: Requester,
 ) -> Pipeline:
     async with uow.begin(context) as session:
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         pipeline.reorder_statuses(ordered_ids, session.now)
         await PipelineRepository(session).save(pipeline)
     return pipeline
@@ -278,7 +253,7 @@ async def delete_status(
     requester: Requester,
 ) -> PipelineChange:
     async with uow.begin(context) as session:
-        pipeline = await _load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         retirement = pipeline.request_status_removal(
             status_id, move_to_status_id, str(uuid.uuid4()), session.now
         )

@@ -9,13 +9,13 @@ from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import StatusProperty, StatusSnapshot
 from ticketflow_pipeline.adapters.property_repository import PropertyRepository
 from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain import access, properties, status_properties
+from ticketflow_pipeline.domain import properties, status_properties
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.accounts import Account
-from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound, PropertyNotFound
-from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.errors import AccountNotFound, PropertyNotFound
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
 from ticketflow_pipeline.domain.property_specs import PropertySpec
+from ticketflow_pipeline.handlers.loading import load_editable, load_visible
 
 
 async def _account(session: Session, context: MessageContext) -> Account:
@@ -107,13 +107,6 @@ async def archive_property(uow: UnitOfWork, context: MessageContext, name: str) 
 # -- status properties ----------------------------------------------------------------------
 
 
-async def _pipeline(session: Session, context: MessageContext, pipeline_id: str) -> Pipeline:
-    pipeline = await PipelineRepository(session).get(context.account_id, pipeline_id)
-    if pipeline is None or pipeline.archived:
-        raise PipelineNotFound(pipeline_id)
-    return pipeline
-
-
 async def get_status_properties(
     uow: UnitOfWork,
     context: MessageContext,
@@ -122,8 +115,7 @@ async def get_status_properties(
     requester: Requester,
 ) -> list[StatusProperty]:
     async with uow.begin(context) as session:
-        pipeline = await _pipeline(session, context, pipeline_id)
-        access.require_view(pipeline, requester)
+        pipeline = await load_visible(session, context, pipeline_id, requester)
         return list(pipeline.status(status_id).properties)
 
 
@@ -137,8 +129,7 @@ async def set_status_properties(
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
         account = await _account(session, context)
-        pipeline = await _pipeline(session, context, pipeline_id)
-        access.require_edit(pipeline, requester)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         definitions = await _definitions(session, account, (item.name for item in wanted))
         updated = status_properties.set_status_properties(
             pipeline, status_id, wanted, definitions, account.tier, session.now

@@ -20,8 +20,9 @@ from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access, automation, rules
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.automation import ActionEdit, NewAction
-from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
+from ticketflow_pipeline.domain.errors import AccountNotFound
 from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.handlers.loading import load_editable, load_visible
 
 NewId = Callable[[], str]
 TierCheck = Callable[[Tier], None]
@@ -39,19 +40,6 @@ async def _tier(session: Session, context: MessageContext) -> Tier:
     return account.tier
 
 
-async def _load(
-    session: Session, context: MessageContext, pipeline_id: str, requester: Requester, *, edit: bool
-) -> Pipeline:
-    pipeline = await PipelineRepository(session).get(context.account_id, pipeline_id)
-    if pipeline is None or pipeline.archived:
-        raise PipelineNotFound(pipeline_id)
-    if edit:
-        access.require_edit(pipeline, requester)
-    else:
-        access.require_view(pipeline, requester)
-    return pipeline
-
-
 async def _read(
     uow: UnitOfWork,
     context: MessageContext,
@@ -62,7 +50,7 @@ async def _read(
 ) -> T:
     async with uow.begin(context) as session:
         tier_check(await _tier(session, context))
-        return read(await _load(session, context, pipeline_id, requester, edit=False))
+        return read(await load_visible(session, context, pipeline_id, requester))
 
 
 async def _change(
@@ -76,7 +64,7 @@ async def _change(
     """Load the pipeline for editing, apply the domain change, save (with its event)."""
     async with uow.begin(context) as session:
         tier_check(await _tier(session, context))
-        pipeline = await _load(session, context, pipeline_id, requester, edit=True)
+        pipeline = await load_editable(session, context, pipeline_id, requester)
         result = change(pipeline, session.now)
         await PipelineRepository(session).save(pipeline)
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
+from ticketflow_chassis.replica import apply_if_newer
 from ticketflow_chassis.store.port import (
     Collection,
     Document,
@@ -18,7 +19,6 @@ from ticketflow_chassis.store.port import (
     In,
     Index,
     Query,
-    SortKey,
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
@@ -256,15 +256,6 @@ class TicketRepository:
         page = await self._session.find(TICKETS, Query(filters, limit=limit, after=after))
         return [ticket_from_doc(doc) for doc in page.items], page.next_after
 
-    async def page(
-        self, account_id: str, *, archived: bool, limit: int, after: str | None
-    ) -> tuple[list[Ticket], str | None]:
-        """One page of the account's tickets by creation (then id), and the next cursor."""
-        filters = (Eq("account_id", account_id), Eq("archived", archived))
-        query = Query(filters, sort=(SortKey("created_at"),), limit=limit, after=after)
-        page = await self._session.find(TICKETS, query)
-        return [ticket_from_doc(doc) for doc in page.items], page.next_after
-
     async def gate(self, account_id: str, pipeline_id: str) -> PipelineGate:
         """The pipeline's gate; an open one when it was never written."""
         doc = await self._session.get(PIPELINE_GATES, pipeline_doc_id(account_id, pipeline_id))
@@ -284,11 +275,6 @@ class TicketRepository:
 
     async def save_pipeline(self, replica: PipelineReplica) -> bool:
         """Store the snapshot if it is newer than the one held; False when it was not."""
-        doc_id = pipeline_doc_id(replica.account_id, replica.pipeline.id)
-        current_doc = await self._session.get(PIPELINES, doc_id)
-        current = replica_from_doc(current_doc) if current_doc else None
-        if not replica.supersedes(current):
-            return False
-        expected = current_doc["version"] if current_doc else None
-        await self._session.put(PIPELINES, replica_to_doc(replica), expected_version=expected)
-        return True
+        return await apply_if_newer(
+            self._session, PIPELINES, replica_to_doc(replica), replica.revision
+        )
