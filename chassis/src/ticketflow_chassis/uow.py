@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ticketflow_chassis.logging import current_correlation_id
@@ -88,6 +88,17 @@ class Session:
 
     async def find(self, collection: str, query: Query) -> Page:
         return await self._tx.find(collection, query)
+
+    async def find_all(self, collection: str, query: Query) -> AsyncIterator[Document]:
+        """Every match, page after page of `query.limit` (keyset paging from `query.after`)."""
+        after = query.after
+        while True:
+            page = await self._tx.find(collection, replace(query, after=after))
+            for document in page.items:
+                yield document
+            if page.next_after is None:
+                return
+            after = page.next_after
 
     async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
         return await self._tx.count(collection, filters)

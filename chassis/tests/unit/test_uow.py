@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.store.port import Collection
+from ticketflow_chassis.store.port import Collection, Eq, Index, Query, SortKey
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import AccountCreated, Tier
 
@@ -100,3 +100,21 @@ async def test_the_relay_is_not_woken_when_nothing_was_recorded(store: MemorySto
     async with uow.begin(context()) as session:
         await session.put("things", {"id": "t1"}, expected_version=None)
     assert woken == []
+
+
+async def test_find_all_pages_through_every_match_in_order() -> None:
+    store = MemoryStore()
+    await store.open([Collection("things", (Index(("kind", "rank")),))])
+    uow = UnitOfWork(store, "demo")
+    async with uow.begin(context()) as session:
+        for n in range(7):
+            await session.put(
+                "things", {"id": f"t{n}", "kind": "a", "rank": n}, expected_version=None
+            )
+        await session.put("things", {"id": "x", "kind": "b", "rank": 0}, expected_version=None)
+
+    async with uow.begin(context()) as session:
+        query = Query((Eq("kind", "a"),), (SortKey("rank"),), limit=3)
+        found = [doc["id"] async for doc in session.find_all("things", query)]
+
+    assert found == [f"t{n}" for n in range(7)]

@@ -121,20 +121,14 @@ class ConnectionRepository:
 
     async def connected(self, account_id: str) -> list[ChannelConnection]:
         """The account's connected channels, oldest first."""
-        found: list[ChannelConnection] = []
-        after: str | None = None
-        while True:
-            query = Query(
-                (Eq("account_id", account_id), Eq("connected", True)),
-                (SortKey("created_at"),),
-                limit=PAGE_SIZE,
-                after=after,
-            )
-            page = await self._session.find(CONNECTIONS, query)
-            found.extend(connection_from_doc(doc) for doc in page.items)
-            if page.next_after is None:
-                return found
-            after = page.next_after
+        query = Query(
+            (Eq("account_id", account_id), Eq("connected", True)),
+            (SortKey("created_at"),),
+            limit=PAGE_SIZE,
+        )
+        return [
+            connection_from_doc(doc) async for doc in self._session.find_all(CONNECTIONS, query)
+        ]
 
     async def save(self, connection: ChannelConnection) -> None:
         """Insert a new connection or replace it at the version it was read at; record its

@@ -49,22 +49,15 @@ class ChannelConnectionReplicas:
         self, account_id: str, pipeline_id: str
     ) -> list[ChannelConnectionSnapshot]:
         """The account's connected channels whose target is `pipeline_id`."""
-        found: list[ChannelConnectionSnapshot] = []
-        after: str | None = None
-        while True:
-            query = Query(
-                (
-                    Eq("account_id", account_id),
-                    Eq("pipeline_id", pipeline_id),
-                    Eq("connected", True),
-                ),
-                limit=PAGE_SIZE,
-                after=after,
-            )
-            page = await self._session.find(CHANNEL_CONNECTIONS, query)
-            found.extend(
-                ChannelConnectionSnapshot.model_validate(doc["snapshot"]) for doc in page.items
-            )
-            if page.next_after is None:
-                return found
-            after = page.next_after
+        query = Query(
+            (
+                Eq("account_id", account_id),
+                Eq("pipeline_id", pipeline_id),
+                Eq("connected", True),
+            ),
+            limit=PAGE_SIZE,
+        )
+        return [
+            ChannelConnectionSnapshot.model_validate(doc["snapshot"])
+            async for doc in self._session.find_all(CHANNEL_CONNECTIONS, query)
+        ]

@@ -48,20 +48,13 @@ class PropertyRepository:
 
     async def all(self, account_id: str, *, archived: bool) -> list[PropertyDefinition]:
         """The account's custom definitions, live or archived, by name."""
-        found: list[PropertyDefinition] = []
-        after: str | None = None
-        while True:
-            query = Query(
-                (Eq("account_id", account_id), Eq("archived", archived)),
-                (SortKey("name"),),
-                limit=PAGE_SIZE,
-                after=after,
-            )
-            page = await self._session.find(TICKET_PROPERTIES, query)
-            found.extend(property_from_doc(doc) for doc in page.items)
-            if page.next_after is None:
-                return found
-            after = page.next_after
+        query = Query(
+            (Eq("account_id", account_id), Eq("archived", archived)),
+            (SortKey("name"),),
+            limit=PAGE_SIZE,
+        )
+        found = self._session.find_all(TICKET_PROPERTIES, query)
+        return [property_from_doc(doc) async for doc in found]
 
     async def count_live(self, account_id: str) -> int:
         filters = (Eq("account_id", account_id), Eq("archived", False))

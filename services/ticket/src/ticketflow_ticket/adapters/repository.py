@@ -236,15 +236,9 @@ class TicketRepository:
     ) -> AsyncIterator[Ticket]:
         """The tickets not archived in one status, page by page in id order (the index's
         order); changing them while iterating is fine."""
-        filters = _live_tickets(account_id, pipeline_id, [status_id])
-        after: str | None = None
-        while True:
-            page = await self._session.find(TICKETS, Query(filters, limit=PAGE_SIZE, after=after))
-            for doc in page.items:
-                yield ticket_from_doc(doc)
-            if page.next_after is None:
-                return
-            after = page.next_after
+        query = Query(_live_tickets(account_id, pipeline_id, [status_id]), limit=PAGE_SIZE)
+        async for doc in self._session.find_all(TICKETS, query):
+            yield ticket_from_doc(doc)
 
     # -- bulk moves (handlers/moves.py) --
     async def live_page(

@@ -97,15 +97,8 @@ class TicketQueries:
 
     async def pipelines(self, account_id: str) -> list[PipelineReplica]:
         """Every pipeline of the account the replica holds, by id."""
-        found: list[PipelineReplica] = []
-        after: str | None = None
-        while True:
-            query = Query((Eq("account_id", account_id),), limit=_PIPELINE_PAGE, after=after)
-            page = await self._session.find(PIPELINES, query)
-            found += [replica_from_doc(doc) for doc in page.items]
-            if page.next_after is None:
-                return found
-            after = page.next_after
+        query = Query((Eq("account_id", account_id),), limit=_PIPELINE_PAGE)
+        return [replica_from_doc(doc) async for doc in self._session.find_all(PIPELINES, query)]
 
     @staticmethod
     def serves(account_id: str, archived: bool, plan: Plan) -> bool:
