@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
@@ -16,7 +17,7 @@ from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.errors import AccountNotFound
 from ticketflow_pipeline.domain.model import NewStatus, Pipeline
 from ticketflow_pipeline.domain.tiers import TierPolicy
-from ticketflow_pipeline.handlers.loading import load_editable, load_visible
+from ticketflow_pipeline.handlers.loading import edit_pipeline, load_editable, load_visible
 from ticketflow_pipeline.handlers.retirements import start_retirement
 
 NewId = Callable[[], str]
@@ -181,11 +182,13 @@ async def add_status(
     requester: Requester,
     new_id: NewId = numeric_id,
 ) -> StatusSnapshot:
-    async with uow.begin(context) as session:
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        added = pipeline.add_status(status, new_id(), session.now)
-        await PipelineRepository(session).save(pipeline)
-    return added
+    return await edit_pipeline(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        lambda pipeline, now: pipeline.add_status(status, new_id(), now),
+    )
 
 
 async def update_status(
@@ -199,17 +202,15 @@ async def update_status(
     display_order: int | None = None,
     requester: Requester,
 ) -> StatusSnapshot:
-    async with uow.begin(context) as session:
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        updated = pipeline.update_status(
-            status_id,
-            now=session.now,
-            label=label,
-            ticket_state=ticket_state,
-            display_order=display_order,
-        )
-        await PipelineRepository(session).save(pipeline)
-    return updated
+    return await edit_pipeline(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        lambda pipeline, now: pipeline.update_status(
+            status_id, now=now, label=label, ticket_state=ticket_state, display_order=display_order
+        ),
+    )
 
 
 async def replace_status(
@@ -221,11 +222,13 @@ async def replace_status(
     *,
     requester: Requester,
 ) -> StatusSnapshot:
-    async with uow.begin(context) as session:
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        replaced = pipeline.replace_status(status_id, status, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return replaced
+    return await edit_pipeline(
+        uow,
+        context,
+        requester,
+        pipeline_id,
+        lambda pipeline, now: pipeline.replace_status(status_id, status, now),
+    )
 
 
 async def reorder_statuses(
@@ -236,11 +239,11 @@ async def reorder_statuses(
     *,
     requester: Requester,
 ) -> Pipeline:
-    async with uow.begin(context) as session:
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        pipeline.reorder_statuses(ordered_ids, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return pipeline
+    def reorder(pipeline: Pipeline, now: datetime) -> Pipeline:
+        pipeline.reorder_statuses(ordered_ids, now)
+        return pipeline
+
+    return await edit_pipeline(uow, context, requester, pipeline_id, reorder)
 
 
 async def delete_status(

@@ -22,7 +22,7 @@ from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.automation import ActionEdit, NewAction
 from ticketflow_pipeline.domain.errors import AccountNotFound
 from ticketflow_pipeline.domain.model import Pipeline
-from ticketflow_pipeline.handlers.loading import load_editable, load_visible
+from ticketflow_pipeline.handlers.loading import edit_pipeline, load_visible
 
 NewId = Callable[[], str]
 TierCheck = Callable[[Tier], None]
@@ -61,13 +61,10 @@ async def _change(
     tier_check: TierCheck,
     change: Callable[[Pipeline, datetime], T],
 ) -> T:
-    """Load the pipeline for editing, apply the domain change, save (with its event)."""
-    async with uow.begin(context) as session:
+    async def check(session: Session) -> None:
         tier_check(await _tier(session, context))
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        result = change(pipeline, session.now)
-        await PipelineRepository(session).save(pipeline)
-    return result
+
+    return await edit_pipeline(uow, context, requester, pipeline_id, change, check)
 
 
 # -- access (super admins only) ------------------------------------------------------------
