@@ -31,11 +31,11 @@ from ticketflow_contracts import (
     StatusSnapshot,
     TicketState,
 )
-from ticketflow_ticket.adapters.move_runner import MoveRunner
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.moves import MoveRequest
+from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 

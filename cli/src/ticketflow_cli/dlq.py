@@ -24,7 +24,7 @@ def known_queues() -> list[str]:
     the ones whose `.dlq` `dlq list` shows when no queue is named."""
     names: list[str] = []
     for service in SERVICES:
-        subscribers = importlib.import_module(f"ticketflow_{service}.adapters.subscribers")
+        subscribers = importlib.import_module(f"ticketflow_{service}.entrypoints.subscribers")
         names += [queue.name for queue in subscribers.QUEUES]
     return names
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from ticketflow_channels.adapters.http import build_api_router
 from ticketflow_channels.adapters.repository import COLLECTIONS
-from ticketflow_channels.adapters.subscribers import QUEUES, build_router
+from ticketflow_channels.entrypoints.http import build_api_router
+from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime

@@ -13,8 +13,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ticketflow_channels.adapters.http import build_api_router
 from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.handlers.pipelines import apply_pipeline_snapshot
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers

@@ -6,9 +6,9 @@ from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_notifier.adapters.http import build_api_router
 from ticketflow_notifier.adapters.repository import COLLECTIONS
-from ticketflow_notifier.adapters.subscribers import QUEUES, build_router
+from ticketflow_notifier.entrypoints.http import build_api_router
+from ticketflow_notifier.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_notifier.settings import NotifierSettings
 
 

@@ -15,9 +15,9 @@ from ticketflow_contracts import (
     TicketPropertyArchived,
     TicketPropertyDefined,
 )
-from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
-from ticketflow_pipeline.adapters.subscribers import QUEUES, build_router
+from ticketflow_pipeline.entrypoints.http import build_api_router
+from ticketflow_pipeline.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_pipeline.settings import PipelineSettings
 
 PUBLISHES = (

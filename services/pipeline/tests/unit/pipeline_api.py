@@ -17,9 +17,9 @@ from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_pipeline.adapters.http import build_api_router
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.entrypoints.http import build_api_router
 
 TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pipeline_api import BILLING, SETTINGS, Api, Headers, bearer
 
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.messaging.consuming import Received
@@ -28,6 +27,8 @@ from ticketflow_contracts import (
 from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.handlers.channels import apply_channel_connection
+
+from .pipeline_api import BILLING, SETTINGS, Api, Headers, bearer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pipeline_api import BILLING, CRM, Api, bearer
 
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import Envelope, StatusesClosed
 from ticketflow_pipeline.handlers.retirements import complete_retirement
+
+from .pipeline_api import BILLING, CRM, Api, bearer
 
 BASE = CRM
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pipeline_api import Api, Headers, member
 
 from ticketflow_chassis.auth import Role
+
+from .pipeline_api import Api, Headers, member
 
 BASE = "/crm/v3/properties/tickets"
 PRODUCT = {

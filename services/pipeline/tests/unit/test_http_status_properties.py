@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pipeline_api import Api, Headers, member
 
 from ticketflow_chassis.auth import Role
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_pipeline.adapters.property_repository import PropertyRepository
+
+from .pipeline_api import Api, Headers, member
 
 BASE = "/crm/v3/properties/tickets"
 NEW_STATUS = "/settings/v1/ticket-pipelines/default/statuses/1/properties"

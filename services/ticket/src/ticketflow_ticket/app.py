@@ -14,7 +14,8 @@ from ticketflow_contracts import (
     TicketStatusChanged,
     TicketUpdated,
 )
-from ticketflow_ticket.adapters.http import (
+from ticketflow_ticket.adapters.repository import COLLECTIONS
+from ticketflow_ticket.entrypoints.http import (
     build_api_router,
     build_batch_router,
     build_counts_router,
@@ -22,9 +23,8 @@ from ticketflow_ticket.adapters.http import (
     build_search_router,
     build_timeline_router,
 )
-from ticketflow_ticket.adapters.move_runner import MoveRunner
-from ticketflow_ticket.adapters.repository import COLLECTIONS
-from ticketflow_ticket.adapters.subscribers import QUEUES, build_router
+from ticketflow_ticket.entrypoints.subscribers import QUEUES, build_router
+from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.settings import TicketSettings
 
 PUBLISHES = (

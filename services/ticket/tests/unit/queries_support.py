@@ -16,13 +16,13 @@ from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.port import DocumentStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess
-from ticketflow_ticket.adapters.http import (
+from ticketflow_ticket.adapters.repository import COLLECTIONS
+from ticketflow_ticket.entrypoints.http import (
     build_api_router,
     build_batch_router,
     build_counts_router,
     build_search_router,
 )
-from ticketflow_ticket.adapters.repository import COLLECTIONS
 
 from .builders import pipeline
 from .test_changes import replicate

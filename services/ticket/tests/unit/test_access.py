@@ -15,8 +15,8 @@ from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess
-from ticketflow_ticket.adapters.http import build_api_router
 from ticketflow_ticket.adapters.repository import COLLECTIONS
+from ticketflow_ticket.entrypoints.http import build_api_router
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 
 from .test_handlers import snapshot_message

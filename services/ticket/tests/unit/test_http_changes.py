@@ -23,8 +23,8 @@ from ticketflow_contracts import (
     PipelineAccess,
     PipelineRules,
 )
-from ticketflow_ticket.adapters.http import build_api_router
 from ticketflow_ticket.adapters.repository import COLLECTIONS
+from ticketflow_ticket.entrypoints.http import build_api_router
 
 from .builders import definition, pipeline
 from .test_changes import define, replicate

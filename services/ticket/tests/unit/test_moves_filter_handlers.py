@@ -15,10 +15,10 @@ from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import DocumentStore
 from ticketflow_chassis.store.sqlite import SqliteStore
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_ticket.adapters.move_runner import MoveRunner
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.domain.move_jobs import JobState
 from ticketflow_ticket.domain.moves import IdempotencyKeyReused, MoveRequest, parse_move_filter
+from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket
 

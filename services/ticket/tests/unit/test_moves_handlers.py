@@ -20,7 +20,6 @@ from ticketflow_chassis.store.port import Document, DocumentStore, Transaction
 from ticketflow_chassis.store.sqlite import SqliteStore
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketState
-from ticketflow_ticket.adapters.move_runner import MoveRunner
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.move_jobs import JobState, MoveJob
@@ -31,6 +30,7 @@ from ticketflow_ticket.domain.moves import (
     MoveNotFound,
     MoveRequest,
 )
+from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
 

@@ -16,11 +16,11 @@ from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess, TicketState
-from ticketflow_ticket.adapters.http import build_api_router, build_moves_router
-from ticketflow_ticket.adapters.http.moves import filter_json
-from ticketflow_ticket.adapters.move_runner import MoveRunner
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.domain.moves import parse_move_filter
+from ticketflow_ticket.entrypoints.http import build_api_router, build_moves_router
+from ticketflow_ticket.entrypoints.http.moves import filter_json
+from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 
 from .builders import pipeline

@@ -15,8 +15,8 @@ from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_ticket.adapters.http import build_api_router, build_timeline_router
 from ticketflow_ticket.adapters.repository import COLLECTIONS
+from ticketflow_ticket.entrypoints.http import build_api_router, build_timeline_router
 
 from .builders import pipeline
 from .test_timeline_handlers import SECRET, deliver, published, replicate, ticking_clock

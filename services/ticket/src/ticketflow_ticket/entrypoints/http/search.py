@@ -10,8 +10,8 @@ from fastapi import APIRouter, Body, Depends
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_ticket.adapters.http.schemas import DEFAULT_PROPERTIES, ticket_json, viewer
 from ticketflow_ticket.domain.search import parse_search
+from ticketflow_ticket.entrypoints.http.schemas import DEFAULT_PROPERTIES, ticket_json, viewer
 from ticketflow_ticket.handlers import queries
 
 

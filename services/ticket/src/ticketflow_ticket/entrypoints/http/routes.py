@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
-from ticketflow_ticket.adapters.http.schemas import (
+from ticketflow_ticket.domain.properties import PIPELINE, STATUS
+from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
     TicketInput,
     etag,
@@ -21,7 +22,6 @@ from ticketflow_ticket.adapters.http.schemas import (
     ticket_json,
     viewer,
 )
-from ticketflow_ticket.domain.properties import PIPELINE, STATUS
 from ticketflow_ticket.handlers import changes, queries, tickets
 
 DEFAULT_PIPELINE = "default"

@@ -4,12 +4,12 @@ from fastapi import APIRouter
 
 from ticketflow_chassis.auth import TokenCodec, bearer_principal
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_pipeline.adapters.http.accounts import build_accounts_router
-from ticketflow_pipeline.adapters.http.channels import build_channels_router
-from ticketflow_pipeline.adapters.http.pipelines import build_pipelines_router
-from ticketflow_pipeline.adapters.http.properties import build_properties_router
-from ticketflow_pipeline.adapters.http.settings import build_settings_router
 from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.entrypoints.http.accounts import build_accounts_router
+from ticketflow_pipeline.entrypoints.http.channels import build_channels_router
+from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_settings_router
+from ticketflow_pipeline.entrypoints.http.pipelines import build_pipelines_router
+from ticketflow_pipeline.entrypoints.http.properties import build_properties_router
 
 
 def build_api_router(

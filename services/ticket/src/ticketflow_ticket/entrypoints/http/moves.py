@@ -22,11 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_ticket.adapters.http.schemas import viewer
 from ticketflow_ticket.domain.move_jobs import MoveJob
 from ticketflow_ticket.domain.moves import MoveRequest, parse_move_filter
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
+from ticketflow_ticket.entrypoints.http.schemas import viewer
 from ticketflow_ticket.handlers import moves
 
 PREFIX = "/crm/v3/extensions/tickets/moves"

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_pipeline.adapters.http.settings import requester_of
 from ticketflow_pipeline.domain.channels import ConnectedChannel
+from ticketflow_pipeline.entrypoints.http.pipeline_settings import requester_of
 from ticketflow_pipeline.handlers import channels
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies

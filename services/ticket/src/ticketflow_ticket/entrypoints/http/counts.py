@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_ticket.adapters.http.schemas import viewer
+from ticketflow_ticket.entrypoints.http.schemas import viewer
 from ticketflow_ticket.handlers import queries
 
 

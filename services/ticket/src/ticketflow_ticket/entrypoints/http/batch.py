@@ -16,8 +16,10 @@ from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
-from ticketflow_ticket.adapters.http.routes import DEFAULT_PIPELINE, ID_PROPERTY
-from ticketflow_ticket.adapters.http.schemas import (
+from ticketflow_ticket.domain.model import Ticket
+from ticketflow_ticket.domain.properties import PIPELINE, STATUS, timestamp
+from ticketflow_ticket.entrypoints.http.routes import DEFAULT_PIPELINE, ID_PROPERTY
+from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
     TicketInput,
     new_ticket_id,
@@ -25,8 +27,6 @@ from ticketflow_ticket.adapters.http.schemas import (
     ticket_json,
     viewer,
 )
-from ticketflow_ticket.domain.model import Ticket
-from ticketflow_ticket.domain.properties import PIPELINE, STATUS, timestamp
 from ticketflow_ticket.handlers import changes, queries, tickets
 
 MAX_INPUTS = 100  # HubSpot's limit for a batch

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from ticketflow_chassis.auth import Principal, Role, require_role
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketState
-from ticketflow_pipeline.adapters.http.schemas import (
+from ticketflow_pipeline.domain.errors import InvalidPipeline
+from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.entrypoints.http.pipeline_settings import requester_of
+from ticketflow_pipeline.entrypoints.http.schemas import (
     PipelineInput,
     PipelineOrder,
     PipelinePatch,
@@ -19,9 +22,6 @@ from ticketflow_pipeline.adapters.http.schemas import (
     pipeline_json,
     stage_json,
 )
-from ticketflow_pipeline.adapters.http.settings import requester_of
-from ticketflow_pipeline.domain.errors import InvalidPipeline
-from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers import pipelines
 from ticketflow_pipeline.handlers.pipelines import PipelineChange
 from ticketflow_pipeline.handlers.retirements import PENDING, await_outcome, raise_if_refused

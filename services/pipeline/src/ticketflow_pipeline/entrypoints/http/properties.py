@@ -12,10 +12,10 @@ from pydantic.alias_generators import to_camel
 from ticketflow_chassis.auth import Principal, Role, require_role
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import PropertyFieldType, PropertyOption, PropertyType, StatusProperty
-from ticketflow_pipeline.adapters.http.schemas import timestamp
-from ticketflow_pipeline.adapters.http.settings import requester_of
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
 from ticketflow_pipeline.domain.property_specs import NewOption, PropertySpec
+from ticketflow_pipeline.entrypoints.http.pipeline_settings import requester_of
+from ticketflow_pipeline.entrypoints.http.schemas import timestamp
 from ticketflow_pipeline.handlers import properties
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies

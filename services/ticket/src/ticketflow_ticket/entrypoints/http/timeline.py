@@ -17,9 +17,9 @@ from fastapi import APIRouter, Depends, Query
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_ticket.adapters.http.schemas import viewer
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.timeline import PropertyChange, PropertyChanges, TimelineEntry
+from ticketflow_ticket.entrypoints.http.schemas import viewer
 from ticketflow_ticket.handlers import timeline
 
 MAX_PAGE = 100

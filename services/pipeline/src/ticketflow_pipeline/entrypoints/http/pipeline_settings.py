@@ -25,7 +25,7 @@ from ticketflow_contracts import (
 )
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.automation import KEEP, ActionEdit, NewAction
-from ticketflow_pipeline.handlers import settings
+from ticketflow_pipeline.handlers import pipeline_settings
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies
 # (built inside build_settings_router) at definition time.
@@ -200,47 +200,55 @@ def build_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRou
     @router.get(base + "/access")
     async def get_access(pipeline_id: str, principal: Caller) -> dict[str, Any]:
         """Professional and Enterprise; super admins only."""
-        return access_json(await settings.get_access(uow, *scope(principal), pipeline_id))
+        return access_json(await pipeline_settings.get_access(uow, *scope(principal), pipeline_id))
 
     @router.put(base + "/access")
     async def put_access(pipeline_id: str, body: AccessInput, principal: Caller) -> dict[str, Any]:
         """Restricted with no grant leaves the pipeline to super admins."""
-        changed = await settings.set_access(uow, *scope(principal), pipeline_id, body.as_access())
+        changed = await pipeline_settings.set_access(
+            uow, *scope(principal), pipeline_id, body.as_access()
+        )
         return access_json(changed.state.access)
 
     @router.get(base + "/rules")
     async def get_rules(pipeline_id: str, principal: Caller) -> dict[str, Any]:
-        return rules_json(await settings.get_rules(uow, *scope(principal), pipeline_id))
+        return rules_json(await pipeline_settings.get_rules(uow, *scope(principal), pipeline_id))
 
     @router.put(base + "/rules")
     async def put_rules(pipeline_id: str, body: RulesInput, principal: Caller) -> dict[str, Any]:
         """Stored and published; the ticket service enforces them."""
-        changed = await settings.set_rules(uow, *scope(principal), pipeline_id, body.as_rules())
+        changed = await pipeline_settings.set_rules(
+            uow, *scope(principal), pipeline_id, body.as_rules()
+        )
         return rules_json(changed)
 
     @router.get(base + "/automation/triggers")
     async def get_triggers(pipeline_id: str, principal: Caller) -> dict[str, Any]:
-        return triggers_json(await settings.get_triggers(uow, *scope(principal), pipeline_id))
+        return triggers_json(
+            await pipeline_settings.get_triggers(uow, *scope(principal), pipeline_id)
+        )
 
     @router.put(base + "/automation/triggers")
     async def put_triggers(
         pipeline_id: str, body: TriggersInput, principal: Caller
     ) -> dict[str, Any]:
-        changed = await settings.set_triggers(
+        changed = await pipeline_settings.set_triggers(
             uow, *scope(principal), pipeline_id, body.as_triggers()
         )
         return triggers_json(changed)
 
     @router.get(actions)
     async def get_actions(pipeline_id: str, status_id: str, principal: Caller) -> dict[str, Any]:
-        found = await settings.list_status_actions(uow, *scope(principal), pipeline_id, status_id)
+        found = await pipeline_settings.list_status_actions(
+            uow, *scope(principal), pipeline_id, status_id
+        )
         return {"results": [action_json(a) for a in found]}
 
     @router.post(actions, status_code=status.HTTP_201_CREATED)
     async def add_action(
         pipeline_id: str, status_id: str, body: ActionInput, principal: Caller
     ) -> dict[str, Any]:
-        added = await settings.add_status_action(
+        added = await pipeline_settings.add_status_action(
             uow, *scope(principal), pipeline_id, status_id, body.as_new_action()
         )
         return action_json(added)
@@ -249,7 +257,7 @@ def build_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRou
     async def edit_action(
         pipeline_id: str, status_id: str, action_id: str, body: ActionPatch, principal: Caller
     ) -> dict[str, Any]:
-        edited = await settings.edit_status_action(
+        edited = await pipeline_settings.edit_status_action(
             uow, *scope(principal), pipeline_id, status_id, action_id, body.as_edit()
         )
         return action_json(edited)
@@ -263,7 +271,7 @@ def build_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRou
         and_following: Annotated[bool, Query(alias="andFollowing")] = False,
     ) -> None:
         """`andFollowing=true` deletes this action and every one after it on the status."""
-        await settings.delete_status_action(
+        await pipeline_settings.delete_status_action(
             uow,
             *scope(principal),
             pipeline_id,

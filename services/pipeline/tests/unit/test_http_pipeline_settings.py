@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pipeline_api import (
+
+from .pipeline_api import (
     BILLING,
     CRM,
     SETTINGS,

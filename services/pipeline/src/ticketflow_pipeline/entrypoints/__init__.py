@@ -1,0 +1,1 @@
+"""What calls the handlers: HTTP routes, message subscribers, background workers."""
