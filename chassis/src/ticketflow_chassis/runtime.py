@@ -8,7 +8,6 @@ consuming, start the relay, start the service's workers (`add_worker`); stop in 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ from ticketflow_chassis.messaging.consuming import Consumer, Handler
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.relay import OutboxRelay
 from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology, service_queue
+from ticketflow_chassis.retry import retry_connecting
 from ticketflow_chassis.settings import ServiceSettings, redacted
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.store.port import Collection, OutboxMessage
@@ -124,27 +124,29 @@ class ServiceRuntime:
         return bool(await self.broker.ping(timeout=1.0))
 
     async def connect_with_backoff(self, attempts: int = 8, first_delay: float = 0.5) -> None:
-        delay = first_delay
-        for attempt in range(1, attempts + 1):
-            try:
-                await self.broker.connect()
-                return
-            except (ConnectionError, OSError) as exc:
-                if attempt == attempts:
-                    raise BrokerUnavailable(
-                        f"RabbitMQ at {redacted(self.settings.amqp_url)} is unreachable after "
-                        f"{attempts} attempts: {exc}"
-                    ) from exc
-                log.warning(
-                    "RabbitMQ at %s unreachable (%s); retry %d/%d in %.1fs",
-                    redacted(self.settings.amqp_url),
-                    exc,
-                    attempt,
-                    attempts,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        url = redacted(self.settings.amqp_url)
+
+        def log_retry(attempt: int, error: BaseException, delay: float) -> None:
+            log.warning(
+                "RabbitMQ at %s unreachable (%s); retry %d/%d in %.1fs",
+                url,
+                error,
+                attempt,
+                attempts,
+                delay,
+            )
+
+        try:
+            await retry_connecting(
+                self.broker.connect,
+                attempts=attempts,
+                first_delay=first_delay,
+                on_retry=log_retry,
+            )
+        except (ConnectionError, OSError) as exc:
+            raise BrokerUnavailable(
+                f"RabbitMQ at {url} is unreachable after {attempts} attempts: {exc}"
+            ) from exc
 
     @asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from ticketflow_chassis.logging import current_correlation_id
 from ticketflow_chassis.store.port import (
@@ -65,6 +66,16 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class Aggregate(Protocol):
+    """What `Session.save` needs of an aggregate: the version it was read at (None when new)
+    and the events its methods recorded since."""
+
+    version: int | None
+
+    @property
+    def events(self) -> list[Any]: ...
+
+
 class Session:
     """One transaction's view: documents plus `record` for outgoing messages."""
 
@@ -82,6 +93,17 @@ class Session:
         self, collection: str, document: Document, *, expected_version: int | None
     ) -> Document:
         return await self._tx.put(collection, document, expected_version=expected_version)
+
+    async def save(self, collection: str, aggregate: Aggregate, document: Document) -> Document:
+        """Write `document` (the aggregate's state) at the version the aggregate was read at,
+        record the events it collected, and clear them; the aggregate takes the new version.
+        A concurrent writer makes this raise ConflictError, and nothing of it is written."""
+        stored = await self._tx.put(collection, document, expected_version=aggregate.version)
+        aggregate.version = stored["version"]
+        for event in aggregate.events:
+            await self.record(event)
+        aggregate.events.clear()
+        return stored
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
         await self._tx.delete(collection, doc_id, expected_version=expected_version)

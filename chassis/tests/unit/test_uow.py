@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.store.port import Collection, Eq, Index, Query, SortKey
+from ticketflow_chassis.store.port import Collection, ConflictError, Eq, Index, Query, SortKey
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import AccountCreated, Tier
 
@@ -118,3 +118,45 @@ async def test_find_all_pages_through_every_match_in_order() -> None:
         found = [doc["id"] async for doc in session.find_all("things", query)]
 
     assert found == [f"t{n}" for n in range(7)]
+
+
+class Counter:
+    """A minimal aggregate: its state, the version it was read at, its recorded events."""
+
+    def __init__(self, version: int | None = None):
+        self.version = version
+        self.events: list[AccountCreated] = []
+
+
+async def test_saving_an_aggregate_writes_it_records_its_events_and_clears_them(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "test", clock=lambda: NOW)
+    counter = Counter()
+    counter.events.append(account_created())
+    async with uow.begin(context()) as session:
+        stored = await session.save("things", counter, {"id": "c1", "count": 1})
+
+    assert counter.version == stored["version"]
+    assert counter.events == []
+    assert [entry.message.routing_key for entry in await store.outbox_batch(10)] == [
+        "account.created"
+    ]
+    async with uow.begin(context()) as session:
+        assert (await session.get("things", "c1") or {})["count"] == 1
+
+
+async def test_saving_an_aggregate_read_at_an_old_version_conflicts_and_records_nothing(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "test", clock=lambda: NOW)
+    async with uow.begin(context()) as session:
+        await session.save("things", Counter(), {"id": "c1", "count": 1})
+    stale = Counter(version=None)
+    stale.events.append(account_created())
+
+    with pytest.raises(ConflictError):
+        async with uow.begin(context()) as session:
+            await session.save("things", stale, {"id": "c1", "count": 2})
+
+    assert await store.outbox_batch(10) == []

@@ -23,6 +23,12 @@ ID_FIELD = "id"
 VERSION_FIELD = "version"
 
 
+def scoped_id(account_id: str, local_id: str) -> str:
+    """The document id of an object whose own id is unique only within its account
+    (a pipeline `default`, a property `priority`): `acct-1:default`."""
+    return f"{account_id}:{local_id}"
+
+
 class StoreError(Exception):
     """Base of the store's errors."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ticketflow_channels.domain.connections import ChannelConnection
 from ticketflow_channels.domain.replicas import AccountReplica, PipelineReplica
 from ticketflow_chassis.replica import apply_if_newer
-from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
+from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType, PipelineSnapshot, Tier
 
@@ -28,10 +28,6 @@ COLLECTIONS = (
     ),
     Collection(PIPELINES),
 )
-
-
-def scoped_id(account_id: str, object_id: str) -> str:
-    return f"{account_id}:{object_id}"
 
 
 class AccountReplicas:
@@ -133,10 +129,4 @@ class ConnectionRepository:
     async def save(self, connection: ChannelConnection) -> None:
         """Insert a new connection or replace it at the version it was read at; record its
         events in the same transaction."""
-        stored = await self._session.put(
-            CONNECTIONS, connection_to_doc(connection), expected_version=connection.version
-        )
-        connection.version = stored["version"]
-        for event in connection.events:
-            await self._session.record(event)
-        connection.events.clear()
+        await self._session.save(CONNECTIONS, connection, connection_to_doc(connection))

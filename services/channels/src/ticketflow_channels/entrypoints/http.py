@@ -8,8 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, StrictBool, field_validator
 
 from ticketflow_channels.domain.connections import (
     ChannelConnection,
@@ -18,6 +17,7 @@ from ticketflow_channels.domain.connections import (
 )
 from ticketflow_channels.handlers import connections
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, bearer_principal, require_role
+from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelType
 
@@ -25,13 +25,7 @@ DEFAULT_PIPELINE = "default"
 MAX_TEXT = 1000  # a body cap; the domain applies the real limits and names them
 
 
-class _Input(BaseModel):
-    """Unknown fields are refused; fields are read by their camelCase names."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
-
-
-class ConnectionInput(_Input):
+class ConnectionInput(CamelInput):
     type: ChannelType
     address: str = Field(max_length=MAX_TEXT)
     pipeline_id: str = Field(default=DEFAULT_PIPELINE, max_length=MAX_TEXT)
@@ -41,7 +35,7 @@ class ConnectionInput(_Input):
         return NewConnection(self.type, self.address, self.pipeline_id, self.create_tickets)
 
 
-class ConnectionPatch(_Input):
+class ConnectionPatch(CamelInput):
     """Fields left out stay as they are; none of them can be cleared. The type never changes."""
 
     address: str | None = Field(default=None, max_length=MAX_TEXT)

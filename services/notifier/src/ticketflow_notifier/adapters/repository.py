@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ticketflow_chassis.replica import apply_if_newer
-from ticketflow_chassis.store.port import Collection, Document
+from ticketflow_chassis.store.port import Collection, Document, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
 from ticketflow_notifier.domain.replicas import PipelineReplica, TicketRecord
@@ -13,10 +13,6 @@ from ticketflow_notifier.domain.replicas import PipelineReplica, TicketRecord
 TICKETS = "tickets"
 PIPELINES = "pipelines"
 COLLECTIONS = (Collection(TICKETS), Collection(PIPELINES))
-
-
-def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
-    return f"{account_id}:{pipeline_id}"
 
 
 def record_to_doc(record: TicketRecord) -> Document:
@@ -67,14 +63,14 @@ class PipelineReplicas:
 
     async def apply(self, replica: PipelineReplica) -> bool:
         doc = {
-            "id": pipeline_doc_id(replica.account_id, replica.pipeline.id),
+            "id": scoped_id(replica.account_id, replica.pipeline.id),
             "account_id": replica.account_id,
             "snapshot": replica.pipeline.model_dump(mode="json"),
         }
         return await apply_if_newer(self._session, PIPELINES, doc, replica.revision)
 
     async def get(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
-        doc = await self._session.get(PIPELINES, pipeline_doc_id(account_id, pipeline_id))
+        doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
         if doc is None:
             return None
         snapshot = PipelineSnapshot.model_validate(doc["snapshot"])

@@ -4,7 +4,7 @@ Document id `<account_id>:<connection_id>`; applied only when newer (`apply_if_n
 from __future__ import annotations
 
 from ticketflow_chassis.replica import apply_if_newer
-from ticketflow_chassis.store.port import Collection, Eq, Index, Query
+from ticketflow_chassis.store.port import Collection, Eq, Index, Query, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import ChannelConnectionSnapshot
 from ticketflow_pipeline.domain.channels import ChannelConnectionReplica
@@ -16,10 +16,6 @@ CHANNEL_COLLECTION = Collection(
 PAGE_SIZE = 500
 
 
-def connection_doc_id(account_id: str, connection_id: str) -> str:
-    return f"{account_id}:{connection_id}"
-
-
 class ChannelConnectionReplicas:
     def __init__(self, session: Session):
         self._session = session
@@ -28,7 +24,7 @@ class ChannelConnectionReplicas:
         """Store the connection unless an equal or newer revision is held."""
         connection = replica.connection
         doc = {
-            "id": connection_doc_id(replica.account_id, connection.id),
+            "id": scoped_id(replica.account_id, connection.id),
             "account_id": replica.account_id,
             "pipeline_id": connection.pipeline_id,
             "connected": connection.connected,
@@ -37,9 +33,7 @@ class ChannelConnectionReplicas:
         return await apply_if_newer(self._session, CHANNEL_CONNECTIONS, doc, replica.revision)
 
     async def get(self, account_id: str, connection_id: str) -> ChannelConnectionReplica | None:
-        doc = await self._session.get(
-            CHANNEL_CONNECTIONS, connection_doc_id(account_id, connection_id)
-        )
+        doc = await self._session.get(CHANNEL_CONNECTIONS, scoped_id(account_id, connection_id))
         if doc is None:
             return None
         snapshot = ChannelConnectionSnapshot.model_validate(doc["snapshot"])

@@ -3,7 +3,7 @@ never stored). Document id `<account_id>:<name>`; archived definitions stay, kee
 
 from __future__ import annotations
 
-from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
+from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import TicketPropertySnapshot
 from ticketflow_pipeline.domain.properties import PropertyDefinition
@@ -13,13 +13,9 @@ PROPERTY_COLLECTION = Collection(TICKET_PROPERTIES, (Index(("account_id", "archi
 PAGE_SIZE = 500
 
 
-def property_doc_id(account_id: str, name: str) -> str:
-    return f"{account_id}:{name}"
-
-
 def property_to_doc(definition: PropertyDefinition) -> Document:
     return {
-        "id": property_doc_id(definition.account_id, definition.name),
+        "id": scoped_id(definition.account_id, definition.name),
         "account_id": definition.account_id,
         "name": definition.name,
         "archived": definition.archived,
@@ -43,7 +39,7 @@ class PropertyRepository:
 
     async def get(self, account_id: str, name: str) -> PropertyDefinition | None:
         """The stored custom definition, archived or not."""
-        doc = await self._session.get(TICKET_PROPERTIES, property_doc_id(account_id, name))
+        doc = await self._session.get(TICKET_PROPERTIES, scoped_id(account_id, name))
         return property_from_doc(doc) if doc else None
 
     async def all(self, account_id: str, *, archived: bool) -> list[PropertyDefinition]:
@@ -63,13 +59,7 @@ class PropertyRepository:
     async def save(self, definition: PropertyDefinition) -> None:
         """Insert a new definition or replace it at the version it was read at; record its
         events in the same transaction."""
-        stored = await self._session.put(
-            TICKET_PROPERTIES, property_to_doc(definition), expected_version=definition.version
-        )
-        definition.version = stored["version"]
-        for event in definition.events:
-            await self._session.record(event)
-        definition.events.clear()
+        await self._session.save(TICKET_PROPERTIES, definition, property_to_doc(definition))
 
     async def hold(self, definition: PropertyDefinition) -> None:
         """Rewrite the definition unchanged at the version it was read at. A status that starts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
+from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot, Tier
 from ticketflow_pipeline.adapters.channel_repository import CHANNEL_COLLECTION
@@ -34,10 +34,6 @@ COLLECTIONS = (
     CHANNEL_COLLECTION,
 )
 MAX_PIPELINES_READ = 1000
-
-
-def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
-    return f"{account_id}:{pipeline_id}"
 
 
 def account_to_doc(account: Account) -> Document:
@@ -92,7 +88,7 @@ def _retirement_from_doc(doc: dict[str, Any] | None) -> Retirement | None:
 def pipeline_to_doc(pipeline: Pipeline) -> Document:
     archived = pipeline.archived
     return {
-        "id": pipeline_doc_id(pipeline.account_id, pipeline.id),
+        "id": scoped_id(pipeline.account_id, pipeline.id),
         "account_id": pipeline.account_id,
         "pipeline_id": pipeline.id,
         "display_order": pipeline.state.display_order,
@@ -129,16 +125,10 @@ class PipelineRepository:
 
     async def save(self, pipeline: Pipeline) -> None:
         """Insert a new pipeline or replace it at the version it was read at; record its events."""
-        stored = await self._session.put(
-            PIPELINES, pipeline_to_doc(pipeline), expected_version=pipeline.version
-        )
-        pipeline.version = stored["version"]
-        for event in pipeline.events:
-            await self._session.record(event)
-        pipeline.events.clear()
+        await self._session.save(PIPELINES, pipeline, pipeline_to_doc(pipeline))
 
     async def get(self, account_id: str, pipeline_id: str) -> Pipeline | None:
-        doc = await self._session.get(PIPELINES, pipeline_doc_id(account_id, pipeline_id))
+        doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
         return pipeline_from_doc(doc) if doc else None
 
     async def all(self, account_id: str) -> list[Pipeline]:

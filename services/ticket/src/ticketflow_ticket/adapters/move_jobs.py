@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ticketflow_chassis.store.port import Collection, Document, Eq, In, Index, Query, SortKey
+from ticketflow_chassis.store.port import (
+    Collection,
+    Document,
+    Eq,
+    In,
+    Index,
+    Query,
+    SortKey,
+    scoped_id,
+)
 from ticketflow_chassis.uow import Session
 from ticketflow_ticket.domain.move_jobs import ACTIVE, JobError, JobState, MoveJob
 from ticketflow_ticket.domain.moves import MovePlan, MoveRequest
@@ -22,10 +31,6 @@ COLLECTION = Collection(
     ),
 )
 RUNNABLE_SCAN = 100
-
-
-def job_doc_id(account_id: str, job_id: str) -> str:
-    return f"{account_id}:{job_id}"
 
 
 def _date(value: datetime | None) -> str | None:
@@ -69,7 +74,7 @@ def filter_from_doc(raw: list[list[dict[str, Any]]] | None) -> FilterGroups | No
 def job_to_doc(job: MoveJob) -> Document:
     request = job.request
     return {
-        "id": job_doc_id(job.account_id, job.id),
+        "id": scoped_id(job.account_id, job.id),
         "job_id": job.id,
         "account_id": job.account_id,
         "requested_by": job.requested_by,
@@ -140,7 +145,7 @@ class MoveJobRepository:
         self._session = session
 
     async def get(self, account_id: str, job_id: str) -> MoveJob | None:
-        doc = await self._session.get(MOVE_JOBS, job_doc_id(account_id, job_id))
+        doc = await self._session.get(MOVE_JOBS, scoped_id(account_id, job_id))
         return job_from_doc(doc) if doc else None
 
     async def add(self, job: MoveJob) -> None:

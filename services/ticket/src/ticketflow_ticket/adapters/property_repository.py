@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ticketflow_chassis.replica import apply_if_newer
-from ticketflow_chassis.store.port import Collection, Document
+from ticketflow_chassis.store.port import Collection, Document, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import TicketPropertySnapshot
 from ticketflow_ticket.domain.properties import BUILT_INS, READ_ONLY, PropertyDefinitionReplica
@@ -16,13 +16,9 @@ PROPERTY_DEFINITIONS = "property_definitions"
 COLLECTION = Collection(PROPERTY_DEFINITIONS)
 
 
-def definition_doc_id(account_id: str, name: str) -> str:
-    return f"{account_id}:{name}"
-
-
 def definition_to_doc(replica: PropertyDefinitionReplica) -> Document:
     return {
-        "id": definition_doc_id(replica.account_id, replica.definition.name),
+        "id": scoped_id(replica.account_id, replica.definition.name),
         "account_id": replica.account_id,
         "name": replica.definition.name,
         "definition": replica.definition.model_dump(mode="json"),
@@ -47,7 +43,7 @@ class PropertyDefinitionRepository:
         """The held definitions of those `names` that are custom (built-ins need none)."""
         found: dict[str, PropertyDefinitionReplica] = {}
         for name in sorted(set(names) - BUILT_INS.keys() - READ_ONLY):
-            doc = await self._session.get(PROPERTY_DEFINITIONS, definition_doc_id(account_id, name))
+            doc = await self._session.get(PROPERTY_DEFINITIONS, scoped_id(account_id, name))
             if doc is not None:
                 found[name] = definition_from_doc(doc)
         return found

@@ -19,6 +19,7 @@ from ticketflow_chassis.store.port import (
     In,
     Index,
     Query,
+    scoped_id,
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
@@ -77,10 +78,6 @@ COLLECTIONS = (
     MOVE_JOBS,  # bulk-move jobs (move_jobs.py)
     TIMELINE,  # the timeline read model (timeline_repository.py)
 )
-
-
-def pipeline_doc_id(account_id: str, pipeline_id: str) -> str:
-    return f"{account_id}:{pipeline_id}"
 
 
 def _date(value: datetime | None) -> str | None:
@@ -146,7 +143,7 @@ def ticket_from_doc(doc: Document) -> Ticket:
 
 def replica_to_doc(replica: PipelineReplica) -> Document:
     return {
-        "id": pipeline_doc_id(replica.account_id, replica.pipeline.id),
+        "id": scoped_id(replica.account_id, replica.pipeline.id),
         "account_id": replica.account_id,
         "pipeline_id": replica.pipeline.id,
         "revision": replica.revision,
@@ -162,7 +159,7 @@ def replica_from_doc(doc: Document) -> PipelineReplica:
 
 def gate_to_doc(gate: PipelineGate) -> Document:
     return {
-        "id": pipeline_doc_id(gate.account_id, gate.pipeline_id),
+        "id": scoped_id(gate.account_id, gate.pipeline_id),
         "account_id": gate.account_id,
         "pipeline_id": gate.pipeline_id,
         "closed_status_ids": sorted(gate.closed_status_ids),
@@ -202,21 +199,11 @@ class TicketRepository:
         self._session = session
 
     async def add(self, ticket: Ticket) -> None:
-        stored = await self._session.put(TICKETS, ticket_to_doc(ticket), expected_version=None)
-        ticket.version = stored["version"]
-        for event in ticket.events:
-            await self._session.record(event)
-        ticket.events.clear()
+        await self._session.save(TICKETS, ticket, ticket_to_doc(ticket))
 
     async def save(self, ticket: Ticket) -> None:
         """Write a changed ticket at the version it was read (ConflictError otherwise)."""
-        stored = await self._session.put(
-            TICKETS, ticket_to_doc(ticket), expected_version=ticket.version
-        )
-        ticket.version = stored["version"]
-        for event in ticket.events:
-            await self._session.record(event)
-        ticket.events.clear()
+        await self._session.save(TICKETS, ticket, ticket_to_doc(ticket))
 
     async def get(self, account_id: str, ticket_id: str) -> Ticket | None:
         doc = await self._session.get(TICKETS, ticket_id)
@@ -252,7 +239,7 @@ class TicketRepository:
 
     async def gate(self, account_id: str, pipeline_id: str) -> PipelineGate:
         """The pipeline's gate; an open one when it was never written."""
-        doc = await self._session.get(PIPELINE_GATES, pipeline_doc_id(account_id, pipeline_id))
+        doc = await self._session.get(PIPELINE_GATES, scoped_id(account_id, pipeline_id))
         return gate_from_doc(doc) if doc else PipelineGate(account_id, pipeline_id)
 
     async def save_gate(self, gate: PipelineGate) -> None:
@@ -264,7 +251,7 @@ class TicketRepository:
         gate.version = stored["version"]
 
     async def pipeline(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
-        doc = await self._session.get(PIPELINES, pipeline_doc_id(account_id, pipeline_id))
+        doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
         return replica_from_doc(doc) if doc else None
 
     async def save_pipeline(self, replica: PipelineReplica) -> bool:

@@ -11,7 +11,7 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey
+from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey, scoped_id
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import Actor
 from ticketflow_ticket.domain.timeline import (
@@ -28,13 +28,9 @@ COLLECTION = Collection(TIMELINE, (Index(("account_id", "ticket_id", "occurred_a
 NEWEST_FIRST = (SortKey("occurred_at", descending=True),)
 
 
-def entry_doc_id(account_id: str, entry_id: str) -> str:
-    return f"{account_id}:{entry_id}"
-
-
 def entry_to_doc(entry: TimelineEntry) -> Document:
     return {
-        "id": entry_doc_id(entry.account_id, entry.id),
+        "id": scoped_id(entry.account_id, entry.id),
         "entry_id": entry.id,
         "account_id": entry.account_id,
         "ticket_id": entry.ticket_id,
@@ -79,7 +75,7 @@ class TimelineRepository:
 
     async def add(self, entry: TimelineEntry) -> bool:
         """Insert the entry; False when it is there already (its event came again)."""
-        doc_id = entry_doc_id(entry.account_id, entry.id)
+        doc_id = scoped_id(entry.account_id, entry.id)
         if await self._session.get(TIMELINE, doc_id) is not None:
             return False
         await self._session.put(TIMELINE, entry_to_doc(entry), expected_version=None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ticketflow_chassis.retry import retry_on_conflict
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -14,7 +15,6 @@ from ticketflow_ticket.domain import access
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.errors import StaleTicket, TicketNotFound
 from ticketflow_ticket.domain.model import Entry, Ticket
-from ticketflow_ticket.handlers.conflicts import retry_on_conflict
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from ticketflow_chassis.retry import retry_on_conflict
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.move_jobs import MoveJobRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -20,7 +21,6 @@ from ticketflow_ticket.domain.moves import (
     MoveRequest,
     plan_move,
 )
-from ticketflow_ticket.handlers.conflicts import retry_on_conflict
 
 BATCH_SIZE = 500
 

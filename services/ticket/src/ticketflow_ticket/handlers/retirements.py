@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.retry import retry_on_conflict
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import CloseStatuses
 from ticketflow_ticket.adapters.repository import PAGE_SIZE, TicketRepository
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.moves import move_batch
-from ticketflow_ticket.handlers.conflicts import retry_on_conflict
 
 # The actor of the moves, in their `ticket.status_changed` events.
 AUTOMATION_NAME = "pipeline-retirement"

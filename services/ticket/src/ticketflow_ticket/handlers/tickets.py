@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ticketflow_chassis.retry import retry_on_conflict
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -14,7 +15,6 @@ from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
-from ticketflow_ticket.handlers.conflicts import retry_on_conflict
 
 
 @dataclass(frozen=True)

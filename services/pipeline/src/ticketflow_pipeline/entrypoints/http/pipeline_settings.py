@@ -5,10 +5,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator
 
 from ticketflow_chassis.auth import Principal, Role
+from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import (
     AccessGrant,
@@ -44,19 +44,13 @@ def requester_of(principal: Principal) -> Requester:
     )
 
 
-class _Input(BaseModel):
-    """Unknown fields are refused; fields are read by their camelCase names."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
-
-
-class GrantInput(_Input):
+class GrantInput(CamelInput):
     grantee_kind: GranteeKind
     grantee_id: str = Field(max_length=MAX_TEXT)
     level: AccessLevel
 
 
-class AccessInput(_Input):
+class AccessInput(CamelInput):
     restricted: bool
     grants: list[GrantInput] = Field(default_factory=list, max_length=MAX_LIST)
 
@@ -70,7 +64,7 @@ class AccessInput(_Input):
         )
 
 
-class RulesInput(_Input):
+class RulesInput(CamelInput):
     creation_status_ids: list[str] = Field(default_factory=list, max_length=MAX_LIST)
     forbid_skipping: bool = False
     forbid_backwards: bool = False
@@ -83,7 +77,7 @@ class RulesInput(_Input):
         )
 
 
-class TriggerInput(_Input):
+class TriggerInput(CamelInput):
     enabled: bool
     status_id: str | None = Field(default=None, max_length=MAX_TEXT)
 
@@ -91,7 +85,7 @@ class TriggerInput(_Input):
         return StatusTrigger(enabled=self.enabled, status_id=self.status_id)
 
 
-class TriggersInput(_Input):
+class TriggersInput(CamelInput):
     email_sent: TriggerInput
     customer_replied: TriggerInput
 
@@ -102,7 +96,7 @@ class TriggersInput(_Input):
         )
 
 
-class ActionInput(_Input):
+class ActionInput(CamelInput):
     kind: ActionKind
     template: CustomerTemplate | None = None
     recipient_kind: RecipientKind | None = None
@@ -115,7 +109,7 @@ class ActionInput(_Input):
         )
 
 
-class ActionPatch(_Input):
+class ActionPatch(CamelInput):
     """Fields left out stay as they are; `null` clears a field."""
 
     kind: ActionKind | None = None

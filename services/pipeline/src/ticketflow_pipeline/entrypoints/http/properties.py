@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from ticketflow_chassis.auth import Principal, Role, require_role
+from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import PropertyFieldType, PropertyOption, PropertyType, StatusProperty
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
@@ -26,13 +26,7 @@ MAX_TEXT = 10_000  # a body cap; the domain applies the real limits and names th
 MAX_LIST = 5_000
 
 
-class _Input(BaseModel):
-    """Unknown fields are refused; fields are read by HubSpot's camelCase names."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
-
-
-class OptionInput(_Input):
+class OptionInput(CamelInput):
     label: str = Field(max_length=MAX_TEXT)
     value: str = Field(max_length=MAX_TEXT)
     display_order: int | None = None
@@ -43,7 +37,7 @@ class OptionInput(_Input):
         return NewOption(self.label, self.value, self.display_order, self.hidden, self.description)
 
 
-class PropertyCreate(_Input):
+class PropertyCreate(CamelInput):
     name: str = Field(max_length=MAX_TEXT)
     label: str = Field(max_length=MAX_TEXT)
     type: PropertyType
@@ -72,7 +66,7 @@ class PropertyCreate(_Input):
         )
 
 
-class PropertyUpdate(_Input):
+class PropertyUpdate(CamelInput):
     """HubSpot's PropertyUpdate: every field optional; the name and `hasUniqueValue` stay."""
 
     label: str | None = Field(default=None, max_length=MAX_TEXT)
@@ -99,12 +93,12 @@ class PropertyUpdate(_Input):
         )
 
 
-class StatusPropertyInput(_Input):
+class StatusPropertyInput(CamelInput):
     name: str = Field(min_length=1, max_length=MAX_TEXT)
     required: bool = False
 
 
-class StatusPropertiesInput(_Input):
+class StatusPropertiesInput(CamelInput):
     properties: list[StatusPropertyInput] = Field(max_length=MAX_LIST)
 
 

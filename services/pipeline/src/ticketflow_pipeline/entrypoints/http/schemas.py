@@ -8,14 +8,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.domain.model import NewStatus, Pipeline
-
-
-class _Input(BaseModel):
-    """Unknown fields are refused; fields are read by HubSpot's camelCase names."""
-
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 
 class StageMetadata(BaseModel):
@@ -26,7 +21,7 @@ class StageMetadata(BaseModel):
     ticket_state: TicketState
 
 
-class StageInput(_Input):
+class StageInput(CamelInput):
     label: str = Field(max_length=1000)
     display_order: int
     metadata: StageMetadata
@@ -35,30 +30,30 @@ class StageInput(_Input):
         return NewStatus(self.label, self.metadata.ticket_state, self.display_order)
 
 
-class StagePatch(_Input):
+class StagePatch(CamelInput):
     label: str | None = Field(default=None, max_length=1000)
     display_order: int | None = None
     metadata: StageMetadata | None = None
     archived: bool | None = None
 
 
-class PipelineInput(_Input):
+class PipelineInput(CamelInput):
     label: str = Field(max_length=1000)
     display_order: int
     stages: list[StageInput] = Field(max_length=1000)
 
 
-class PipelinePatch(_Input):
+class PipelinePatch(CamelInput):
     label: str | None = Field(default=None, max_length=1000)
     display_order: int | None = None
     archived: bool | None = None
 
 
-class PipelineOrder(_Input):
+class PipelineOrder(CamelInput):
     pipeline_ids: list[str] = Field(min_length=1, max_length=1000)
 
 
-class StatusOrder(_Input):
+class StatusOrder(CamelInput):
     status_ids: list[str] = Field(min_length=1, max_length=1000)
 
 
