@@ -1,10 +1,27 @@
 """Revision-checked replicas of another service's facts: a snapshot replaces the held one
-only when its revision is newer, so the order and duplication of events do not matter."""
+only when its revision is newer, so the order and duplication of events do not matter.
+
+    replicas = SnapshotReplicas(session, "pipelines", PipelineSnapshot, id_field="pipeline_id")
+    await replicas.apply(account_id, pipeline.id, revision, pipeline)
+    held = await replicas.get(account_id, pipeline_id)  # Replicated(account, revision, snapshot)
+
+`apply_pipeline_snapshots(collection)` is the one handler of `pipeline.*` events for every
+service that keeps a pipeline replica.
+"""
 
 from __future__ import annotations
 
-from ticketflow_chassis.store.port import Document
-from ticketflow_chassis.uow import Session
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from ticketflow_chassis.store.port import Document, scoped_id
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_contracts import PipelineSnapshot, PipelineSnapshotEvent
+
+S = TypeVar("S", bound=BaseModel)
 
 
 async def apply_if_newer(
@@ -24,3 +41,61 @@ async def apply_if_newer(
         expected_version=current["version"] if current is not None else None,
     )
     return True
+
+
+@dataclass(frozen=True)
+class Replicated(Generic[S]):
+    account_id: str
+    revision: int
+    snapshot: S
+
+
+class SnapshotReplicas(Generic[S]):
+    """Snapshots of one kind, one document each: `{id, account_id, <id_field>, revision,
+    snapshot}` with `id` scoped to the account."""
+
+    def __init__(self, session: Session, collection: str, model: type[S], *, id_field: str):
+        self._session = session
+        self._collection = collection
+        self._model = model
+        self._id_field = id_field
+
+    async def apply(self, account_id: str, object_id: str, revision: int, snapshot: S) -> bool:
+        document = {
+            "id": scoped_id(account_id, object_id),
+            "account_id": account_id,
+            self._id_field: object_id,
+            "snapshot": snapshot.model_dump(mode="json"),
+        }
+        return await apply_if_newer(self._session, self._collection, document, revision)
+
+    async def get(self, account_id: str, object_id: str) -> Replicated[S] | None:
+        document = await self._session.get(self._collection, scoped_id(account_id, object_id))
+        if document is None:
+            return None
+        snapshot = self._model.model_validate(document["snapshot"])
+        return Replicated(document["account_id"], document["revision"], snapshot)
+
+
+def pipeline_replicas(session: Session, collection: str) -> SnapshotReplicas[PipelineSnapshot]:
+    return SnapshotReplicas(session, collection, PipelineSnapshot, id_field="pipeline_id")
+
+
+PipelineSnapshotHandler = Callable[
+    [PipelineSnapshotEvent, UnitOfWork, MessageContext], Awaitable[None]
+]
+
+
+def apply_pipeline_snapshots(collection: str) -> PipelineSnapshotHandler:
+    """The handler of `pipeline.created/updated/deleted` for a replica kept in `collection`
+    (a deleted pipeline's last snapshot stays as its tombstone)."""
+
+    async def apply_pipeline_snapshot(
+        event: PipelineSnapshotEvent, uow: UnitOfWork, context: MessageContext
+    ) -> None:
+        async with uow.begin(context) as session:
+            await pipeline_replicas(session, collection).apply(
+                context.account_id, event.pipeline.id, event.revision, event.pipeline
+            )
+
+    return apply_pipeline_snapshot

@@ -9,26 +9,24 @@ consuming, start the relay, start the service's workers (`add_worker`); stop in 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from faststream.middlewares import AckPolicy
-from faststream.rabbit import Channel, RabbitBroker, RabbitRouter
-from faststream.rabbit.annotations import RabbitMessage
+from faststream.rabbit import Channel, RabbitBroker
 
 from ticketflow_chassis.auth import TokenCodec
 from ticketflow_chassis.messaging.asyncapi import document_publications
-from ticketflow_chassis.messaging.consuming import Consumer, Handler
+from ticketflow_chassis.messaging.consuming import QueueConsumer
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.relay import OutboxRelay
-from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology, service_queue
+from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology
 from ticketflow_chassis.retry import retry_connecting
 from ticketflow_chassis.settings import ServiceSettings, redacted
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.store.port import Collection, OutboxMessage
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_contracts import Event, Message
+from ticketflow_contracts import Message
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +47,7 @@ class ServiceRuntime:
         settings: ServiceSettings,
         collections: tuple[Collection, ...],
         queues: tuple[QueueSpec, ...],
-        publishes: tuple[type[Event], ...] = (),
+        publishes: tuple[type[Message], ...] = (),
     ):
         self.settings = settings
         self.collections = collections
@@ -72,7 +70,12 @@ class ServiceRuntime:
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
         )
-        self.uow = UnitOfWork(self.store, settings.service_name, on_commit=self.relay.wake)
+        self.uow = UnitOfWork(
+            self.store,
+            settings.service_name,
+            on_commit=self.relay.wake,
+            publishes=frozenset(m.message_type() for m in publishes),
+        )
         self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
         self._workers: list[tuple[StartWorker, StopWorker]] = []
         document_publications(self.broker, publishes)
@@ -80,26 +83,12 @@ class ServiceRuntime:
     async def _publish(self, message: OutboxMessage) -> None:
         await publish_confirmed(self.broker, message)
 
-    def subscribe(
-        self, router: RabbitRouter, queue: QueueSpec, routes: Mapping[type[Message], Handler]
-    ) -> None:
-        """Consume `queue` on `router`, routing each message type to its handler."""
+    def consumer(self, queue: QueueSpec) -> QueueConsumer:
+        """The consumer of one of this service's queues; its subscribers are added with
+        `@consumer.on(MessageClass)` and its router is included with `consumers_router`."""
         if queue not in self.queues:
             raise ValueError(f"queue {queue.name} is not part of this service's topology")
-        consumer = Consumer(self.broker, queue, routes, self.settings.delivery_limit)
-
-        async def on_message(message: RabbitMessage) -> None:
-            await consumer(message)
-
-        bindings = ", ".join(f"`{b.routing_key}` on `{b.exchange}`" for b in queue.bindings)
-        handled = ", ".join(sorted(cls.message_type() for cls in routes))
-        router.subscriber(
-            service_queue(queue, self.settings.delivery_limit),
-            ack_policy=AckPolicy.MANUAL,
-            title=queue.name,
-            description=f"Bound to {bindings}; handles {handled}; poison goes to "
-            f"`{queue.dead_letter_queue}`.",
-        )(on_message)
+        return QueueConsumer(queue, self._publish, self.settings.delivery_limit)
 
     def add_worker(self, start: StartWorker, stop: StopWorker) -> None:
         """Run a background worker while the service runs: started after the broker and the

@@ -36,6 +36,11 @@ class DuplicateMessage(Exception):
     """The message was processed before: its effects are already committed."""
 
 
+class UndeclaredMessage(ValueError):
+    """A service recorded a message type it does not declare it publishes: its AsyncAPI
+    document (generated from the declaration) would not show it."""
+
+
 @dataclass(frozen=True)
 class MessageContext:
     """Who the work is for and what caused it; copied into every envelope it records."""
@@ -51,7 +56,7 @@ class MessageContext:
         return cls(account_id, _as_uuid(correlation_id or current_correlation_id()) or uuid.uuid4())
 
     @classmethod
-    def caused_by(cls, envelope: Envelope, inbox_key: str) -> MessageContext:
+    def caused_by(cls, envelope: Envelope[Any], inbox_key: str) -> MessageContext:
         return cls(envelope.account_id, envelope.correlation_id, envelope.message_id, inbox_key)
 
 
@@ -79,8 +84,16 @@ class Aggregate(Protocol):
 class Session:
     """One transaction's view: documents plus `record` for outgoing messages."""
 
-    def __init__(self, tx: Transaction, context: MessageContext, producer: str, now: datetime):
+    def __init__(
+        self,
+        tx: Transaction,
+        context: MessageContext,
+        producer: str,
+        now: datetime,
+        publishes: frozenset[str] | None = None,
+    ):
         self._tx = tx
+        self._publishes = publishes
         self.context = context
         self._producer = producer
         self.now = now
@@ -127,6 +140,10 @@ class Session:
 
     async def record(self, message: Event | Command) -> Envelope:
         """Write the message to the outbox of this transaction."""
+        if self._publishes is not None and message.message_type() not in self._publishes:
+            raise UndeclaredMessage(
+                f"{self._producer} records {message.message_type()} but does not declare it"
+            )
         envelope = Envelope(
             message_id=uuid.uuid4(),
             type=message.message_type(),
@@ -159,8 +176,11 @@ class UnitOfWork:
         producer: str,
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
+        publishes: frozenset[str] | None = None,
     ):
+        """`publishes`: the message types this service may record (None: any, for tests)."""
         self.store = store
+        self._publishes = publishes
         self._producer = producer
         self._on_commit = on_commit
         self._clock = clock
@@ -173,7 +193,7 @@ class UnitOfWork:
         async with self.store.transaction() as tx:
             if context.inbox_key is not None and not await tx.mark_processed(context.inbox_key):
                 raise DuplicateMessage(context.inbox_key)
-            session = Session(tx, context, self._producer, self._clock())
+            session = Session(tx, context, self._producer, self._clock(), self._publishes)
             yield session
         if session.recorded:
             self._on_commit()

@@ -10,14 +10,22 @@ from datetime import UTC, datetime
 
 import aio_pika
 import pytest
-from faststream.rabbit import RabbitRouter
 
-from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
 from ticketflow_chassis.store.port import Collection
-from ticketflow_contracts import EVENTS_EXCHANGE, Envelope, TicketCreated
+from ticketflow_chassis.testing import envelope_of, wire_body
+from ticketflow_chassis.uow import MessageContext
+from ticketflow_contracts import (
+    EVENTS_EXCHANGE,
+    Actor,
+    ActorKind,
+    Envelope,
+    TicketArchived,
+    TicketCreated,
+)
 from ticketflow_contracts.errors import TicketflowError
 
 pytestmark = pytest.mark.rabbitmq
@@ -25,25 +33,16 @@ pytestmark = pytest.mark.rabbitmq
 EFFECTS = "effects"
 
 
-def ticket_created_body(ticket_id: str, message_id: uuid.UUID | None = None) -> bytes:
-    now = datetime.now(UTC)
+def ticket_created_body(
+    ticket_id: str, message_id: uuid.UUID | None = None, version: int | None = None
+) -> bytes:
     payload = TicketCreated(
-        ticket_id=ticket_id, pipeline_id="default", status_id="1", created_at=now
+        ticket_id=ticket_id, pipeline_id="default", status_id="1", created_at=datetime.now(UTC)
     )
-    return (
-        Envelope(
-            message_id=message_id or uuid.uuid4(),
-            type="ticket.created",
-            version=1,
-            occurred_at=now,
-            account_id="a1",
-            correlation_id=uuid.uuid4(),
-            producer="test",
-            payload=payload.model_dump(mode="json"),
-        )
-        .model_dump_json()
-        .encode()
-    )
+    envelope = envelope_of(payload, message_id=message_id)
+    if version is not None:
+        envelope = envelope.model_copy(update={"version": version})
+    return wire_body(envelope)
 
 
 class Probe:
@@ -62,16 +61,20 @@ class Probe:
         self.runtime = ServiceRuntime(settings, (Collection(EFFECTS),), (self.queue,))
         self.failure: Exception | None = None
         self.calls = 0
-        router = RabbitRouter()
-        self.runtime.subscribe(router, self.queue, {TicketCreated: self.handle})
-        self.runtime.broker.include_router(router)
+        consumer = self.runtime.consumer(self.queue)
 
-    async def handle(self, message: Received[TicketCreated]) -> None:
+        @consumer.on(TicketCreated)
+        async def on_ticket_created(event: Envelope[TicketCreated]) -> None:
+            await self.record(event.payload, consumer.context_of(event))
+
+        self.runtime.broker.include_router(consumers_router(consumer))
+
+    async def record(self, event: TicketCreated, context: MessageContext) -> None:
         self.calls += 1
         if self.failure is not None:
             raise self.failure
-        async with self.runtime.uow.begin(message.context) as session:
-            await session.put(EFFECTS, {"id": message.payload.ticket_id}, expected_version=None)
+        async with self.runtime.uow.begin(context) as session:
+            await session.put(EFFECTS, {"id": event.ticket_id}, expected_version=None)
 
     async def effects(self) -> int:
         async with self.runtime.store.transaction() as tx:
@@ -144,7 +147,8 @@ async def test_an_invalid_payload_is_parked_without_retry(
     await publish(channel, probe.key, body)
     parked = await next_parked(channel, probe.queue)
 
-    assert "invalid ticket.created payload" in str(parked.headers["x-error"])
+    assert parked.headers["x-error-type"] == "ValidationError"
+    assert "payload.pipeline_id" in str(parked.headers["x-error"])
     assert parked.headers["x-attempts"] == "1"
     assert probe.calls == 0
 
@@ -185,3 +189,37 @@ async def test_a_redelivered_message_has_its_effect_once(
 
     await until(all_seen)
     assert await probe.effects() == 2
+
+
+async def test_a_newer_version_than_the_consumer_knows_is_parked_at_once(
+    probe: Probe, channel: aio_pika.abc.AbstractChannel
+) -> None:
+    await publish(channel, probe.key, ticket_created_body("t1", version=2))
+    parked = await next_parked(channel, probe.queue)
+
+    assert "version 2 is newer than the supported version 1" in str(parked.headers["x-error"])
+    assert parked.headers["x-attempts"] == "1"
+    assert probe.calls == 0
+
+
+async def test_a_type_the_queue_has_no_subscriber_for_is_acknowledged_and_ignored(
+    probe: Probe, channel: aio_pika.abc.AbstractChannel
+) -> None:
+    archived = TicketArchived(
+        ticket_id="t0",
+        pipeline_id="default",
+        status_id="1",
+        actor=Actor(kind=ActorKind.USER, id="u1"),
+        archived_at=datetime.now(UTC),
+    )
+    await publish(channel, probe.key, wire_body(envelope_of(archived)))
+    await publish(channel, probe.key, ticket_created_body("t1"))
+
+    async def handled() -> bool:
+        return await probe.effects() == 1
+
+    await until(handled)
+    queue = await channel.declare_queue(probe.queue.name, passive=True)
+    dlq = await channel.declare_queue(probe.queue.dead_letter_queue, passive=True)
+    assert (queue.declaration_result.message_count, dlq.declaration_result.message_count) == (0, 0)
+    assert probe.calls == 1

@@ -27,8 +27,6 @@ async def test_an_unreachable_broker_is_retried_then_reported(
     await service.broker.stop()
 
 
-def test_only_a_queue_of_the_service_topology_can_be_subscribed() -> None:
-    from faststream.rabbit import RabbitRouter
-
+def test_only_a_queue_of_the_service_topology_can_be_consumed() -> None:
     with pytest.raises(ValueError, match="not part of this service's topology"):
-        runtime().subscribe(RabbitRouter(), QueueSpec("other.things", ()), {})
+        runtime().consumer(QueueSpec("other.things", ()))

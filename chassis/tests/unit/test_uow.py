@@ -10,7 +10,12 @@ import pytest
 
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import Collection, ConflictError, Eq, Index, Query, SortKey
-from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
+from ticketflow_chassis.uow import (
+    DuplicateMessage,
+    MessageContext,
+    UndeclaredMessage,
+    UnitOfWork,
+)
 from ticketflow_contracts import AccountCreated, Tier
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -160,3 +165,21 @@ async def test_saving_an_aggregate_read_at_an_old_version_conflicts_and_records_
             await session.save("things", stale, {"id": "c1", "count": 2})
 
     assert await store.outbox_batch(10) == []
+
+
+async def test_recording_a_message_the_service_does_not_declare_is_refused(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "test", publishes=frozenset({"pipeline.created"}))
+
+    async def write_and_record() -> None:
+        async with uow.begin(context()) as session:
+            await session.put("things", {"id": "c1"}, expected_version=None)
+            await session.record(account_created())
+
+    with pytest.raises(UndeclaredMessage, match=r"test records account\.created"):
+        await write_and_record()
+
+    assert await store.outbox_batch(10) == []
+    async with uow.begin(context()) as session:
+        assert await session.get("things", "c1") is None

@@ -1,29 +1,41 @@
-"""Consuming: decode the envelope, route by type to one handler, ack, retry or dead-letter.
+"""Consuming a service queue: one typed FastStream subscriber per message type, and the
+settlement every message gets (ack, retry, or dead-letter with the error).
 
-- malformed envelope or payload, a newer breaking version, a domain error:
-  poison; parked in `<queue>.dlq` with the error at once, then acked;
-- any other failure (store conflict, a dependency down): requeued, and parked
-  with the error once the delivery limit is reached;
-- a redelivery of a processed message (DuplicateMessage): acked, no effect;
-- a type the queue has no handler for: acked and ignored (tolerant reader).
+    ticket_events = QueueConsumer(TICKET_EVENTS, parking)
+    @ticket_events.on(TicketCreated)
+    async def on_ticket_created(event: Envelope[TicketCreated]) -> None:
+        await record_ticket_created(event.payload, uow, ticket_events.context_of(event))
+
+Settlement (`Settlement`, a FastStream middleware on the queue's router):
+- not a JSON envelope, an invalid payload, a newer version, a domain error: poison, parked
+  in `<queue>.dlq` with the error at once, then acked;
+- any other failure (a store conflict, a dependency down): requeued, and parked with the
+  error once the delivery limit is reached;
+- a redelivery of a processed message (DuplicateMessage, raised by the inbox): acked;
+- a type the queue has no subscriber for: acked and ignored (tolerant reader).
 Parking publishes with confirms before the ack, so a message is never lost.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from functools import partial
+from types import TracebackType
+from typing import Any, TypeVar
 
-from faststream.rabbit import RabbitBroker
-from faststream.rabbit.message import RabbitMessage
+from aio_pika import IncomingMessage
+from faststream import BaseMiddleware
+from faststream.exceptions import SubscriberNotFound
+from faststream.message import StreamMessage
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import RabbitRouter
 from pydantic import ValidationError
 
 from ticketflow_chassis.logging import bind_correlation_id, correlation_id_var
-from ticketflow_chassis.messaging.publishing import publish_confirmed
-from ticketflow_chassis.messaging.topology import QueueSpec
+from ticketflow_chassis.messaging.topology import QueueSpec, service_queue
 from ticketflow_chassis.store.port import OutboxMessage
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext
 from ticketflow_contracts import DEAD_LETTER_EXCHANGE, Envelope, Message
@@ -31,127 +43,185 @@ from ticketflow_contracts.errors import TicketflowError
 
 log = logging.getLogger(__name__)
 
-P = TypeVar("P", bound=Message)
-
-
-@dataclass(frozen=True)
-class Received(Generic[P]):
-    envelope: Envelope
-    payload: P
-    context: MessageContext
-
-
-Handler = Callable[[Received[Any]], Awaitable[None]]
+F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+Park = Callable[[OutboxMessage], Awaitable[None]]
 
 
 class PoisonMessage(Exception):
     """A message no retry can fix."""
 
 
-class Consumer:
-    """The body of one queue's subscriber: `await consumer(message)`."""
+POISON = (PoisonMessage, TicketflowError, ValidationError)
+
+
+ENVELOPE_FIELDS = frozenset(
+    name for name, field in Envelope.model_fields.items() if field.is_required()
+)
+
+
+async def decode_envelope(message: StreamMessage[Any]) -> dict[str, Any]:
+    """The body as a JSON object with the envelope's fields; anything else is poison (the
+    typed subscriber then validates every field and the payload)."""
+    try:
+        body = json.loads(message.body)
+    except ValueError as exc:
+        raise PoisonMessage(f"not a ticketflow envelope: {exc}") from exc
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        raise PoisonMessage("not a ticketflow envelope: not a JSON object with a `type`")
+    if missing := sorted(ENVELOPE_FIELDS - body.keys()):
+        raise PoisonMessage(f"not a ticketflow envelope: {', '.join(missing)} missing")
+    return body
+
+
+def of_type(message_class: type[Message]) -> Callable[[StreamMessage[Any]], Awaitable[bool]]:
+    message_type = message_class.message_type()
+
+    async def is_of_type(message: StreamMessage[Any]) -> bool:
+        body = await message.decode()
+        return isinstance(body, dict) and body.get("type") == message_type
+
+    is_of_type.__name__ = f"is_{message_type.replace('.', '_')}"
+    return is_of_type
+
+
+class Settlement(BaseMiddleware):
+    """Acks, requeues or parks the message once its subscriber has run (or failed to)."""
 
     def __init__(
         self,
-        broker: RabbitBroker,
+        msg: IncomingMessage,
+        /,
+        *,
+        context: Any,
         queue: QueueSpec,
-        routes: Mapping[type[Message], Handler],
+        park: Park,
         delivery_limit: int,
-    ):
-        self._broker = broker
+    ) -> None:
+        super().__init__(msg, context=context)
+        self._raw = msg
         self._queue = queue
-        self._routes = {cls.message_type(): (cls, handler) for cls, handler in routes.items()}
+        self._park_message = park
         self._delivery_limit = delivery_limit
 
-    async def __call__(self, message: RabbitMessage) -> None:
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        body = await msg.decode()
+        correlation_id = body.get("correlation_id") if isinstance(body, dict) else None
+        token = bind_correlation_id(str(correlation_id or ""))
         try:
-            await self._settle(message)
-        except Exception:
-            log.exception("could not settle a message; requeued", extra={"queue": self._queue.name})
-            await message.nack(requeue=True)
-
-    async def _settle(self, message: RabbitMessage) -> None:
-        try:
-            await self._handle(message)
-        except DuplicateMessage:
-            log.info("duplicate message acknowledged", extra={"queue": self._queue.name})
-        except (PoisonMessage, TicketflowError) as exc:
-            await self._park(message, exc)
-            return
-        except Exception as exc:
-            if self._attempts(message) >= self._delivery_limit:
-                await self._park(message, exc)
-                return
-            log.warning("message failed, requeued: %s", exc, extra={"queue": self._queue.name})
-            await message.nack(requeue=True)
-            return
-        await message.ack()
-
-    async def _handle(self, message: RabbitMessage) -> None:
-        envelope = self._decode_envelope(message.body)
-        route = self._routes.get(envelope.type)
-        if route is None:
-            log.debug("no handler for %s on %s", envelope.type, self._queue.name)
-            return
-        payload_class, handler = route
-        if envelope.version > payload_class.version:
-            raise PoisonMessage(
-                f"{envelope.type} version {envelope.version} is newer than the "
-                f"supported version {payload_class.version}"
-            )
-        try:
-            payload = payload_class.model_validate(envelope.payload)
-        except ValidationError as exc:
-            raise PoisonMessage(f"invalid {envelope.type} payload: {exc}") from exc
-        inbox_key = f"{self._queue.name}:{envelope.message_id}"
-        token = bind_correlation_id(str(envelope.correlation_id))
-        try:
-            await handler(
-                Received(envelope, payload, MessageContext.caused_by(envelope, inbox_key))
-            )
+            return await call_next(msg)
         finally:
             correlation_id_var.reset(token)
 
-    @staticmethod
-    def _decode_envelope(body: bytes) -> Envelope:
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool:
+        if exc_val is not None and not isinstance(exc_val, Exception):
+            return False  # cancellation, shutdown: the broker redelivers it
         try:
-            return Envelope.model_validate_json(body)
-        except ValidationError as exc:
-            raise PoisonMessage(f"not a ticketflow envelope: {exc}") from exc
+            await self._settle(exc_val)
+        except Exception:
+            log.exception("could not settle a message; requeued", extra=self._extra)
+            await self._raw.nack(requeue=True)
+        return True
 
-    @staticmethod
-    def _attempts(message: RabbitMessage) -> int:
-        redeliveries = message.raw_message.headers.get("x-delivery-count") or 0
+    async def _settle(self, error: Exception | None) -> None:
+        if error is None or isinstance(error, DuplicateMessage):
+            if error is not None:
+                log.info("duplicate message acknowledged", extra=self._extra)
+            await self._raw.ack()
+        elif isinstance(error, SubscriberNotFound):
+            log.debug("no subscriber for this type on %s; ignored", self._queue.name)
+            await self._raw.ack()
+        elif isinstance(error, POISON) or self._attempts >= self._delivery_limit:
+            await self._park(error)
+        else:
+            log.warning("message failed, requeued: %s", error, extra=self._extra)
+            await self._raw.nack(requeue=True)
+
+    @property
+    def _extra(self) -> dict[str, str]:
+        return {"queue": self._queue.name}
+
+    @property
+    def _attempts(self) -> int:
+        redeliveries = (self._raw.headers or {}).get("x-delivery-count") or 0
         return int(str(redeliveries)) + 1
 
-    async def _park(self, message: RabbitMessage, exc: BaseException) -> None:
-        raw = message.raw_message
+    async def _park(self, error: Exception) -> None:
+        raw = self._raw
         headers = {str(k): str(v) for k, v in (raw.headers or {}).items()}
         headers.update(
             {
-                "x-error": f"{type(exc).__name__}: {exc}"[:4000],
-                "x-error-type": type(exc).__name__,
+                "x-error": f"{type(error).__name__}: {error}"[:4000],
+                "x-error-type": type(error).__name__,
                 "x-failed-queue": self._queue.name,
                 "x-original-exchange": raw.exchange or "",
                 "x-original-routing-key": raw.routing_key or "",
                 "x-failed-at": datetime.now(UTC).isoformat(),
-                "x-attempts": str(self._attempts(message)),
+                "x-attempts": str(self._attempts),
             }
         )
-        await publish_confirmed(
-            self._broker,
+        await self._park_message(
             OutboxMessage(
                 message_id=raw.message_id or "",
                 exchange=DEAD_LETTER_EXCHANGE,
                 routing_key=self._queue.name,
-                body=message.body,
+                body=raw.body,
                 headers=headers,
-            ),
+            )
         )
         log.error(
             "message dead-lettered to %s: %s",
             self._queue.dead_letter_queue,
-            exc,
-            extra={"queue": self._queue.name},
+            error,
+            extra=self._extra,
         )
-        await message.ack()
+        await raw.ack()
+
+
+class QueueConsumer:
+    """A service queue on its own router, with one typed subscriber per message type."""
+
+    def __init__(self, queue: QueueSpec, park: Park, delivery_limit: int):
+        self.queue = queue
+        self.router = RabbitRouter(
+            middlewares=(
+                partial(Settlement, queue=queue, park=park, delivery_limit=delivery_limit),
+            )
+        )
+        bindings = ", ".join(f"`{b.routing_key}` on `{b.exchange}`" for b in queue.bindings)
+        self._subscriber = self.router.subscriber(
+            service_queue(queue, delivery_limit),
+            ack_policy=AckPolicy.MANUAL,
+            decoder=decode_envelope,
+            title=queue.name,
+            description=f"Bound to {bindings}; poison goes to `{queue.dead_letter_queue}`.",
+        )
+
+    def on(self, message_class: type[Message]) -> Callable[[F], F]:
+        """Register the decorated function as the subscriber for `message_class`; FastStream
+        validates the body against its `Envelope[...]` parameter (and documents it)."""
+
+        def register(subscriber: F) -> F:
+            self._subscriber(filter=of_type(message_class))(subscriber)
+            return subscriber
+
+        return register
+
+    def context_of(self, envelope: Envelope[Any]) -> MessageContext:
+        """The unit-of-work context for handling `envelope` here: its account and correlation,
+        caused by it, with this queue's inbox key (so a redelivery has no second effect)."""
+        return MessageContext.caused_by(envelope, f"{self.queue.name}:{envelope.message_id}")
+
+
+def consumers_router(*consumers: QueueConsumer) -> RabbitRouter:
+    """One router holding the queues' routers, for the broker to include."""
+    router = RabbitRouter()
+    for consumer in consumers:
+        router.include_router(consumer.router)
+    return router

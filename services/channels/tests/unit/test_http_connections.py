@@ -4,7 +4,6 @@ and the event each change records (a refusal records nothing and changes nothing
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -13,14 +12,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_channels.adapters.repository import COLLECTIONS, PIPELINES
 from ticketflow_channels.entrypoints.http import build_api_router
-from ticketflow_channels.handlers.pipelines import apply_pipeline_snapshot
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.testing import deliver, envelope_of
+from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import (
     Envelope,
     PipelineCreated,
@@ -30,6 +29,8 @@ from ticketflow_contracts import (
     StatusSnapshot,
     TicketState,
 )
+
+apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
 
 TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -52,7 +53,7 @@ def pipeline_event(
     pipeline_id: str,
     revision: int = 1,
     event: type[PipelineSnapshotEvent] = PipelineCreated,
-) -> Received[PipelineSnapshotEvent]:
+) -> Envelope[PipelineSnapshotEvent]:
     status = StatusSnapshot(
         id="1",
         label="New",
@@ -71,19 +72,7 @@ def pipeline_event(
         updated_at=NOW,
     )
     payload = event(revision=revision, pipeline=snapshot)
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=NOW,
-        account_id=account_id,
-        correlation_id=uuid.uuid4(),
-        producer="pipeline",
-        payload=payload.model_dump(mode="json"),
-    )
-    return Received(
-        envelope, payload, MessageContext.caused_by(envelope, f"q:{envelope.message_id}")
-    )
+    return envelope_of(payload, account_id=account_id, occurred_at=NOW, producer="pipeline")
 
 
 class Api:
@@ -97,7 +86,7 @@ class Api:
         return [e.message.routing_key for e in await self.store.outbox_batch(1000)]
 
     async def pipeline(self, *args: Any, **kwargs: Any) -> None:
-        await apply_pipeline_snapshot(self.uow, pipeline_event(*args, **kwargs))
+        await deliver(apply_pipeline_snapshot, self.uow, pipeline_event(*args, **kwargs))
 
     async def connect(self, body: dict[str, Any], headers: Headers = ADMIN) -> dict[str, Any]:
         response = await self.client.post(BASE, json=body, headers=headers)

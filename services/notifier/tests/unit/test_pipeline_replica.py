@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.testing import deliver, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     ActionKind,
@@ -20,13 +21,15 @@ from ticketflow_contracts import (
     StatusSnapshot,
     TicketState,
 )
-from ticketflow_notifier.adapters.repository import COLLECTIONS, PipelineReplicas
-from ticketflow_notifier.handlers.pipelines import apply_pipeline_snapshot
+from ticketflow_notifier.adapters.repository import COLLECTIONS, PIPELINES, pipeline_replica
+
+apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
+
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-def snapshot(revision: int) -> Received[PipelineUpdated]:
+def snapshot(revision: int) -> Envelope[PipelineUpdated]:
     action = StatusAction(
         id=f"a{revision}", kind=ActionKind.CUSTOMER_EMAIL, template=CustomerTemplate.TICKET_CLOSED
     )
@@ -50,19 +53,7 @@ def snapshot(revision: int) -> Received[PipelineUpdated]:
             updated_at=NOW,
         ),
     )
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=NOW,
-        account_id="a1",
-        correlation_id=uuid.uuid4(),
-        producer="pipeline",
-        payload=payload.model_dump(mode="json"),
-    )
-    return Received(
-        envelope, payload, MessageContext.caused_by(envelope, f"q:{envelope.message_id}")
-    )
+    return envelope_of(payload, account_id="a1", occurred_at=NOW, producer="pipeline")
 
 
 async def test_the_replica_holds_the_newest_snapshot_whatever_the_order() -> None:
@@ -71,12 +62,12 @@ async def test_the_replica_holds_the_newest_snapshot_whatever_the_order() -> Non
     uow = UnitOfWork(store, "notifier")
     messages = [snapshot(2), snapshot(3), snapshot(1)]
     for message in messages:
-        await apply_pipeline_snapshot(uow, message)
+        await deliver(apply_pipeline_snapshot, uow, message)
     with pytest.raises(DuplicateMessage):
-        await apply_pipeline_snapshot(uow, messages[0])
+        await deliver(apply_pipeline_snapshot, uow, messages[0])
 
     async with uow.begin(MessageContext("a1", uuid.uuid4())) as session:
-        replica = await PipelineReplicas(session).get("a1", "default")
+        replica = await pipeline_replica(session, "a1", "default")
     assert replica is not None
     assert replica.pipeline.label == "v3"
     assert [a.id for a in replica.actions_on_entering("4")] == ["a3"]

@@ -27,8 +27,8 @@ PUBLISHES = (
     PipelineDeleted,
     TicketPropertyDefined,
     TicketPropertyArchived,
+    CloseStatuses,  # a command, sent to the ticket service
 )
-SENDS = (CloseStatuses,)
 
 
 def build_app(settings: PipelineSettings) -> FastAPI:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from ticketflow_chassis.auth import Principal
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.testing import deliver, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     ChannelConnectionConnected,
@@ -42,7 +42,7 @@ def event(
     create_tickets: bool = True,
     channel_type: ChannelType = ChannelType.EMAIL,
     kind: type[ChannelConnectionEvent] | None = None,
-) -> Received[ChannelConnectionEvent]:
+) -> Envelope[ChannelConnectionEvent]:
     """The connection at `revision`: connected at 1, updated after, unless `kind` says."""
     kind = kind or (ChannelConnectionConnected if revision == 1 else ChannelConnectionUpdated)
     snapshot = ChannelConnectionSnapshot(
@@ -56,19 +56,7 @@ def event(
         updated_at=NOW + timedelta(minutes=revision),
     )
     payload = kind(revision=revision, connection=snapshot)
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=NOW,
-        account_id=account_id,
-        correlation_id=uuid.uuid4(),
-        producer="channels",
-        payload=payload.model_dump(mode="json"),
-    )
-    return Received(
-        envelope, payload, MessageContext.caused_by(envelope, f"q:{envelope.message_id}")
-    )
+    return envelope_of(payload, account_id=account_id, occurred_at=NOW, producer="channels")
 
 
 async def fresh_uow() -> UnitOfWork:
@@ -103,7 +91,7 @@ async def test_the_replica_holds_the_newest_connection_whatever_the_order(
 ) -> None:
     uow = await fresh_uow()
     for index in order:
-        await apply_channel_connection(uow, HISTORY[index])
+        await deliver(apply_channel_connection, uow, HISTORY[index])
 
     held = await replica_of(uow)
     assert (held.pipeline_id, held.create_tickets) == ("default", False)
@@ -118,7 +106,7 @@ async def test_a_disconnection_wins_over_every_earlier_revision_whatever_the_ord
     history = [*HISTORY, event(4, kind=ChannelConnectionDisconnected)]
     uow = await fresh_uow()
     for index in order:
-        await apply_channel_connection(uow, history[index])
+        await deliver(apply_channel_connection, uow, history[index])
 
     assert (await replica_of(uow)).connected is False
     assert await targeting(uow, "default") == []
@@ -126,12 +114,14 @@ async def test_a_disconnection_wins_over_every_earlier_revision_whatever_the_ord
 
 async def test_a_redelivered_or_republished_event_changes_nothing() -> None:
     uow = await fresh_uow()
-    await apply_channel_connection(uow, HISTORY[0])
-    await apply_channel_connection(uow, HISTORY[2])
+    await deliver(apply_channel_connection, uow, HISTORY[0])
+    await deliver(apply_channel_connection, uow, HISTORY[2])
 
     with pytest.raises(DuplicateMessage):
-        await apply_channel_connection(uow, HISTORY[2])
-    await apply_channel_connection(uow, event(3, pipeline_id="billing"))  # same revision, new id
+        await deliver(apply_channel_connection, uow, HISTORY[2])
+    await deliver(
+        apply_channel_connection, uow, event(3, pipeline_id="billing")
+    )  # same revision, new id
 
     held = await replica_of(uow)
     assert (held.pipeline_id, held.create_tickets) == ("default", False)
@@ -167,7 +157,7 @@ async def test_a_pipeline_lists_only_its_connected_channels(api: Api) -> None:
         event(2, account_id=account_id, connection_id="gone", kind=ChannelConnectionDisconnected),
         event(1, account_id=other_account, connection_id="theirs"),
     ]:
-        await apply_channel_connection(api.uow, message)
+        await deliver(apply_channel_connection, api.uow, message)
 
     assert await listed(api, "default", admin) == [
         {
@@ -192,7 +182,7 @@ async def test_the_listing_needs_a_pipeline_the_caller_may_see(api: Api) -> None
     account_id, admin = await api.account()
     _, stranger = await api.account()
     agent = bearer(Principal(account_id, "agent", frozenset(), frozenset()))
-    await apply_channel_connection(api.uow, event(1, account_id=account_id))
+    await deliver(apply_channel_connection, api.uow, event(1, account_id=account_id))
     assert [c["id"] for c in await listed(api, "default", agent)] == ["c1"]
 
     restricted = {"restricted": True, "grants": []}

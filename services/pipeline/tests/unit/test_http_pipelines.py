@@ -4,16 +4,13 @@ tenancy, bad input, and the retirement saga's pipeline side."""
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from ticketflow_chassis.auth import Principal
-from ticketflow_chassis.messaging.consuming import Received
-from ticketflow_chassis.uow import MessageContext
-from ticketflow_contracts import Envelope, StatusesClosed
+from ticketflow_chassis.testing import deliver, envelope_of
+from ticketflow_contracts import StatusesClosed
 from ticketflow_pipeline.handlers.retirements import complete_retirement
 
 from .pipeline_api import BILLING, CRM, Api, bearer
@@ -197,19 +194,8 @@ async def test_a_deletion_asks_the_ticket_service_and_applies_its_answer(api: Ap
         pipeline_id=billing["id"],
         status_ids=command["payload"]["status_ids"],
     )
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=answer.message_type(),
-        version=1,
-        occurred_at=datetime.now(UTC),
-        account_id=account_id,
-        correlation_id=uuid.uuid4(),
-        producer="ticket",
-        payload=answer.model_dump(mode="json"),
-    )
-    await complete_retirement(
-        api.uow, Received(envelope, answer, MessageContext.caused_by(envelope, "q:1"))
-    )
+    envelope = envelope_of(answer, account_id=account_id, producer="ticket")
+    await deliver(complete_retirement, api.uow, envelope)
 
     assert (await api.client.get(f"{BASE}/{billing['id']}", headers=admin)).status_code == 404
     assert "pipeline.deleted" in await api.outbox_types()

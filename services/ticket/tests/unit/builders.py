@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_contracts import (
     PipelineAccess,
     PipelineRules,
@@ -16,6 +17,7 @@ from ticketflow_contracts import (
     TicketPropertySnapshot,
     TicketState,
 )
+from ticketflow_ticket.adapters.repository import PIPELINES
 from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
@@ -100,3 +102,6 @@ DEFINITIONS = {
         definition("legacy", archived=True, revision=2),
     )
 }
+
+# The ticket service's pipeline-snapshot handler (the chassis' one, on its replica collection).
+apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)

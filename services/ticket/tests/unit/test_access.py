@@ -13,12 +13,13 @@ from fastapi import FastAPI
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.testing import deliver
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.entrypoints.http import build_api_router
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 
+from .builders import apply_pipeline_snapshot
 from .test_handlers import snapshot_message
 
 TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
@@ -45,7 +46,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     store = MemoryStore()
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "ticket")
-    await apply_pipeline_snapshot(uow, snapshot_message(1, "Secret", access=RESTRICTED))
+    await deliver(apply_pipeline_snapshot, uow, snapshot_message(1, "Secret", access=RESTRICTED))
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(build_api_router(uow, TOKENS))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from ticketflow_chassis.messaging.asyncapi import consumed_messages
 from ticketflow_ticket.app import build_app
 from ticketflow_ticket.settings import TicketSettings
 
@@ -17,10 +18,31 @@ async def test_the_asyncapi_document_shows_the_queue_and_the_published_event() -
     channels = document["channels"]
     published = next(c for c in channels.values() if c["address"] == "ticket.created.<source>")
     assert "`<source>` is one of email, chat, messenger" in published["description"]
-    consumed = [c for c in channels.values() if "ticket.pipeline-snapshots" in c["address"]]
-    assert consumed, list(channels)
-    assert "pipeline.created" in consumed[0]["description"]
-    assert "TicketCreatedEnvelope" in document["components"]["schemas"]
+    assert "Envelope[TicketCreated]" in document["components"]["schemas"]
+
+
+async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_document() -> None:
+    app = build_app(TicketSettings(store_url="memory://"))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+        document = (await client.get("/asyncapi.json")).json()
+
+    assert consumed_messages(document) == {
+        "ticket.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
+        "ticket.property-definitions": {"TicketPropertyDefined", "TicketPropertyArchived"},
+        "ticket.commands": {"CloseStatuses"},
+        "ticket.timeline": {
+            "TicketCreated",
+            "TicketStatusChanged",
+            "TicketUpdated",
+            "TicketArchived",
+            "ConversationMessageReceived",
+            "ConversationMessageSent",
+            "NotificationSent",
+        },
+    }
+    close_statuses = document["components"]["schemas"]["CloseStatuses"]
+    assert {"pipeline_id", "status_ids", "retirement_id"} <= set(close_statuses["properties"])
 
 
 async def test_the_asyncapi_document_shows_the_commands_queue_and_the_saga_answers() -> None:
@@ -31,7 +53,7 @@ async def test_the_asyncapi_document_shows_the_commands_queue_and_the_saga_answe
 
     channels = document["channels"].values()
     [commands] = [c for c in channels if "ticket.commands" in c["address"]]
-    assert "ticket.close_statuses" in commands["description"]
+    assert "`ticket.close_statuses` on `ticketflow.commands`" in commands["description"]
     addresses = {c["address"] for c in channels}
     assert {"ticket.statuses_closed", "ticket.statuses_close_refused"} <= addresses
 

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import DocumentStore
+from ticketflow_chassis.testing import deliver, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     AccessGrant,
@@ -40,10 +40,9 @@ from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.handlers.changes import UpdateTicket, archive_ticket, update_ticket
 from ticketflow_ticket.handlers.properties import apply_property_definition
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
 
-from .builders import NOW, definition, pipeline
+from .builders import NOW, apply_pipeline_snapshot, definition, pipeline
 from .snapshot_isolation import SnapshotIsolationStore
 
 AGENT = Viewer("agent")
@@ -56,20 +55,8 @@ SECRET = PipelineAccess(
 )
 
 
-def received(payload: P, account_id: str = "a1") -> Received[P]:
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=NOW,
-        account_id=account_id,
-        correlation_id=uuid.uuid4(),
-        producer="pipeline",
-        payload=payload.model_dump(mode="json"),
-    )
-    return Received(
-        envelope, payload, MessageContext.caused_by(envelope, f"q:{envelope.message_id}")
-    )
+def received(payload: P, account_id: str = "a1") -> Envelope[P]:
+    return envelope_of(payload, account_id=account_id, occurred_at=NOW, producer="pipeline")
 
 
 def request(account_id: str = "a1") -> MessageContext:
@@ -79,12 +66,13 @@ def request(account_id: str = "a1") -> MessageContext:
 async def replicate(uow: UnitOfWork, *replicas: PipelineReplica) -> None:
     for replica in replicas:
         event = PipelineCreated(revision=replica.revision, pipeline=replica.pipeline)
-        await apply_pipeline_snapshot(uow, received(event, replica.account_id))
+        await deliver(apply_pipeline_snapshot, uow, received(event, replica.account_id))
 
 
 async def define(uow: UnitOfWork, replica: PropertyDefinitionReplica) -> None:
     kind = TicketPropertyArchived if replica.definition.archived else TicketPropertyDefined
-    await apply_property_definition(
+    await deliver(
+        apply_property_definition,
         uow,
         received(
             kind(revision=replica.revision, definition=replica.definition), replica.account_id
@@ -202,9 +190,9 @@ async def test_the_property_definition_replica_converges_and_archived_properties
 
     assert [(e.field, e.code) for e in refused.value.errors] == [("notes", "PROPERTY_DOESNT_EXIST")]
     message = received(TicketPropertyDefined(revision=1, definition=newer.definition))
-    await apply_property_definition(uow, message)
+    await deliver(apply_property_definition, uow, message)
     with pytest.raises(DuplicateMessage):
-        await apply_property_definition(uow, message)
+        await deliver(apply_property_definition, uow, message)
 
 
 async def test_another_accounts_definitions_do_not_apply(uow: UnitOfWork) -> None:

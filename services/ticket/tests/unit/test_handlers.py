@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.testing import deliver, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     Envelope,
@@ -22,8 +21,9 @@ from ticketflow_contracts import (
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
 from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.errors import InvalidTicket, TicketNotFound
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
+
+from .builders import apply_pipeline_snapshot
 
 ADMIN = Viewer("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 def snapshot_message(
     revision: int, label: str, account_id: str = "a1", access: PipelineAccess | None = None
-) -> Received[PipelineUpdated]:
+) -> Envelope[PipelineUpdated]:
     status = StatusSnapshot(
         id="1",
         label="New",
@@ -52,19 +52,7 @@ def snapshot_message(
             access=access or PipelineAccess(),
         ),
     )
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=NOW,
-        account_id=account_id,
-        correlation_id=uuid.uuid4(),
-        producer="pipeline",
-        payload=payload.model_dump(mode="json"),
-    )
-    return Received(
-        envelope, payload, MessageContext.caused_by(envelope, f"q:{envelope.message_id}")
-    )
+    return envelope_of(payload, account_id=account_id, occurred_at=NOW, producer="pipeline")
 
 
 @pytest.fixture
@@ -87,15 +75,15 @@ async def test_the_replica_converges_whatever_the_order_and_duplication(uow: Uni
         snapshot_message(2, "v2"),
     )
     for message in (third, first, second):
-        await apply_pipeline_snapshot(uow, message)
+        await deliver(apply_pipeline_snapshot, uow, message)
     with pytest.raises(DuplicateMessage):
-        await apply_pipeline_snapshot(uow, first)
+        await deliver(apply_pipeline_snapshot, uow, first)
 
     assert await replica_label(uow) == "v3"
 
 
 async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWork) -> None:
-    await apply_pipeline_snapshot(uow, snapshot_message(1, "Support"))
+    await deliver(apply_pipeline_snapshot, uow, snapshot_message(1, "Support"))
     context = MessageContext.for_request("a1", None)
 
     ticket = await create_ticket(
@@ -121,7 +109,7 @@ async def test_a_refused_ticket_leaves_nothing_behind(uow: UnitOfWork) -> None:
 
 
 async def test_another_accounts_ticket_is_not_found(uow: UnitOfWork) -> None:
-    await apply_pipeline_snapshot(uow, snapshot_message(1, "Support"))
+    await deliver(apply_pipeline_snapshot, uow, snapshot_message(1, "Support"))
     await create_ticket(
         uow, MessageContext.for_request("a1", None), CreateTicket("t1", "default", "1"), ADMIN
     )
@@ -131,5 +119,5 @@ async def test_another_accounts_ticket_is_not_found(uow: UnitOfWork) -> None:
 
 
 async def test_another_accounts_pipeline_is_not_ours(uow: UnitOfWork) -> None:
-    await apply_pipeline_snapshot(uow, snapshot_message(1, "Theirs", account_id="a2"))
+    await deliver(apply_pipeline_snapshot, uow, snapshot_message(1, "Theirs", account_id="a2"))
     assert await replica_label(uow, "a1") is None

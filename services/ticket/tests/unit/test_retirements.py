@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import ConflictError, DocumentStore
 from ticketflow_chassis.store.sqlite import SqliteStore
+from ticketflow_chassis.testing import deliver, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     CloseStatuses,
@@ -31,10 +31,10 @@ from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.errors import InvalidTicket
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.retirements import close_statuses
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
 
+from .builders import apply_pipeline_snapshot
 from .snapshot_isolation import SnapshotIsolationStore
 
 ADMIN = Viewer("u1", is_super_admin=True)
@@ -49,24 +49,13 @@ def request() -> MessageContext:
     return MessageContext.for_request(ACCOUNT, None)
 
 
-def received(payload: P) -> Received[P]:
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=NOW,
-        account_id=ACCOUNT,
-        correlation_id=uuid.uuid4(),
-        producer="pipeline",
-        payload=payload.model_dump(mode="json"),
-    )
-    inbox_key = f"q:{envelope.message_id}"
-    return Received(envelope, payload, MessageContext.caused_by(envelope, inbox_key))
+def received(payload: P) -> Envelope[P]:
+    return envelope_of(payload, account_id=ACCOUNT, occurred_at=NOW, producer="pipeline")
 
 
 def close_command(
     *status_ids: str, whole_pipeline: bool = False, move_to: str | None = None
-) -> Received[CloseStatuses]:
+) -> Envelope[CloseStatuses]:
     return received(
         CloseStatuses(
             retirement_id=str(uuid.uuid4()),
@@ -78,7 +67,7 @@ def close_command(
     )
 
 
-def delete_pipeline() -> Received[CloseStatuses]:
+def delete_pipeline() -> Envelope[CloseStatuses]:
     return close_command(*STATUSES, whole_pipeline=True)
 
 
@@ -105,7 +94,9 @@ async def ready(store: DocumentStore) -> UnitOfWork:
         created_at=NOW,
         updated_at=NOW,
     )
-    await apply_pipeline_snapshot(uow, received(PipelineCreated(revision=1, pipeline=snapshot)))
+    await deliver(
+        apply_pipeline_snapshot, uow, received(PipelineCreated(revision=1, pipeline=snapshot))
+    )
     return uow
 
 
@@ -154,7 +145,7 @@ async def test_statuses_holding_tickets_without_a_target_are_refused_and_stay_op
     await new_ticket(uow)
     await new_ticket(uow)
 
-    await close_statuses(uow, delete_pipeline())
+    await deliver(close_statuses, uow, delete_pipeline())
 
     [(key, answer)] = await answers(uow)
     assert (key, answer["ticket_count"]) == (REFUSED, 2)
@@ -165,7 +156,7 @@ async def test_statuses_holding_tickets_without_a_target_are_refused_and_stay_op
 async def test_an_empty_pipeline_closes_and_then_takes_no_ticket_naming_the_pipeline(
     uow: UnitOfWork,
 ) -> None:
-    await close_statuses(uow, delete_pipeline())
+    await deliver(close_statuses, uow, delete_pipeline())
 
     [(key, answer)] = await answers(uow)
     assert (key, answer["moved_ticket_count"]) == (CLOSED, 0)
@@ -181,7 +172,7 @@ async def test_a_status_with_a_target_has_its_tickets_moved_there_and_closes(
     moving = [await new_ticket(uow) for _ in range(3)]
     staying = await new_ticket(uow, "done")
 
-    await close_statuses(uow, close_command("new", move_to="waiting"))
+    await deliver(close_statuses, uow, close_command("new", move_to="waiting"))
 
     [(key, answer)] = await answers(uow)
     assert (key, answer["moved_ticket_count"]) == (CLOSED, 3)
@@ -200,7 +191,7 @@ async def test_each_moved_ticket_records_a_status_change_by_the_retirement(
 ) -> None:
     ticket = await new_ticket(uow)
 
-    await close_statuses(uow, close_command("new", move_to="done"))
+    await deliver(close_statuses, uow, close_command("new", move_to="done"))
 
     entries = await uow.store.outbox_batch(1000)
     [changed] = [
@@ -220,11 +211,11 @@ async def test_each_moved_ticket_records_a_status_change_by_the_retirement(
 async def test_a_redelivered_close_command_has_no_second_effect(uow: UnitOfWork) -> None:
     ticket = await new_ticket(uow)
     command = close_command("new", move_to="waiting")
-    await close_statuses(uow, command)
+    await deliver(close_statuses, uow, command)
     moved = await get_ticket(uow, request(), ticket.id, ADMIN)
 
     with pytest.raises(DuplicateMessage):
-        await close_statuses(uow, command)
+        await deliver(close_statuses, uow, command)
 
     assert len(await answers(uow)) == 1
     assert (await get_ticket(uow, request(), ticket.id, ADMIN)).version == moved.version
@@ -233,10 +224,10 @@ async def test_a_redelivered_close_command_has_no_second_effect(uow: UnitOfWork)
 async def test_a_gate_left_closed_stays_closed_when_a_later_closing_is_refused(
     uow: UnitOfWork,
 ) -> None:
-    await close_statuses(uow, close_command("waiting"))
+    await deliver(close_statuses, uow, close_command("waiting"))
     await new_ticket(uow)
 
-    await close_statuses(uow, close_command("new", "waiting"))
+    await deliver(close_statuses, uow, close_command("new", "waiting"))
 
     assert [key for key, _ in await answers(uow)] == [CLOSED, REFUSED]
     assert (await gate_of(uow)).closed_status_ids == frozenset({"waiting"})
@@ -257,7 +248,7 @@ async def race(
         command = delete_pipeline()
         for _ in range(10):
             try:
-                await close_statuses(closer, command)
+                await deliver(close_statuses, closer, command)
             except ConflictError:
                 continue
             [(key, _)] = await answers(closer)

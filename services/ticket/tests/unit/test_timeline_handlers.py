@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.sqlite import SqliteStore
+from ticketflow_chassis.testing import consumed_context, deliver, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     AccessGrant,
@@ -44,11 +44,10 @@ from ticketflow_ticket.domain.timeline import (
 )
 from ticketflow_ticket.handlers.changes import UpdateTicket, archive_ticket, update_ticket
 from ticketflow_ticket.handlers.properties import apply_property_definition
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket
 from ticketflow_ticket.handlers.timeline import record_timeline_entry, ticket_timeline
 
-from .builders import DEFINITIONS, NOW, pipeline
+from .builders import DEFINITIONS, NOW, apply_pipeline_snapshot, pipeline
 
 ADMIN = Viewer("boss", is_super_admin=True)
 AGENT = Viewer("agent")
@@ -67,40 +66,25 @@ def ticking_clock(start: datetime = NOW) -> Callable[[], datetime]:
     return lambda: next(moments)
 
 
-def envelope_of(payload: Event, account_id: str = "a1", occurred_at: datetime = NOW) -> Envelope:
-    return Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=occurred_at,
-        account_id=account_id,
-        correlation_id=uuid.uuid4(),
-        producer="test",
-        payload=payload.model_dump(mode="json"),
-    )
-
-
-def as_received(envelope: Envelope, queue: str = QUEUE) -> Received[Event]:
+def typed(envelope: Envelope) -> Envelope[Event]:
+    """The envelope as a subscriber receives it: its payload validated into its class."""
     cls = message_class(envelope.type)
     assert cls is not None
     assert issubclass(cls, Event)
-    payload = cls.model_validate(envelope.payload)
-    return Received(
-        envelope, payload, MessageContext.caused_by(envelope, f"{queue}:{envelope.message_id}")
-    )
+    return Envelope[cls].model_validate(envelope.model_dump(mode="json"))  # type: ignore[valid-type]
 
 
 async def replicate(uow: UnitOfWork, *replicas: PipelineReplica) -> None:
     for replica in replicas:
         event = PipelineCreated(revision=replica.revision, pipeline=replica.pipeline)
-        received = as_received(envelope_of(event, replica.account_id), "ticket.pipeline-snapshots")
-        await apply_pipeline_snapshot(uow, received)
+        envelope = envelope_of(event, account_id=replica.account_id, occurred_at=NOW)
+        await deliver(apply_pipeline_snapshot, uow, envelope, "ticket.pipeline-snapshots")
 
 
 async def define(uow: UnitOfWork, replica: PropertyDefinitionReplica) -> None:
     event = TicketPropertyDefined(revision=replica.revision, definition=replica.definition)
-    received = as_received(envelope_of(event, replica.account_id), "ticket.property-definitions")
-    await apply_property_definition(uow, received)
+    envelope = envelope_of(event, account_id=replica.account_id, occurred_at=NOW)
+    await deliver(apply_property_definition, uow, envelope, "ticket.property-definitions")
 
 
 @pytest.fixture
@@ -125,9 +109,12 @@ async def published(uow: UnitOfWork) -> list[Envelope]:
     return [Envelope.model_validate_json(e.message.body) for e in entries]
 
 
-async def deliver(uow: UnitOfWork, envelopes: list[Envelope]) -> None:
+async def deliver_to_timeline(
+    uow: UnitOfWork, envelopes: list[Envelope], queue: str = QUEUE
+) -> None:
     for envelope in envelopes:
-        await record_timeline_entry(uow, as_received(envelope))
+        event = typed(envelope)
+        await record_timeline_entry(event, uow, consumed_context(event, queue))
 
 
 async def new_ticket(uow: UnitOfWork, account_id: str = "a1", pipeline_id: str = "p1") -> str:
@@ -151,7 +138,7 @@ async def test_a_tickets_events_make_its_timeline_newest_first(uow: UnitOfWork) 
     await update_ticket(uow, request(), UpdateTicket(ticket_id, {"subject": "Help!"}), AGENT)
     await archive_ticket(uow, request(), ticket_id, AGENT)
 
-    await deliver(uow, await published(uow))
+    await deliver_to_timeline(uow, await published(uow))
 
     page = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=10)
     assert [e.type for e in page.entries] == [
@@ -180,12 +167,12 @@ async def test_out_of_order_and_duplicated_events_give_one_entry_each_in_order(
     envelopes = await published(uow)
     shuffled = random.Random(7).sample(envelopes, len(envelopes))
 
-    await deliver(uow, shuffled)
+    await deliver_to_timeline(uow, shuffled)
     for envelope in shuffled:  # redelivered to this queue: the inbox drops them
         with pytest.raises(DuplicateMessage):
-            await record_timeline_entry(uow, as_received(envelope))
+            await deliver_to_timeline(uow, [envelope])
     for envelope in shuffled:  # the same events again under another inbox key
-        await record_timeline_entry(uow, as_received(envelope, queue="another"))
+        await deliver_to_timeline(uow, [envelope], queue="another")
 
     page = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=100)
     assert sorted(e.id for e in page.entries) == sorted(str(e.message_id) for e in envelopes)
@@ -199,7 +186,7 @@ async def test_the_timeline_pages_through_every_entry_once(uow: UnitOfWork) -> N
     ticket_id = await new_ticket(uow)
     for n in range(6):
         await update_ticket(uow, request(), UpdateTicket(ticket_id, {"subject": f"v{n}"}), ADMIN)
-    await deliver(uow, await published(uow))
+    await deliver_to_timeline(uow, await published(uow))
 
     seen: list[str] = []
     after: str | None = None
@@ -222,8 +209,8 @@ async def test_entries_of_another_accounts_ticket_with_the_same_id_never_mix(
     created = TicketCreated(
         ticket_id=ticket_id, pipeline_id="p1", status_id="new", created_at=NOW, subject="Theirs"
     )
-    foreign = envelope_of(created, account_id="a2")
-    await deliver(uow, [*await published(uow), foreign])
+    foreign = envelope_of(created, account_id="a2", occurred_at=NOW)
+    await deliver_to_timeline(uow, [*await published(uow), foreign])
 
     ours = await entries_of(uow, ticket_id)
 
@@ -235,7 +222,7 @@ async def test_entries_of_another_accounts_ticket_with_the_same_id_never_mix(
 
 async def test_a_timeline_follows_its_tickets_visibility(uow: UnitOfWork) -> None:
     secret_ticket = await new_ticket(uow, pipeline_id="secret")
-    await deliver(uow, await published(uow))
+    await deliver_to_timeline(uow, await published(uow))
 
     assert len(await entries_of(uow, secret_ticket, Viewer("viewer"))) == 1
     with pytest.raises(TicketNotFound):
@@ -247,7 +234,7 @@ async def test_a_timeline_follows_its_tickets_visibility(uow: UnitOfWork) -> Non
 async def test_an_unrestricted_pipeline_shows_every_user_the_timeline(uow: UnitOfWork) -> None:
     await replicate(uow, pipeline("open", access=PipelineAccess(), revision=1))
     ticket_id = await new_ticket(uow, pipeline_id="open")
-    await deliver(uow, await published(uow))
+    await deliver_to_timeline(uow, await published(uow))
 
     assert [kind for kind, _ in await entries_of(uow, ticket_id, AGENT)] == [
         EntryType.TICKET_CREATED
@@ -285,7 +272,7 @@ async def test_on_sqlite_pages_run_newest_first_and_equal_times_by_id(
     ticket_id = await new_ticket(uow)
     later = NOW + timedelta(hours=1)
     same_moment = [renamed_at(ticket_id, later, f"v{n}") for n in range(4)]
-    await deliver(uow, [*same_moment, *await published(uow)])
+    await deliver_to_timeline(uow, [*same_moment, *await published(uow)])
 
     seen: list[str] = []
     after: str | None = None

@@ -19,7 +19,7 @@ from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.entrypoints.http import build_api_router, build_timeline_router
 
 from .builders import pipeline
-from .test_timeline_handlers import SECRET, deliver, published, replicate, ticking_clock
+from .test_timeline_handlers import SECRET, deliver_to_timeline, published, replicate, ticking_clock
 
 TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 TICKETS = "/crm/v3/objects/tickets"
@@ -75,7 +75,7 @@ async def ticket_with_history(
             f"{TICKETS}/{ticket_id}", json={"properties": change}, headers=ADMIN
         )
         assert patched.status_code == 200, patched.text
-    await deliver(uow, await published(uow))
+    await deliver_to_timeline(uow, await published(uow))
     return ticket_id
 
 
@@ -179,7 +179,7 @@ async def test_an_archived_tickets_timeline_ends_with_its_archiving(
 ) -> None:
     ticket_id = await ticket_with_history(client, uow)
     assert (await client.delete(f"{TICKETS}/{ticket_id}", headers=ADMIN)).status_code == 204
-    await deliver(uow, await published(uow))
+    await deliver_to_timeline(uow, await published(uow))
 
     [latest, *_] = (await timeline(client, ticket_id)).json()["results"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ticketflow_channels.domain.connections import ChannelConnection
 from ticketflow_channels.domain.replicas import AccountReplica, PipelineReplica
-from ticketflow_chassis.replica import apply_if_newer
+from ticketflow_chassis.replica import pipeline_replicas
 from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey, scoped_id
 from ticketflow_chassis.uow import Session
-from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType, PipelineSnapshot, Tier
+from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType, Tier
 
 ACCOUNTS = "accounts"
 CONNECTIONS = "channel_connections"
@@ -46,24 +46,11 @@ class AccountReplicas:
         )
 
 
-class PipelineReplicas:
-    def __init__(self, session: Session):
-        self._session = session
-
-    async def apply(self, replica: PipelineReplica) -> bool:
-        doc = {
-            "id": scoped_id(replica.account_id, replica.pipeline.id),
-            "account_id": replica.account_id,
-            "snapshot": replica.pipeline.model_dump(mode="json"),
-        }
-        return await apply_if_newer(self._session, PIPELINES, doc, replica.revision)
-
-    async def get(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
-        doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
-        if doc is None:
-            return None
-        snapshot = PipelineSnapshot.model_validate(doc["snapshot"])
-        return PipelineReplica(doc["account_id"], doc["revision"], snapshot)
+async def pipeline_replica(
+    session: Session, account_id: str, pipeline_id: str
+) -> PipelineReplica | None:
+    held = await pipeline_replicas(session, PIPELINES).get(account_id, pipeline_id)
+    return PipelineReplica(held.account_id, held.revision, held.snapshot) if held else None
 
 
 def connection_to_doc(connection: ChannelConnection) -> Document:

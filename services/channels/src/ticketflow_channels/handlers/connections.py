@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from ticketflow_channels.adapters.repository import ConnectionRepository, PipelineReplicas
+from ticketflow_channels.adapters.repository import ConnectionRepository, pipeline_replica
 from ticketflow_channels.domain import connections
 from ticketflow_channels.domain.connections import (
     ChannelConnection,
@@ -56,7 +56,7 @@ async def connect_channel(
             account_id=context.account_id,
             connection_id=new_id(),
             new=new,
-            target=await PipelineReplicas(session).get(context.account_id, new.pipeline_id),
+            target=await pipeline_replica(session, context.account_id, new.pipeline_id),
             taken=await repository.connected_with(
                 context.account_id, new.type, connections.address_key(new.type, address)
             ),
@@ -79,7 +79,7 @@ async def update_connection(
             taken = await repository.connected_with(context.account_id, connection.type, key)
         target = None
         if changes.pipeline_id is not None:
-            target = await PipelineReplicas(session).get(context.account_id, changes.pipeline_id)
+            target = await pipeline_replica(session, context.account_id, changes.pipeline_id)
         if connection.update(changes, target=target, taken=taken, now=session.now):
             await repository.save(connection)
     return connection

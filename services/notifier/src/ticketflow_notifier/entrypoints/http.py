@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_notifier.handlers.tickets import get_ticket_record
+from ticketflow_notifier.handlers.tickets import GetTicketRecord, get_ticket_record
 
 
 def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
@@ -19,7 +19,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     @router.get("/tickets/{ticket_id}")
     async def get_ticket(ticket_id: str, caller: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        record = await get_ticket_record(uow, context, ticket_id)
+        record = await get_ticket_record(GetTicketRecord(ticket_id), uow, context)
         return {
             "ticketId": record.ticket_id,
             "pipelineId": record.pipeline_id,

@@ -1,8 +1,9 @@
-"""Recording the tickets the notifier hears of."""
+"""Recording the tickets the notifier hears of, and reading what it recorded."""
 
 from __future__ import annotations
 
-from ticketflow_chassis.messaging.consuming import Received
+from dataclasses import dataclass
+
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketCreated
 from ticketflow_notifier.adapters.repository import TicketRecords
@@ -10,19 +11,24 @@ from ticketflow_notifier.domain.errors import TicketRecordNotFound
 from ticketflow_notifier.domain.replicas import TicketRecord
 
 
-async def record_ticket_created(uow: UnitOfWork, message: Received[TicketCreated]) -> None:
-    async with uow.begin(message.context) as session:
-        record = TicketRecord.from_created(
-            message.envelope.account_id, message.payload, session.now
-        )
+@dataclass(frozen=True)
+class GetTicketRecord:
+    ticket_id: str
+
+
+async def record_ticket_created(
+    event: TicketCreated, uow: UnitOfWork, context: MessageContext
+) -> None:
+    async with uow.begin(context) as session:
+        record = TicketRecord.from_created(context.account_id, event, session.now)
         await TicketRecords(session).add(record)
 
 
 async def get_ticket_record(
-    uow: UnitOfWork, context: MessageContext, ticket_id: str
+    query: GetTicketRecord, uow: UnitOfWork, context: MessageContext
 ) -> TicketRecord:
     async with uow.begin(context) as session:
-        record = await TicketRecords(session).get(context.account_id, ticket_id)
+        record = await TicketRecords(session).get(context.account_id, query.ticket_id)
     if record is None:
-        raise TicketRecordNotFound(ticket_id)
+        raise TicketRecordNotFound(query.ticket_id)
     return record

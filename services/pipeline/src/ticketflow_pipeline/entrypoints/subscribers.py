@@ -3,16 +3,16 @@ the channels service's connections into a read-only replica."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from faststream.rabbit import RabbitRouter
 
+from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     ChannelConnectionConnected,
     ChannelConnectionDisconnected,
     ChannelConnectionUpdated,
+    Envelope,
     StatusesClosed,
     StatusesCloseRefused,
 )
@@ -33,23 +33,32 @@ QUEUES = (RETIREMENT_ANSWERS, CHANNEL_CONNECTIONS)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
-    router = RabbitRouter()
-    runtime.subscribe(
-        router,
-        RETIREMENT_ANSWERS,
-        {
-            StatusesClosed: partial(complete_retirement, runtime.uow),
-            StatusesCloseRefused: partial(abandon_retirement, runtime.uow),
-        },
-    )
-    on_connection = partial(apply_channel_connection, runtime.uow)
-    runtime.subscribe(
-        router,
-        CHANNEL_CONNECTIONS,
-        {
-            ChannelConnectionConnected: on_connection,
-            ChannelConnectionUpdated: on_connection,
-            ChannelConnectionDisconnected: on_connection,
-        },
-    )
-    return router
+    uow = runtime.uow
+    answers = runtime.consumer(RETIREMENT_ANSWERS)
+    connections = runtime.consumer(CHANNEL_CONNECTIONS)
+
+    @answers.on(StatusesClosed)
+    async def on_statuses_closed(event: Envelope[StatusesClosed]) -> None:
+        await complete_retirement(event.payload, uow, answers.context_of(event))
+
+    @answers.on(StatusesCloseRefused)
+    async def on_statuses_close_refused(event: Envelope[StatusesCloseRefused]) -> None:
+        await abandon_retirement(event.payload, uow, answers.context_of(event))
+
+    @connections.on(ChannelConnectionConnected)
+    async def on_channel_connection_connected(
+        event: Envelope[ChannelConnectionConnected],
+    ) -> None:
+        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+
+    @connections.on(ChannelConnectionUpdated)
+    async def on_channel_connection_updated(event: Envelope[ChannelConnectionUpdated]) -> None:
+        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+
+    @connections.on(ChannelConnectionDisconnected)
+    async def on_channel_connection_disconnected(
+        event: Envelope[ChannelConnectionDisconnected],
+    ) -> None:
+        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+
+    return consumers_router(answers, connections)

@@ -3,7 +3,6 @@ events, revision-checked) and the listing, for whoever may see the pipeline."""
 
 from __future__ import annotations
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelConnectionEvent
 from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
@@ -17,12 +16,10 @@ from ticketflow_pipeline.handlers.loading import load_visible
 
 
 async def apply_channel_connection(
-    uow: UnitOfWork, message: Received[ChannelConnectionEvent]
+    event: ChannelConnectionEvent, uow: UnitOfWork, context: MessageContext
 ) -> None:
-    replica = ChannelConnectionReplica(
-        message.envelope.account_id, message.payload.revision, message.payload.connection
-    )
-    async with uow.begin(message.context) as session:
+    replica = ChannelConnectionReplica(context.account_id, event.revision, event.connection)
+    async with uow.begin(context) as session:
         await ChannelConnectionReplicas(session).apply(replica)
 
 

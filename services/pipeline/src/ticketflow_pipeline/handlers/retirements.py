@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import CloseStatuses, StatusesClosed, StatusesCloseRefused
 from ticketflow_pipeline.adapters.repository import PipelineRepository, RetirementLog
@@ -36,11 +35,12 @@ async def start_retirement(session: Session, pipeline: Pipeline, retirement: Ret
     )
 
 
-async def complete_retirement(uow: UnitOfWork, message: Received[StatusesClosed]) -> None:
-    closed = message.payload
-    async with uow.begin(message.context) as session:
+async def complete_retirement(
+    closed: StatusesClosed, uow: UnitOfWork, context: MessageContext
+) -> None:
+    async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await repository.get(message.envelope.account_id, closed.pipeline_id)
+        pipeline = await repository.get(context.account_id, closed.pipeline_id)
         if pipeline is not None and pipeline.complete_retirement(closed.retirement_id, session.now):
             await repository.save(pipeline)
         await RetirementLog(session).close(
@@ -48,11 +48,12 @@ async def complete_retirement(uow: UnitOfWork, message: Received[StatusesClosed]
         )
 
 
-async def abandon_retirement(uow: UnitOfWork, message: Received[StatusesCloseRefused]) -> None:
-    refused = message.payload
-    async with uow.begin(message.context) as session:
+async def abandon_retirement(
+    refused: StatusesCloseRefused, uow: UnitOfWork, context: MessageContext
+) -> None:
+    async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await repository.get(message.envelope.account_id, refused.pipeline_id)
+        pipeline = await repository.get(context.account_id, refused.pipeline_id)
         if pipeline is not None and pipeline.abandon_retirement(refused.retirement_id):
             await repository.save(pipeline)
         await RetirementLog(session).close(

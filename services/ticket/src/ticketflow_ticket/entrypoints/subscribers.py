@@ -4,23 +4,30 @@ that feed tickets' timelines."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from faststream.rabbit import RabbitRouter
 
+from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
+from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     CloseStatuses,
+    ConversationMessageReceived,
+    ConversationMessageSent,
+    Envelope,
+    NotificationSent,
     PipelineCreated,
     PipelineDeleted,
     PipelineUpdated,
+    TicketArchived,
+    TicketCreated,
     TicketPropertyArchived,
     TicketPropertyDefined,
+    TicketStatusChanged,
+    TicketUpdated,
 )
-from ticketflow_ticket.domain.timeline import TIMELINE_EVENTS
+from ticketflow_ticket.adapters.repository import PIPELINES
 from ticketflow_ticket.handlers.properties import apply_property_definition
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.retirements import close_statuses
 from ticketflow_ticket.handlers.timeline import record_timeline_entry
 
@@ -42,28 +49,65 @@ QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS, TIMELINE)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
-    router = RabbitRouter()
-    on_pipeline_snapshot = partial(apply_pipeline_snapshot, runtime.uow)
-    runtime.subscribe(
-        router,
-        PIPELINE_SNAPSHOTS,
-        {
-            PipelineCreated: on_pipeline_snapshot,
-            PipelineUpdated: on_pipeline_snapshot,
-            PipelineDeleted: on_pipeline_snapshot,
-        },
-    )
-    on_property_definition = partial(apply_property_definition, runtime.uow)
-    runtime.subscribe(
-        router,
-        PROPERTY_DEFINITIONS,
-        {
-            TicketPropertyDefined: on_property_definition,
-            TicketPropertyArchived: on_property_definition,
-        },
-    )
-    on_close_statuses = partial(close_statuses, runtime.uow)
-    runtime.subscribe(router, TICKET_COMMANDS, {CloseStatuses: on_close_statuses})
-    on_timeline_event = partial(record_timeline_entry, runtime.uow)
-    runtime.subscribe(router, TIMELINE, {cls: on_timeline_event for cls in TIMELINE_EVENTS})
-    return router
+    uow = runtime.uow
+    snapshots = runtime.consumer(PIPELINE_SNAPSHOTS)
+    definitions = runtime.consumer(PROPERTY_DEFINITIONS)
+    commands = runtime.consumer(TICKET_COMMANDS)
+    timeline = runtime.consumer(TIMELINE)
+    apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
+
+    @snapshots.on(PipelineCreated)
+    async def on_pipeline_created(event: Envelope[PipelineCreated]) -> None:
+        await apply_pipeline_snapshot(event.payload, uow, snapshots.context_of(event))
+
+    @snapshots.on(PipelineUpdated)
+    async def on_pipeline_updated(event: Envelope[PipelineUpdated]) -> None:
+        await apply_pipeline_snapshot(event.payload, uow, snapshots.context_of(event))
+
+    @snapshots.on(PipelineDeleted)
+    async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
+        await apply_pipeline_snapshot(event.payload, uow, snapshots.context_of(event))
+
+    @definitions.on(TicketPropertyDefined)
+    async def on_ticket_property_defined(event: Envelope[TicketPropertyDefined]) -> None:
+        await apply_property_definition(event.payload, uow, definitions.context_of(event))
+
+    @definitions.on(TicketPropertyArchived)
+    async def on_ticket_property_archived(event: Envelope[TicketPropertyArchived]) -> None:
+        await apply_property_definition(event.payload, uow, definitions.context_of(event))
+
+    @commands.on(CloseStatuses)
+    async def on_close_statuses(command: Envelope[CloseStatuses]) -> None:
+        await close_statuses(command.payload, uow, commands.context_of(command))
+
+    @timeline.on(TicketCreated)
+    async def on_ticket_created(event: Envelope[TicketCreated]) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    @timeline.on(TicketStatusChanged)
+    async def on_ticket_status_changed(event: Envelope[TicketStatusChanged]) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    @timeline.on(TicketUpdated)
+    async def on_ticket_updated(event: Envelope[TicketUpdated]) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    @timeline.on(TicketArchived)
+    async def on_ticket_archived(event: Envelope[TicketArchived]) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    @timeline.on(ConversationMessageReceived)
+    async def on_conversation_message_received(
+        event: Envelope[ConversationMessageReceived],
+    ) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    @timeline.on(ConversationMessageSent)
+    async def on_conversation_message_sent(event: Envelope[ConversationMessageSent]) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    @timeline.on(NotificationSent)
+    async def on_notification_sent(event: Envelope[NotificationSent]) -> None:
+        await record_timeline_entry(event, uow, timeline.context_of(event))
+
+    return consumers_router(snapshots, definitions, commands, timeline)

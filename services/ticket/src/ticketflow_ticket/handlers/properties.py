@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from ticketflow_chassis.messaging.consuming import Received
-from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketPropertyEvent
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 
 
 async def apply_property_definition(
-    uow: UnitOfWork, message: Received[TicketPropertyEvent]
+    event: TicketPropertyEvent, uow: UnitOfWork, context: MessageContext
 ) -> None:
-    replica = PropertyDefinitionReplica(
-        message.envelope.account_id, message.payload.revision, message.payload.definition
-    )
-    async with uow.begin(message.context) as session:
+    replica = PropertyDefinitionReplica(context.account_id, event.revision, event.definition)
+    async with uow.begin(context) as session:
         await PropertyDefinitionRepository(session).save(replica)

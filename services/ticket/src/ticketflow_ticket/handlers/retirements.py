@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.retry import retry_on_conflict
-from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import CloseStatuses
 from ticketflow_ticket.adapters.repository import PAGE_SIZE, TicketRepository
 from ticketflow_ticket.domain.access import Viewer
@@ -18,20 +17,19 @@ from ticketflow_ticket.domain.moves import move_batch
 AUTOMATION_NAME = "pipeline-retirement"
 
 
-async def close_statuses(uow: UnitOfWork, message: Received[CloseStatuses]) -> None:
+async def close_statuses(command: CloseStatuses, uow: UnitOfWork, context: MessageContext) -> None:
     """Always answers (`ticket.statuses_closed` or `ticket.statuses_close_refused`): the
     pipeline service waits for it. A redelivery has no effect (inbox); a race lost to a
     ticket creation is retried here, then by redelivery.
 
     The tickets move inside this transaction, in pages, through the bulk move's batch logic
     (domain/moves.py); a closing of a very large status is one large transaction still."""
-    await retry_on_conflict(lambda: _close_once(uow, message))
+    await retry_on_conflict(lambda: _close_once(command, uow, context))
 
 
-async def _close_once(uow: UnitOfWork, message: Received[CloseStatuses]) -> None:
-    command = message.payload
-    account_id = message.envelope.account_id
-    async with uow.begin(message.context) as session:
+async def _close_once(command: CloseStatuses, uow: UnitOfWork, context: MessageContext) -> None:
+    account_id = context.account_id
+    async with uow.begin(context) as session:
         tickets = TicketRepository(session)
         gate = await tickets.gate(account_id, command.pipeline_id)
         in_statuses = None if command.whole_pipeline else command.status_ids

@@ -5,10 +5,10 @@ write handlers, so every path that changes a ticket (HTTP, bulk moves, the saga)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-from ticketflow_chassis.messaging.consuming import Received
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_contracts import Event
+from ticketflow_contracts import Envelope, Event
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.timeline_repository import TimelineRepository
 from ticketflow_ticket.domain import timeline
@@ -16,20 +16,24 @@ from ticketflow_ticket.domain.access import Viewer
 from ticketflow_ticket.domain.timeline import TimelineEntry
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
+E = TypeVar("E", bound=Event)
 
-async def record_timeline_entry(uow: UnitOfWork, message: Received[Event]) -> None:
-    """One entry per event, whatever the order and however often it comes: the inbox drops
-    a redelivery, and the entry's id (the event's message id) is taken only once."""
-    envelope = message.envelope
+
+async def record_timeline_entry(
+    envelope: Envelope[E], uow: UnitOfWork, context: MessageContext
+) -> None:
+    """One entry per event (in its envelope, whose id and time the entry takes), whatever the
+    order and however often it comes: the inbox drops a redelivery, and the entry's id (the
+    event's message id) is taken only once."""
     entry = timeline.entry_for(
-        message.payload,
+        envelope.payload,
         message_id=str(envelope.message_id),
         account_id=envelope.account_id,
         occurred_at=envelope.occurred_at,
     )
     if entry is None:
         return
-    async with uow.begin(message.context) as session:
+    async with uow.begin(context) as session:
         await TimelineRepository(session).add(entry)
 
 
