@@ -126,7 +126,7 @@ async def set_rules(
     new_rules: PipelineRules,
 ) -> PipelineRules:
     def change(pipeline: Pipeline, now: datetime) -> PipelineRules:
-        rules.change_rules(pipeline, new_rules, now)
+        pipeline.change_rules(new_rules, now)
         return pipeline.state.rules
 
     return await _change(uow, context, requester, pipeline_id, rules.require_tier_for_rules, change)
@@ -156,8 +156,8 @@ async def set_triggers(
     triggers: AutomationTriggers,
 ) -> AutomationTriggers:
     def change(pipeline: Pipeline, now: datetime) -> AutomationTriggers:
-        automation.change_triggers(pipeline, triggers, now)
-        return automation.effective_triggers(pipeline.state)
+        pipeline.change_triggers(triggers, now)
+        return pipeline.effective_triggers()
 
     return await _change(
         uow, context, requester, pipeline_id, automation.require_tier_for_automation, change
@@ -180,7 +180,7 @@ async def list_status_actions(
         requester,
         pipeline_id,
         automation.require_tier_for_automation,
-        lambda pipeline: automation.actions_of(pipeline, status_id),
+        lambda pipeline: pipeline.actions(status_id),
     )
 
 
@@ -199,7 +199,7 @@ async def add_status_action(
         requester,
         pipeline_id,
         automation.require_tier_for_automation,
-        lambda pipeline, now: automation.add_action(pipeline, status_id, action, new_id(), now),
+        lambda pipeline, now: pipeline.add_action(status_id, action, new_id(), now),
     )
 
 
@@ -218,7 +218,7 @@ async def edit_status_action(
         requester,
         pipeline_id,
         automation.require_tier_for_automation,
-        lambda pipeline, now: automation.edit_action(pipeline, status_id, action_id, edit, now),
+        lambda pipeline, now: pipeline.edit_action(status_id, action_id, edit, now),
     )
 
 
@@ -233,7 +233,7 @@ async def delete_status_action(
     and_following: bool,
 ) -> None:
     def change(pipeline: Pipeline, now: datetime) -> None:
-        automation.delete_action(pipeline, status_id, action_id, and_following, now)
+        pipeline.delete_action(status_id, action_id, and_following=and_following, now=now)
 
     await _change(
         uow, context, requester, pipeline_id, automation.require_tier_for_automation, change

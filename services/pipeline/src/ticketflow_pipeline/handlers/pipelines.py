@@ -15,7 +15,8 @@ from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access, account_pipelines
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.errors import AccountNotFound
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.statuses import NewStatus
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers.loading import edit_pipeline, load_editable, load_visible
 from ticketflow_pipeline.handlers.retirements import start_retirement

@@ -40,7 +40,7 @@ def requester_of(principal: Principal) -> Requester:
         user_id=principal.user_id,
         teams=principal.teams,
         is_super_admin=principal.is_super_admin,
-        is_settings_editor=principal.has_role(Role.PROPERTY_SETTINGS_EDITOR),
+        is_property_settings_editor=principal.has_role(Role.PROPERTY_SETTINGS_EDITOR),
     )
 
 
