@@ -179,7 +179,7 @@ class Pipeline:
         return updated
 
     def reorder_statuses(self, ordered_ids: Sequence[str], now: datetime) -> None:
-        """The settings page's drag and drop: the full list of status ids, in order."""
+        """The pipeline settings page's drag and drop: the full list of status ids, in order."""
         current = {s.id for s in self.state.statuses}
         if len(ordered_ids) != len(set(ordered_ids)) or set(ordered_ids) != current:
             raise InvalidPipeline(

@@ -1,5 +1,6 @@
 """Who calls: the token's principal, read once into what handlers take (the Requester, the
-request's MessageContext), and the role check for changing pipeline and property settings."""
+request's MessageContext), and the role check for changes (super admin, property-settings
+editor)."""
 
 from ticketflow_chassis.auth import Principal, Role, require_role
 from ticketflow_chassis.uow import MessageContext
@@ -23,6 +24,6 @@ def context_of(principal: Principal) -> MessageContext:
 
 
 def editor_context(principal: Principal) -> MessageContext:
-    """The context of a change; refused (403) unless the caller may change settings."""
+    """The context of a change; refused (403) unless a super admin or property-settings editor."""
     require_role(principal, *EDITORS)
     return context_of(principal)
