@@ -32,13 +32,14 @@ from ticketflow_pipeline.domain.errors import (
     NotAllowed,
     PipelineNotFound,
 )
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.statuses import NewStatus
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
 USER, TEAM = GranteeKind.USER, GranteeKind.TEAM
 VIEW, EDIT = AccessLevel.VIEW, AccessLevel.EDIT
-EDITOR = Requester("u1", frozenset({"t1"}), is_settings_editor=True)
+EDITOR = Requester("u1", frozenset({"t1"}), is_property_settings_editor=True)
 AGENT = Requester("u1", frozenset({"t1"}))
 ADMIN = Requester("boss", is_super_admin=True)
 
@@ -91,31 +92,37 @@ def test_a_restricted_pipeline_without_grants_is_seen_by_super_admins_only() -> 
 
 
 def test_super_admins_may_always_edit() -> None:
-    assert can_edit(restricted(), "boss", [], is_super_admin=True, is_settings_editor=False)
+    assert can_edit(
+        restricted(), "boss", [], is_super_admin=True, is_property_settings_editor=False
+    )
 
 
 def test_editing_needs_the_settings_permission_even_with_an_edit_grant() -> None:
     access = restricted((USER, "u1", EDIT))
 
-    assert not can_edit(access, "u1", [], is_super_admin=False, is_settings_editor=False)
-    assert not can_edit(PipelineAccess(), "u1", [], is_super_admin=False, is_settings_editor=False)
+    assert not can_edit(access, "u1", [], is_super_admin=False, is_property_settings_editor=False)
+    assert not can_edit(
+        PipelineAccess(), "u1", [], is_super_admin=False, is_property_settings_editor=False
+    )
 
 
 def test_a_settings_editor_edits_an_unrestricted_pipeline() -> None:
-    assert can_edit(PipelineAccess(), "u1", [], is_super_admin=False, is_settings_editor=True)
+    assert can_edit(
+        PipelineAccess(), "u1", [], is_super_admin=False, is_property_settings_editor=True
+    )
 
 
 def test_a_view_grant_lets_a_settings_editor_see_but_not_edit() -> None:
     access = restricted((USER, "u1", VIEW))
 
     assert can_view(access, "u1", [], is_super_admin=False)
-    assert not can_edit(access, "u1", [], is_super_admin=False, is_settings_editor=True)
+    assert not can_edit(access, "u1", [], is_super_admin=False, is_property_settings_editor=True)
 
 
 def test_the_highest_level_granted_to_the_user_or_their_teams_wins() -> None:
     access = restricted((USER, "u1", VIEW), (TEAM, "t1", EDIT))
 
-    assert can_edit(access, "u1", ["t1"], is_super_admin=False, is_settings_editor=True)
+    assert can_edit(access, "u1", ["t1"], is_super_admin=False, is_property_settings_editor=True)
 
 
 # -- checks on a pipeline -------------------------------------------------------------------

@@ -13,7 +13,8 @@ from ticketflow_pipeline.domain.errors import (
     PipelineInUse,
     PipelineLimitReached,
 )
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.statuses import NewStatus
 from ticketflow_pipeline.domain.tiers import TierPolicy
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -20,11 +20,6 @@ from ticketflow_contracts import (
 from ticketflow_pipeline.domain.automation import (
     ActionEdit,
     NewAction,
-    actions_of,
-    add_action,
-    change_triggers,
-    delete_action,
-    edit_action,
     effective_triggers,
     prune_triggers,
     require_tier_for_automation,
@@ -35,7 +30,8 @@ from ticketflow_pipeline.domain.errors import (
     InvalidPipeline,
     StatusNotFound,
 )
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.statuses import NewStatus
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
@@ -90,7 +86,7 @@ def test_changing_the_triggers_records_them_at_the_next_revision() -> None:
     pipeline = support()
     wanted = triggers(on("3"), StatusTrigger(enabled=False, status_id="1"))
 
-    change_triggers(pipeline, wanted, LATER)
+    pipeline.change_triggers(wanted, LATER)
 
     [event] = pipeline.events
     assert isinstance(event, PipelineUpdated)
@@ -101,7 +97,7 @@ def test_changing_the_triggers_records_them_at_the_next_revision() -> None:
 def test_a_trigger_turned_off_without_a_target_stays_off() -> None:
     pipeline = support()
 
-    change_triggers(pipeline, triggers(OFF, OFF), LATER)
+    pipeline.change_triggers(triggers(OFF, OFF), LATER)
 
     assert effective_triggers(pipeline.state) == triggers(OFF, OFF)
 
@@ -125,7 +121,7 @@ def test_a_bad_trigger_is_refused_naming_it_and_nothing_changes(
     before = pipeline.state
 
     with pytest.raises(InvalidPipeline) as refused:
-        change_triggers(pipeline, wanted, LATER)
+        pipeline.change_triggers(wanted, LATER)
 
     assert (refused.value.errors[0].field, refused.value.errors[0].code) == (field, code)
     assert pipeline.state == before
@@ -134,7 +130,7 @@ def test_a_bad_trigger_is_refused_naming_it_and_nothing_changes(
 
 def test_a_trigger_whose_target_is_gone_reads_as_off_and_is_pruned_off() -> None:
     pipeline = support()
-    change_triggers(pipeline, triggers(on("1"), on("3")), LATER)
+    pipeline.change_triggers(triggers(on("1"), on("3")), LATER)
     without_new = pipeline.state.model_copy(
         update={"statuses": [s for s in pipeline.state.statuses if s.id != "1"]}
     )
@@ -158,16 +154,15 @@ def test_automation_is_available_from_starter_up() -> None:
 def test_actions_are_appended_in_order_and_each_records_a_revision() -> None:
     pipeline = support()
 
-    first = add_action(pipeline, "1", NewAction(EMAIL, template=RECEIVED), "x1", LATER)
-    second = add_action(
-        pipeline,
+    first = pipeline.add_action("1", NewAction(EMAIL, template=RECEIVED), "x1", LATER)
+    second = pipeline.add_action(
         "1",
         NewAction(NOTIFY, recipient_kind=TEAM, recipient_id=" t1 ", comment="  heads up "),
         "x2",
         LATER,
     )
 
-    assert [a.id for a in actions_of(pipeline, "1")] == ["x1", "x2"]
+    assert [a.id for a in pipeline.actions("1")] == ["x1", "x2"]
     assert (first.template, first.recipient_kind, first.comment) == (RECEIVED, None, None)
     assert (second.recipient_id, second.comment) == ("t1", "heads up")
     assert [e.revision for e in pipeline.events if isinstance(e, PipelineUpdated)] == [2, 3]
@@ -177,7 +172,7 @@ def test_actions_are_appended_in_order_and_each_records_a_revision() -> None:
 def test_the_ticket_owner_needs_no_recipient_id() -> None:
     pipeline = support()
 
-    added = add_action(pipeline, "4", NewAction(NOTIFY, recipient_kind=OWNER), "x1", LATER)
+    added = pipeline.add_action("4", NewAction(NOTIFY, recipient_kind=OWNER), "x1", LATER)
 
     assert (added.recipient_kind, added.recipient_id) == (OWNER, None)
 
@@ -203,7 +198,7 @@ def test_a_bad_action_is_refused_naming_the_field_and_nothing_changes(
     before = pipeline.state
 
     with pytest.raises(InvalidPipeline) as refused:
-        add_action(pipeline, "1", action, "x1", LATER)
+        pipeline.add_action("1", action, "x1", LATER)
 
     assert (refused.value.errors[0].field, refused.value.errors[0].code) == (field, code)
     assert pipeline.state == before
@@ -213,7 +208,7 @@ def test_a_bad_action_is_refused_naming_the_field_and_nothing_changes(
 def test_a_comment_of_exactly_a_thousand_characters_is_kept() -> None:
     pipeline = support()
 
-    added = add_action(pipeline, "1", NewAction(EMAIL, RECEIVED, comment="x" * 1000), "x1", LATER)
+    added = pipeline.add_action("1", NewAction(EMAIL, RECEIVED, comment="x" * 1000), "x1", LATER)
 
     assert added.comment == "x" * 1000
 
@@ -221,39 +216,39 @@ def test_a_comment_of_exactly_a_thousand_characters_is_kept() -> None:
 def test_a_status_holds_at_most_twenty_five_actions() -> None:
     pipeline = support()
     for n in range(25):
-        add_action(pipeline, "1", NewAction(NOTIFY, recipient_kind=OWNER), f"x{n}", LATER)
+        pipeline.add_action("1", NewAction(NOTIFY, recipient_kind=OWNER), f"x{n}", LATER)
 
     with pytest.raises(InvalidPipeline, match="at most 25"):
-        add_action(pipeline, "1", NewAction(NOTIFY, recipient_kind=OWNER), "x25", LATER)
+        pipeline.add_action("1", NewAction(NOTIFY, recipient_kind=OWNER), "x25", LATER)
 
 
 def test_actions_of_an_unknown_status_are_not_found() -> None:
     with pytest.raises(StatusNotFound):
-        add_action(support(), "9", NewAction(EMAIL, template=RECEIVED), "x1", LATER)
+        support().add_action("9", NewAction(EMAIL, template=RECEIVED), "x1", LATER)
 
 
 def test_an_edit_changes_only_the_fields_it_names() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(EMAIL, RECEIVED, comment="hello"), "x1", LATER)
+    pipeline.add_action("1", NewAction(EMAIL, RECEIVED, comment="hello"), "x1", LATER)
 
-    edited = edit_action(pipeline, "1", "x1", ActionEdit(template=CLOSED_TEMPLATE), LATER)
+    edited = pipeline.edit_action("1", "x1", ActionEdit(template=CLOSED_TEMPLATE), LATER)
 
     assert (edited.id, edited.template, edited.comment) == ("x1", CLOSED_TEMPLATE, "hello")
-    assert actions_of(pipeline, "1") == [edited]
+    assert pipeline.actions("1") == [edited]
 
 
 def test_an_edit_clears_a_field_given_as_none() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(EMAIL, RECEIVED, comment="hello"), "x1", LATER)
+    pipeline.add_action("1", NewAction(EMAIL, RECEIVED, comment="hello"), "x1", LATER)
 
-    assert edit_action(pipeline, "1", "x1", ActionEdit(comment=None), LATER).comment is None
+    assert pipeline.edit_action("1", "x1", ActionEdit(comment=None), LATER).comment is None
 
 
 def test_changing_the_kind_drops_the_fields_of_the_old_kind() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(EMAIL, RECEIVED, comment="keep me"), "x1", LATER)
+    pipeline.add_action("1", NewAction(EMAIL, RECEIVED, comment="keep me"), "x1", LATER)
 
-    edited = edit_action(pipeline, "1", "x1", ActionEdit(kind=NOTIFY, recipient_kind=OWNER), LATER)
+    edited = pipeline.edit_action("1", "x1", ActionEdit(kind=NOTIFY, recipient_kind=OWNER), LATER)
 
     assert (edited.kind, edited.template, edited.recipient_kind) == (NOTIFY, None, OWNER)
     assert edited.comment == "keep me"
@@ -261,23 +256,23 @@ def test_changing_the_kind_drops_the_fields_of_the_old_kind() -> None:
 
 def test_changing_the_recipient_kind_asks_for_a_new_recipient_id() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(NOTIFY, recipient_kind=USER, recipient_id="u1"), "x1", NOW)
+    pipeline.add_action("1", NewAction(NOTIFY, recipient_kind=USER, recipient_id="u1"), "x1", NOW)
 
-    to_owner = edit_action(pipeline, "1", "x1", ActionEdit(recipient_kind=OWNER), LATER)
+    to_owner = pipeline.edit_action("1", "x1", ActionEdit(recipient_kind=OWNER), LATER)
     assert to_owner.recipient_id is None
     with pytest.raises(InvalidPipeline) as refused:
-        edit_action(pipeline, "1", "x1", ActionEdit(recipient_kind=TEAM), LATER)
+        pipeline.edit_action("1", "x1", ActionEdit(recipient_kind=TEAM), LATER)
     assert refused.value.errors[0].field == "recipientId"
 
 
 def test_an_edit_that_breaks_the_action_is_refused_and_nothing_changes() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(EMAIL, RECEIVED), "x1", LATER)
+    pipeline.add_action("1", NewAction(EMAIL, RECEIVED), "x1", LATER)
     pipeline.events.clear()
     before = pipeline.state
 
     with pytest.raises(InvalidPipeline):
-        edit_action(pipeline, "1", "x1", ActionEdit(template=None), LATER)
+        pipeline.edit_action("1", "x1", ActionEdit(template=None), LATER)
 
     assert (pipeline.state, pipeline.events) == (before, [])
 
@@ -285,27 +280,27 @@ def test_an_edit_that_breaks_the_action_is_refused_and_nothing_changes() -> None
 def test_deleting_removes_this_action_or_this_action_and_all_following() -> None:
     pipeline = support()
     for n in range(4):
-        add_action(pipeline, "1", NewAction(NOTIFY, recipient_kind=OWNER), f"x{n}", LATER)
+        pipeline.add_action("1", NewAction(NOTIFY, recipient_kind=OWNER), f"x{n}", LATER)
 
-    delete_action(pipeline, "1", "x1", and_following=False, now=LATER)
-    assert [a.id for a in actions_of(pipeline, "1")] == ["x0", "x2", "x3"]
-    delete_action(pipeline, "1", "x2", and_following=True, now=LATER)
-    assert [a.id for a in actions_of(pipeline, "1")] == ["x0"]
+    pipeline.delete_action("1", "x1", and_following=False, now=LATER)
+    assert [a.id for a in pipeline.actions("1")] == ["x0", "x2", "x3"]
+    pipeline.delete_action("1", "x2", and_following=True, now=LATER)
+    assert [a.id for a in pipeline.actions("1")] == ["x0"]
 
 
 def test_an_unknown_action_is_not_found() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(EMAIL, RECEIVED), "x1", LATER)
+    pipeline.add_action("1", NewAction(EMAIL, RECEIVED), "x1", LATER)
 
     with pytest.raises(ActionNotFound):
-        edit_action(pipeline, "2", "x1", ActionEdit(comment="x"), LATER)
+        pipeline.edit_action("2", "x1", ActionEdit(comment="x"), LATER)
     with pytest.raises(ActionNotFound):
-        delete_action(pipeline, "1", "nope", and_following=True, now=LATER)
+        pipeline.delete_action("1", "nope", and_following=True, now=LATER)
 
 
 def test_an_action_id_is_never_used_twice_in_a_pipeline() -> None:
     pipeline = support()
-    add_action(pipeline, "1", NewAction(EMAIL, RECEIVED), "x1", LATER)
+    pipeline.add_action("1", NewAction(EMAIL, RECEIVED), "x1", LATER)
 
     with pytest.raises(InvalidPipeline, match="already used"):
-        add_action(pipeline, "2", NewAction(EMAIL, RECEIVED), "x1", LATER)
+        pipeline.add_action("2", NewAction(EMAIL, RECEIVED), "x1", LATER)

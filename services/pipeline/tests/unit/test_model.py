@@ -8,7 +8,8 @@ import pytest
 
 from ticketflow_contracts import PipelineCreated, PipelineDeleted, PipelineUpdated, TicketState
 from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse, StatusNotFound
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.statuses import NewStatus
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)

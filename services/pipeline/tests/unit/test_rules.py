@@ -10,7 +10,7 @@ import pytest
 from ticketflow_contracts import PipelineRules, PipelineUpdated, TicketState, Tier
 from ticketflow_pipeline.domain.errors import FeatureNotInTier, InvalidPipeline
 from ticketflow_pipeline.domain.model import Pipeline
-from ticketflow_pipeline.domain.rules import change_rules, prune_rules, require_tier_for_rules
+from ticketflow_pipeline.domain.rules import prune_rules, require_tier_for_rules
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)
@@ -29,7 +29,7 @@ def test_changing_the_rules_records_them_at_the_next_revision() -> None:
         creation_status_ids=["1", "3"], forbid_skipping=True, forbid_backwards=True
     )
 
-    change_rules(pipeline, wanted, LATER)
+    pipeline.change_rules(wanted, LATER)
 
     [event] = pipeline.events
     assert isinstance(event, PipelineUpdated)
@@ -41,7 +41,7 @@ def test_changing_the_rules_records_them_at_the_next_revision() -> None:
 def test_no_creation_status_means_any_status() -> None:
     pipeline = support()
 
-    change_rules(pipeline, PipelineRules(forbid_skipping=True), LATER)
+    pipeline.change_rules(PipelineRules(forbid_skipping=True), LATER)
 
     assert pipeline.state.rules.creation_status_ids == []
 
@@ -61,7 +61,7 @@ def test_a_bad_creation_status_is_refused_naming_it_and_nothing_changes(
     before = pipeline.state
 
     with pytest.raises(InvalidPipeline) as refused:
-        change_rules(pipeline, PipelineRules(creation_status_ids=status_ids), LATER)
+        pipeline.change_rules(PipelineRules(creation_status_ids=status_ids), LATER)
 
     assert (refused.value.errors[0].field, refused.value.errors[0].code) == (field, code)
     assert pipeline.state == before
@@ -77,7 +77,7 @@ def test_rules_are_a_professional_and_enterprise_feature() -> None:
 
 def test_creation_statuses_that_are_gone_or_closed_are_pruned() -> None:
     pipeline = support()
-    change_rules(pipeline, PipelineRules(creation_status_ids=["1", "2", "3"]), LATER)
+    pipeline.change_rules(PipelineRules(creation_status_ids=["1", "2", "3"]), LATER)
     pipeline.update_status("2", now=LATER, ticket_state=TicketState.CLOSED)
     state = pipeline.state.model_copy(
         update={"statuses": [s for s in pipeline.state.statuses if s.id != "3"]}

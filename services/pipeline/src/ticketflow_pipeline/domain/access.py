@@ -24,7 +24,7 @@ class Requester:
     user_id: str
     teams: frozenset[str] = frozenset()
     is_super_admin: bool = False
-    is_settings_editor: bool = False
+    is_property_settings_editor: bool = False
 
 
 def can_view(
@@ -45,7 +45,7 @@ def can_edit(
     principal_user_id: str,
     principal_teams: Iterable[str],
     is_super_admin: bool,
-    is_settings_editor: bool,
+    is_property_settings_editor: bool,
 ) -> bool:
     """Changing a pipeline's configuration needs the settings permission (super admin or
     property-settings editor) and, on a restricted pipeline, an `edit` grant (direct or through
@@ -53,7 +53,7 @@ def can_edit(
     the pipeline's tickets, editing its settings still needs the settings permission."""
     if is_super_admin:
         return True
-    if not is_settings_editor:
+    if not is_property_settings_editor:
         return False
     if not access.restricted:
         return True
@@ -83,11 +83,11 @@ def require_edit(pipeline: Pipeline, requester: Requester) -> None:
         requester.user_id,
         requester.teams,
         requester.is_super_admin,
-        requester.is_settings_editor,
+        requester.is_property_settings_editor,
     )
     if allowed:
         return
-    if not requester.is_settings_editor:
+    if not requester.is_property_settings_editor:
         raise NotAllowed(
             "changing a pipeline's settings needs one of these roles: "
             "property_settings_editor, super_admin"

@@ -38,7 +38,7 @@ def next_display_order(pipelines: Sequence[Pipeline]) -> int:
 def reorder(
     pipelines: Sequence[Pipeline], ordered_ids: Sequence[str], now: datetime
 ) -> list[Pipeline]:
-    """The settings page's drag and drop; returns the pipelines whose order changed."""
+    """The pipeline settings page's drag and drop; returns the pipelines whose order changed."""
     current = live(pipelines)
     if len(ordered_ids) != len(set(ordered_ids)) or set(ordered_ids) != {p.id for p in current}:
         raise InvalidPipeline(

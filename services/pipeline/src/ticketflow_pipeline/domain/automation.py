@@ -4,9 +4,8 @@ replied) and each status's ordered actions (customer email, internal notificatio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import Final, TypeVar
 
 from ticketflow_contracts import (
     ActionKind,
@@ -20,10 +19,8 @@ from ticketflow_contracts import (
     Tier,
 )
 from ticketflow_pipeline.domain.errors import ActionNotFound, InvalidPipeline
+from ticketflow_pipeline.domain.statuses import status_of
 from ticketflow_pipeline.domain.tiers import STARTER_PLUS, require_tier
-
-if TYPE_CHECKING:  # only for annotations, so that model.py may import prune_triggers
-    from ticketflow_pipeline.domain.model import Pipeline
 
 FEATURE = "Ticket automation"
 # HubSpot's defaults: an email to the customer waits on them, their reply waits on us.
@@ -71,10 +68,10 @@ def _effective(
     return trigger
 
 
-def change_triggers(pipeline: Pipeline, triggers: AutomationTriggers, now: datetime) -> None:
+def check_triggers(state: PipelineSnapshot, triggers: AutomationTriggers) -> None:
     """Each target must be a status of the pipeline; an enabled trigger needs one. A disabled
-    trigger may keep its target (the settings page remembers it)."""
-    status_ids = {s.id for s in pipeline.state.statuses}
+    trigger may keep its target (the pipeline settings page remembers it)."""
+    status_ids = {s.id for s in state.statuses}
     for field, trigger in (
         ("emailSent", triggers.email_sent),
         ("customerReplied", triggers.customer_replied),
@@ -87,11 +84,10 @@ def change_triggers(pipeline: Pipeline, triggers: AutomationTriggers, now: datet
             )
         if trigger.status_id is not None and trigger.status_id not in status_ids:
             raise InvalidPipeline(
-                f"status {trigger.status_id!r} does not exist in pipeline {pipeline.id!r}",
+                f"status {trigger.status_id!r} does not exist in pipeline {state.id!r}",
                 f"{field}.statusId",
                 "unknown_status",
             )
-    pipeline.change(pipeline.state.model_copy(update={"triggers": triggers}), now)
 
 
 def prune_triggers(state: PipelineSnapshot) -> PipelineSnapshot:
@@ -147,61 +143,45 @@ class ActionEdit:
     comment: str | _Keep | None = KEEP
 
 
-def actions_of(pipeline: Pipeline, status_id: str) -> list[StatusAction]:
-    return list(pipeline.status(status_id).actions)
-
-
-def add_action(
-    pipeline: Pipeline, status_id: str, action: NewAction, action_id: str, now: datetime
-) -> StatusAction:
-    """Appended after the status's other actions; `action_id` is the new action's id."""
-    current = actions_of(pipeline, status_id)
+def with_action_added(
+    state: PipelineSnapshot, status_id: str, action: NewAction, action_id: str
+) -> tuple[list[StatusAction], StatusAction]:
+    """The status's actions with `action` appended (its id `action_id`), and the new action."""
+    current = list(status_of(state, status_id).actions)
     if len(current) >= MAX_ACTIONS_PER_STATUS:
         raise InvalidPipeline(
             f"a status holds at most {MAX_ACTIONS_PER_STATUS} actions", "actions", "too_many"
         )
-    if any(a.id == action_id for s in pipeline.state.statuses for a in s.actions):
+    if any(a.id == action_id for s in state.statuses for a in s.actions):
         raise InvalidPipeline(f"action id {action_id!r} is already used", "id", "duplicate_id")
     added = _build(action, action_id)
-    _replace_actions(pipeline, status_id, [*current, added], now)
-    return added
+    return [*current, added], added
 
 
-def edit_action(
-    pipeline: Pipeline, status_id: str, action_id: str, edit: ActionEdit, now: datetime
-) -> StatusAction:
-    current = actions_of(pipeline, status_id)
-    index = _index(pipeline, status_id, current, action_id)
+def with_action_edited(
+    state: PipelineSnapshot, status_id: str, action_id: str, edit: ActionEdit
+) -> tuple[list[StatusAction], StatusAction]:
+    """The status's actions with one action edited in place, and the edited action."""
+    current = list(status_of(state, status_id).actions)
+    index = _index(state.id, status_id, current, action_id)
     edited = _build(_merged(current[index], edit), action_id)
-    _replace_actions(pipeline, status_id, [*current[:index], edited, *current[index + 1 :]], now)
-    return edited
+    return [*current[:index], edited, *current[index + 1 :]], edited
 
 
-def delete_action(
-    pipeline: Pipeline, status_id: str, action_id: str, and_following: bool, now: datetime
-) -> None:
+def without_action(
+    state: PipelineSnapshot, status_id: str, action_id: str, and_following: bool
+) -> list[StatusAction]:
     """Delete "this action", or "this action and all following" (HubSpot's two choices)."""
-    current = actions_of(pipeline, status_id)
-    index = _index(pipeline, status_id, current, action_id)
-    kept = current[:index] if and_following else [*current[:index], *current[index + 1 :]]
-    _replace_actions(pipeline, status_id, kept, now)
+    current = list(status_of(state, status_id).actions)
+    index = _index(state.id, status_id, current, action_id)
+    return current[:index] if and_following else [*current[:index], *current[index + 1 :]]
 
 
-def _index(pipeline: Pipeline, status_id: str, actions: list[StatusAction], action_id: str) -> int:
+def _index(pipeline_id: str, status_id: str, actions: list[StatusAction], action_id: str) -> int:
     for index, action in enumerate(actions):
         if action.id == action_id:
             return index
-    raise ActionNotFound(pipeline.id, status_id, action_id)
-
-
-def _replace_actions(
-    pipeline: Pipeline, status_id: str, actions: list[StatusAction], now: datetime
-) -> None:
-    statuses = [
-        s.model_copy(update={"actions": actions, "updated_at": now}) if s.id == status_id else s
-        for s in pipeline.state.statuses
-    ]
-    pipeline.change(pipeline.state.model_copy(update={"statuses": statuses}), now)
+    raise ActionNotFound(pipeline_id, status_id, action_id)
 
 
 def _pick(given: T | _Keep, fallback: T) -> T:

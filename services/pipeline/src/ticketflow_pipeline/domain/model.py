@@ -9,24 +9,33 @@ service must first confirm that no ticket is (or can come) in them (see retireme
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ticketflow_contracts import (
+    AutomationTriggers,
     Event,
     PipelineCreated,
     PipelineDeleted,
+    PipelineRules,
     PipelineSnapshot,
     PipelineUpdated,
+    StatusAction,
     StatusSnapshot,
     TicketState,
 )
-from ticketflow_pipeline.domain.automation import effective_triggers, prune_triggers
-from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse, StatusNotFound
+from ticketflow_pipeline.domain import automation, rules
+from ticketflow_pipeline.domain.automation import ActionEdit, NewAction
+from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse
 from ticketflow_pipeline.domain.labels import clean_label, require_unique
-from ticketflow_pipeline.domain.rules import prune_rules
-from ticketflow_pipeline.domain.tiers import MAX_STATUSES_PER_PIPELINE
+from ticketflow_pipeline.domain.statuses import (
+    NewStatus,
+    build_statuses,
+    check_statuses,
+    match_existing,
+    status_of,
+)
 
 DEFAULT_PIPELINE_ID = "default"
 
@@ -37,16 +46,6 @@ _DEFAULT_STATUSES = (
     ("3", "Waiting on us", TicketState.OPEN),
     ("4", "Closed", TicketState.CLOSED),
 )
-
-
-@dataclass(frozen=True)
-class NewStatus:
-    """A status as a request describes it; `id` is None when the service should make one."""
-
-    label: str
-    ticket_state: TicketState
-    display_order: int | None = None
-    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +86,7 @@ class Pipeline:
         return sorted(self.state.statuses, key=lambda s: (s.display_order, s.id))
 
     def status(self, status_id: str) -> StatusSnapshot:
-        for status in self.state.statuses:
-            if status.id == status_id:
-                return status
-        raise StatusNotFound(self.id, status_id)
+        return status_of(self.state, status_id)
 
     # -- creation --------------------------------------------------------------------
 
@@ -107,7 +103,7 @@ class Pipeline:
         now: datetime,
     ) -> Pipeline:
         """`new_status_ids` supplies ids for statuses that come without one."""
-        built = _build_statuses(statuses, [], iter(new_status_ids), now)
+        built = build_statuses(statuses, [], iter(new_status_ids), now)
         state = PipelineSnapshot(
             id=pipeline_id,
             label=clean_label(label),
@@ -116,9 +112,9 @@ class Pipeline:
             created_at=now,
             updated_at=now,
         )
-        _check_statuses(state.statuses)
+        check_statuses(state.statuses)
         # Store HubSpot's default triggers explicitly, so replicas need no rule to find them.
-        state = state.model_copy(update={"triggers": effective_triggers(state)})
+        state = state.model_copy(update={"triggers": automation.effective_triggers(state)})
         pipeline = cls(account_id, state, revision=1)
         pipeline.events.append(PipelineCreated(revision=1, pipeline=state))
         return pipeline
@@ -151,7 +147,7 @@ class Pipeline:
         self.change(self.state.model_copy(update=changes), now)
 
     def add_status(self, status: NewStatus, new_id: str, now: datetime) -> StatusSnapshot:
-        [added] = _build_statuses([status], self.state.statuses, iter([new_id]), now)
+        [added] = build_statuses([status], self.state.statuses, iter([new_id]), now)
         if status.display_order is None:
             added = added.model_copy(update={"display_order": self._next_order()})
         self.change(self.state.model_copy(update={"statuses": [*self.state.statuses, added]}), now)
@@ -183,7 +179,7 @@ class Pipeline:
         return updated
 
     def reorder_statuses(self, ordered_ids: Sequence[str], now: datetime) -> None:
-        """The settings page's drag and drop: the full list of status ids, in order."""
+        """The pipeline settings page's drag and drop: the full list of status ids, in order."""
         current = {s.id for s in self.state.statuses}
         if len(ordered_ids) != len(set(ordered_ids)) or set(ordered_ids) != current:
             raise InvalidPipeline(
@@ -208,6 +204,50 @@ class Pipeline:
             display_order=status.display_order if status.display_order is not None else 0,
         )
 
+    # -- rules and automation (checked by their own modules, applied here) ---------------
+
+    def change_rules(self, new_rules: PipelineRules, now: datetime) -> None:
+        rules.check_rules(self.state, new_rules)
+        self.change(self.state.model_copy(update={"rules": new_rules}), now)
+
+    def change_triggers(self, triggers: AutomationTriggers, now: datetime) -> None:
+        automation.check_triggers(self.state, triggers)
+        self.change(self.state.model_copy(update={"triggers": triggers}), now)
+
+    def effective_triggers(self) -> AutomationTriggers:
+        return automation.effective_triggers(self.state)
+
+    def actions(self, status_id: str) -> list[StatusAction]:
+        return list(self.status(status_id).actions)
+
+    def add_action(
+        self, status_id: str, action: NewAction, action_id: str, now: datetime
+    ) -> StatusAction:
+        """Appended after the status's other actions; `action_id` is the new action's id."""
+        actions, added = automation.with_action_added(self.state, status_id, action, action_id)
+        self._replace_actions(status_id, actions, now)
+        return added
+
+    def edit_action(
+        self, status_id: str, action_id: str, edit: ActionEdit, now: datetime
+    ) -> StatusAction:
+        actions, edited = automation.with_action_edited(self.state, status_id, action_id, edit)
+        self._replace_actions(status_id, actions, now)
+        return edited
+
+    def delete_action(
+        self, status_id: str, action_id: str, *, and_following: bool, now: datetime
+    ) -> None:
+        actions = automation.without_action(self.state, status_id, action_id, and_following)
+        self._replace_actions(status_id, actions, now)
+
+    def _replace_actions(self, status_id: str, actions: list[StatusAction], now: datetime) -> None:
+        statuses = [
+            s.model_copy(update={"actions": actions, "updated_at": now}) if s.id == status_id else s
+            for s in self.state.statuses
+        ]
+        self.change(self.state.model_copy(update={"statuses": statuses}), now)
+
     # -- changes that retire statuses (the ticket service confirms first) ----------------
 
     def request_status_removal(
@@ -221,7 +261,7 @@ class Pipeline:
                 )
             self.status(move_to_status_id)
         remaining = [s for s in self.state.statuses if s.id != status_id]
-        _check_statuses(remaining)
+        check_statuses(remaining)
         then = self.state.model_copy(update={"statuses": remaining, "updated_at": now})
         return self._retire((status_id,), False, move_to_status_id, retirement_id, then)
 
@@ -237,9 +277,9 @@ class Pipeline:
     ) -> Retirement | None:
         """PUT of the pipeline. Statuses keep their id when matched by id or by label; the
         ones left out retire first. None when nothing retires (the change is applied)."""
-        matched = [_match_existing(s, self.state.statuses) for s in statuses]
-        built = _build_statuses(matched, [], iter(new_status_ids), now, keep=self.state.statuses)
-        _check_statuses(built)
+        matched = [match_existing(s, self.state.statuses) for s in statuses]
+        built = build_statuses(matched, [], iter(new_status_ids), now, keep=self.state.statuses)
+        check_statuses(built)
         then = self.state.model_copy(
             update={
                 "label": clean_label(label),
@@ -306,85 +346,13 @@ class Pipeline:
         self._require_no_retirement()
         if self.archived:
             raise PipelineInUse(f"pipeline {self.id!r} is deleted")
-        _check_statuses(state.statuses)
+        check_statuses(state.statuses)
         # A removed status, or one turned Closed, must not stay a trigger target or a
         # creation status: replicas would receive dangling ids.
-        state = prune_triggers(prune_rules(state))
+        state = automation.prune_triggers(rules.prune_rules(state))
         self.state = state.model_copy(update={"updated_at": now})
         self.revision += 1
         self.events.append(PipelineUpdated(revision=self.revision, pipeline=self.state))
 
     def _next_order(self) -> int:
         return max((s.display_order for s in self.state.statuses), default=-1) + 1
-
-
-def _match_existing(status: NewStatus, existing: Sequence[StatusSnapshot]) -> NewStatus:
-    if status.id is not None:
-        return status
-    for current in existing:
-        if current.label.casefold() == " ".join(status.label.split()).casefold():
-            return NewStatus(status.label, status.ticket_state, status.display_order, current.id)
-    return status
-
-
-def _build_statuses(
-    wanted: Sequence[NewStatus],
-    existing: Sequence[StatusSnapshot],
-    ids: Iterator[str],
-    now: datetime,
-    keep: Sequence[StatusSnapshot] = (),
-) -> list[StatusSnapshot]:
-    """Validated statuses; a status with a known id in `keep` keeps its configuration."""
-    known = {s.id: s for s in keep}
-    labels = [s.label for s in existing]
-    built: list[StatusSnapshot] = []
-    for order, status in enumerate(wanted):
-        label = clean_label(status.label, "label")
-        require_unique(label, labels, "a status labelled")
-        labels.append(label)
-        status_id = status.id if status.id is not None else next(ids)
-        if any(b.id == status_id for b in built) or any(s.id == status_id for s in existing):
-            raise InvalidPipeline(
-                f"status id {status_id!r} is used twice", "stages", "duplicate_id"
-            )
-        display_order = status.display_order if status.display_order is not None else order
-        previous = known.get(status_id)
-        if previous is not None:
-            built.append(
-                previous.model_copy(
-                    update={
-                        "label": label,
-                        "ticket_state": status.ticket_state,
-                        "display_order": display_order,
-                        "updated_at": now,
-                    }
-                )
-            )
-            continue
-        built.append(
-            StatusSnapshot(
-                id=status_id,
-                label=label,
-                display_order=display_order,
-                ticket_state=status.ticket_state,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    return built
-
-
-def _check_statuses(statuses: Sequence[StatusSnapshot]) -> None:
-    if len(statuses) > MAX_STATUSES_PER_PIPELINE:
-        raise InvalidPipeline(
-            f"a pipeline holds at most {MAX_STATUSES_PER_PIPELINE} statuses", "stages", "too_many"
-        )
-    states = {s.ticket_state for s in statuses}
-    for state in (TicketState.OPEN, TicketState.CLOSED):
-        if state not in states:
-            raise InvalidPipeline(
-                f"a pipeline needs at least one {state.value.title()} status; "
-                f"this change would leave none",
-                "stages",
-                f"no_{state.value.lower()}_status",
-            )

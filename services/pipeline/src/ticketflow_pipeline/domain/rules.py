@@ -3,15 +3,9 @@ statuses, forbid moving back): checked and stored here; the ticket service enfor
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
-
 from ticketflow_contracts import PipelineRules, PipelineSnapshot, TicketState, Tier
 from ticketflow_pipeline.domain.errors import InvalidPipeline
 from ticketflow_pipeline.domain.tiers import PAID_PLUS, require_tier
-
-if TYPE_CHECKING:  # only for annotations, so that model.py may import prune_rules
-    from ticketflow_pipeline.domain.model import Pipeline
 
 FEATURE = "Pipeline rules"
 
@@ -20,10 +14,10 @@ def require_tier_for_rules(tier: Tier) -> None:
     require_tier(FEATURE, tier, PAID_PLUS)
 
 
-def change_rules(pipeline: Pipeline, rules: PipelineRules, now: datetime) -> None:
+def check_rules(state: PipelineSnapshot, rules: PipelineRules) -> None:
     """Creation statuses must be Open statuses of the pipeline, each listed once; an empty
-    list lets tickets be created in any status."""
-    states = {s.id: s.ticket_state for s in pipeline.state.statuses}
+    list lets tickets be created in any status (Pipeline.change_rules applies them)."""
+    states = {s.id: s.ticket_state for s in state.statuses}
     seen: set[str] = set()
     for index, status_id in enumerate(rules.creation_status_ids):
         field = f"creationStatusIds.{index}"
@@ -32,7 +26,7 @@ def change_rules(pipeline: Pipeline, rules: PipelineRules, now: datetime) -> Non
         seen.add(status_id)
         if status_id not in states:
             raise InvalidPipeline(
-                f"status {status_id!r} does not exist in pipeline {pipeline.id!r}",
+                f"status {status_id!r} does not exist in pipeline {state.id!r}",
                 field,
                 "unknown_status",
             )
@@ -42,7 +36,6 @@ def change_rules(pipeline: Pipeline, rules: PipelineRules, now: datetime) -> Non
                 field,
                 "not_open",
             )
-    pipeline.change(pipeline.state.model_copy(update={"rules": rules}), now)
 
 
 def prune_rules(state: PipelineSnapshot) -> PipelineSnapshot:

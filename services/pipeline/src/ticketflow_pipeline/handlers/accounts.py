@@ -19,8 +19,10 @@ class OpenAccount:
     admin_email: str
 
 
-async def create_account(uow: UnitOfWork, command: OpenAccount) -> OpenedAccount:
-    context = MessageContext.for_request(command.account_id)
+async def create_account(
+    command: OpenAccount, uow: UnitOfWork, context: MessageContext
+) -> OpenedAccount:
+    """`context` is the new account's (`command.account_id`)."""
     async with uow.begin(context) as session:
         opened = open_account(
             command.account_id,

@@ -3,6 +3,8 @@ events, revision-checked) and the listing, for whoever may see the pipeline."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelConnectionEvent
 from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
@@ -23,14 +25,20 @@ async def apply_channel_connection(
         await ChannelConnectionReplicas(session).apply(replica)
 
 
+@dataclass(frozen=True)
+class ListPipelineChannels:
+    pipeline_id: str
+    requester: Requester
+
+
 async def list_pipeline_channels(
-    uow: UnitOfWork, context: MessageContext, pipeline_id: str, requester: Requester
+    query: ListPipelineChannels, uow: UnitOfWork, context: MessageContext
 ) -> list[ConnectedChannel]:
     """As `pipelines.get_pipeline`: a deleted pipeline, or one hidden from the requester, is
     404; then its connected channels."""
     async with uow.begin(context) as session:
-        await load_visible(session, context, pipeline_id, requester)
+        await load_visible(session, context, query)
         found = await ChannelConnectionReplicas(session).connected_to(
-            context.account_id, pipeline_id
+            context.account_id, query.pipeline_id
         )
-    return channels_of(pipeline_id, found)
+    return channels_of(query.pipeline_id, found)

@@ -1,21 +1,39 @@
-"""Loading one live pipeline for a requester: a deleted one, or one hidden from them, is 404;
-one they may only view refuses changes (domain/access.py). `edit_pipeline` is the whole
-handler shape of a simple change: load for editing, apply the domain change, save."""
+"""Loading for handlers: the account (its tier), and one live pipeline for a requester: a
+deleted one, or one hidden from them, is 404; one they may only view refuses changes
+(domain/access.py). `edit_pipeline` is the whole shape of a simple change: load, change, save."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
-from ticketflow_pipeline.domain.errors import PipelineNotFound
+from ticketflow_pipeline.domain.accounts import Account
+from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
 from ticketflow_pipeline.domain.model import Pipeline
 
 T = TypeVar("T")
+
+
+class OnPipeline(Protocol):
+    """A command or query about one pipeline, asked by `requester`."""
+
+    @property
+    def pipeline_id(self) -> str: ...
+
+    @property
+    def requester(self) -> Requester: ...
+
+
+async def load_account(session: Session, context: MessageContext) -> Account:
+    account = await PipelineRepository(session).account(context.account_id)
+    if account is None:
+        raise AccountNotFound(context.account_id)
+    return account
 
 
 async def load_live(session: Session, context: MessageContext, pipeline_id: str) -> Pipeline:
@@ -25,27 +43,37 @@ async def load_live(session: Session, context: MessageContext, pipeline_id: str)
     return pipeline
 
 
-async def load_visible(
-    session: Session, context: MessageContext, pipeline_id: str, requester: Requester
-) -> Pipeline:
-    pipeline = await load_live(session, context, pipeline_id)
-    access.require_view(pipeline, requester)
+async def load_visible(session: Session, context: MessageContext, asked: OnPipeline) -> Pipeline:
+    pipeline = await load_live(session, context, asked.pipeline_id)
+    access.require_view(pipeline, asked.requester)
     return pipeline
 
 
-async def load_editable(
-    session: Session, context: MessageContext, pipeline_id: str, requester: Requester
-) -> Pipeline:
-    pipeline = await load_live(session, context, pipeline_id)
-    access.require_edit(pipeline, requester)
+async def load_editable(session: Session, context: MessageContext, asked: OnPipeline) -> Pipeline:
+    pipeline = await load_live(session, context, asked.pipeline_id)
+    access.require_edit(pipeline, asked.requester)
     return pipeline
+
+
+async def read_pipeline(
+    uow: UnitOfWork,
+    context: MessageContext,
+    asked: OnPipeline,
+    read: Callable[[Pipeline], T],
+    check: Callable[[Session], Awaitable[None]] | None = None,
+) -> T:
+    """One unit of work: `check` (e.g. the account's tier), load what the requester may see,
+    `read` it."""
+    async with uow.begin(context) as session:
+        if check is not None:
+            await check(session)
+        return read(await load_visible(session, context, asked))
 
 
 async def edit_pipeline(
     uow: UnitOfWork,
     context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
+    asked: OnPipeline,
     change: Callable[[Pipeline, datetime], T],
     check: Callable[[Session], Awaitable[None]] | None = None,
 ) -> T:
@@ -54,7 +82,7 @@ async def edit_pipeline(
     async with uow.begin(context) as session:
         if check is not None:
             await check(session)
-        pipeline = await load_editable(session, context, pipeline_id, requester)
+        pipeline = await load_editable(session, context, asked)
         result = change(pipeline, session.now)
         await PipelineRepository(session).save(pipeline)
     return result

@@ -4,9 +4,9 @@ change of the pipeline snapshot, so it publishes PipelineUpdated with the next r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import (
@@ -16,225 +16,201 @@ from ticketflow_contracts import (
     StatusAction,
     Tier,
 )
-from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain import access, automation, rules
+from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
-from ticketflow_pipeline.domain.automation import ActionEdit, NewAction
-from ticketflow_pipeline.domain.errors import AccountNotFound
+from ticketflow_pipeline.domain.automation import ActionEdit, NewAction, require_tier_for_automation
 from ticketflow_pipeline.domain.model import Pipeline
-from ticketflow_pipeline.handlers.loading import edit_pipeline, load_visible
+from ticketflow_pipeline.domain.rules import require_tier_for_rules
+from ticketflow_pipeline.handlers.loading import edit_pipeline, load_account, read_pipeline
 
 NewId = Callable[[], str]
-TierCheck = Callable[[Tier], None]
-T = TypeVar("T")
 
 
 def new_action_id() -> str:
     return str(uuid.uuid4())
 
 
-async def _tier(session: Session, context: MessageContext) -> Tier:
-    account = await PipelineRepository(session).account(context.account_id)
-    if account is None:
-        raise AccountNotFound(context.account_id)
-    return account.tier
+@dataclass(frozen=True)
+class GetAccess:
+    pipeline_id: str
+    requester: Requester
 
 
-async def _read(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    tier_check: TierCheck,
-    read: Callable[[Pipeline], T],
-) -> T:
-    async with uow.begin(context) as session:
-        tier_check(await _tier(session, context))
-        return read(await load_visible(session, context, pipeline_id, requester))
+@dataclass(frozen=True)
+class SetAccess:
+    pipeline_id: str
+    access: PipelineAccess
+    requester: Requester
 
 
-async def _change(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    tier_check: TierCheck,
-    change: Callable[[Pipeline, datetime], T],
-) -> T:
+@dataclass(frozen=True)
+class GetRules:
+    pipeline_id: str
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class SetRules:
+    pipeline_id: str
+    rules: PipelineRules
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class GetTriggers:
+    pipeline_id: str
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class SetTriggers:
+    pipeline_id: str
+    triggers: AutomationTriggers
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class ListStatusActions:
+    pipeline_id: str
+    status_id: str
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class AddStatusAction:
+    pipeline_id: str
+    status_id: str
+    action: NewAction
+    requester: Requester
+    new_id: NewId = field(default=new_action_id, compare=False)
+
+
+@dataclass(frozen=True)
+class EditStatusAction:
+    pipeline_id: str
+    status_id: str
+    action_id: str
+    edit: ActionEdit
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class DeleteStatusAction:
+    """`and_following` deletes the action and every one after it on the status."""
+
+    pipeline_id: str
+    status_id: str
+    action_id: str
+    and_following: bool
+    requester: Requester
+
+
+def _tier_check(
+    context: MessageContext, tier_check: Callable[[Tier], None]
+) -> Callable[[Session], Awaitable[None]]:
+    """The account's tier must offer the feature."""
+
     async def check(session: Session) -> None:
-        tier_check(await _tier(session, context))
+        tier_check((await load_account(session, context)).tier)
 
-    return await edit_pipeline(uow, context, requester, pipeline_id, change, check)
+    return check
 
 
 # -- access (super admins only) ------------------------------------------------------------
 
 
-async def get_access(
-    uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
-) -> PipelineAccess:
-    access.require_super_admin(requester)
-    return await _read(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        access.require_tier_for_access,
-        lambda pipeline: pipeline.state.access,
-    )
+async def get_access(query: GetAccess, uow: UnitOfWork, context: MessageContext) -> PipelineAccess:
+    access.require_super_admin(query.requester)
+    check = _tier_check(context, access.require_tier_for_access)
+    return await read_pipeline(uow, context, query, lambda p: p.state.access, check)
 
 
-async def set_access(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    new_access: PipelineAccess,
-) -> Pipeline:
-    access.require_super_admin(requester)
+async def set_access(command: SetAccess, uow: UnitOfWork, context: MessageContext) -> Pipeline:
+    access.require_super_admin(command.requester)
 
     def change(pipeline: Pipeline, now: datetime) -> Pipeline:
-        access.change_access(pipeline, new_access, now)
+        access.change_access(pipeline, command.access, now)
         return pipeline
 
-    return await _change(
-        uow, context, requester, pipeline_id, access.require_tier_for_access, change
-    )
+    check = _tier_check(context, access.require_tier_for_access)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 # -- rules ---------------------------------------------------------------------------------
 
 
-async def get_rules(
-    uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
-) -> PipelineRules:
-    return await _read(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        rules.require_tier_for_rules,
-        lambda pipeline: pipeline.state.rules,
-    )
+async def get_rules(query: GetRules, uow: UnitOfWork, context: MessageContext) -> PipelineRules:
+    check = _tier_check(context, require_tier_for_rules)
+    return await read_pipeline(uow, context, query, lambda p: p.state.rules, check)
 
 
-async def set_rules(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    new_rules: PipelineRules,
-) -> PipelineRules:
+async def set_rules(command: SetRules, uow: UnitOfWork, context: MessageContext) -> PipelineRules:
     def change(pipeline: Pipeline, now: datetime) -> PipelineRules:
-        rules.change_rules(pipeline, new_rules, now)
+        pipeline.change_rules(command.rules, now)
         return pipeline.state.rules
 
-    return await _change(uow, context, requester, pipeline_id, rules.require_tier_for_rules, change)
+    check = _tier_check(context, require_tier_for_rules)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 # -- automation: triggers ------------------------------------------------------------------
 
 
 async def get_triggers(
-    uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
+    query: GetTriggers, uow: UnitOfWork, context: MessageContext
 ) -> AutomationTriggers:
-    return await _read(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        automation.require_tier_for_automation,
-        lambda pipeline: automation.effective_triggers(pipeline.state),
-    )
+    check = _tier_check(context, require_tier_for_automation)
+    return await read_pipeline(uow, context, query, Pipeline.effective_triggers, check)
 
 
 async def set_triggers(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    triggers: AutomationTriggers,
+    command: SetTriggers, uow: UnitOfWork, context: MessageContext
 ) -> AutomationTriggers:
     def change(pipeline: Pipeline, now: datetime) -> AutomationTriggers:
-        automation.change_triggers(pipeline, triggers, now)
-        return automation.effective_triggers(pipeline.state)
+        pipeline.change_triggers(command.triggers, now)
+        return pipeline.effective_triggers()
 
-    return await _change(
-        uow, context, requester, pipeline_id, automation.require_tier_for_automation, change
-    )
+    check = _tier_check(context, require_tier_for_automation)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 # -- automation: status actions ------------------------------------------------------------
 
 
 async def list_status_actions(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    status_id: str,
+    query: ListStatusActions, uow: UnitOfWork, context: MessageContext
 ) -> list[StatusAction]:
-    return await _read(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        automation.require_tier_for_automation,
-        lambda pipeline: automation.actions_of(pipeline, status_id),
-    )
+    check = _tier_check(context, require_tier_for_automation)
+    return await read_pipeline(uow, context, query, lambda p: p.actions(query.status_id), check)
 
 
 async def add_status_action(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    status_id: str,
-    action: NewAction,
-    new_id: NewId = new_action_id,
+    command: AddStatusAction, uow: UnitOfWork, context: MessageContext
 ) -> StatusAction:
-    return await _change(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        automation.require_tier_for_automation,
-        lambda pipeline, now: automation.add_action(pipeline, status_id, action, new_id(), now),
-    )
+    def change(pipeline: Pipeline, now: datetime) -> StatusAction:
+        return pipeline.add_action(command.status_id, command.action, command.new_id(), now)
+
+    check = _tier_check(context, require_tier_for_automation)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 async def edit_status_action(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    status_id: str,
-    action_id: str,
-    edit: ActionEdit,
+    command: EditStatusAction, uow: UnitOfWork, context: MessageContext
 ) -> StatusAction:
-    return await _change(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        automation.require_tier_for_automation,
-        lambda pipeline, now: automation.edit_action(pipeline, status_id, action_id, edit, now),
-    )
+    def change(pipeline: Pipeline, now: datetime) -> StatusAction:
+        return pipeline.edit_action(command.status_id, command.action_id, command.edit, now)
+
+    check = _tier_check(context, require_tier_for_automation)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 async def delete_status_action(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    pipeline_id: str,
-    status_id: str,
-    action_id: str,
-    *,
-    and_following: bool,
+    command: DeleteStatusAction, uow: UnitOfWork, context: MessageContext
 ) -> None:
     def change(pipeline: Pipeline, now: datetime) -> None:
-        automation.delete_action(pipeline, status_id, action_id, and_following, now)
+        pipeline.delete_action(
+            command.status_id, command.action_id, and_following=command.and_following, now=now
+        )
 
-    await _change(
-        uow, context, requester, pipeline_id, automation.require_tier_for_automation, change
-    )
+    check = _tier_check(context, require_tier_for_automation)
+    await edit_pipeline(uow, context, command, change, check)

@@ -1,12 +1,13 @@
-"""Pipelines and their statuses: read, create, change, reorder; removals start a retirement.
+"""Pipelines and their statuses: read, create, change, reorder; removals start a retirement
+and wait (a bounded time) for the ticket service's answer.
 
 Every read and change of an existing pipeline passes the requester's pipeline access."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
@@ -14,11 +15,17 @@ from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access, account_pipelines
 from ticketflow_pipeline.domain.access import Requester
-from ticketflow_pipeline.domain.errors import AccountNotFound
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline, Retirement
+from ticketflow_pipeline.domain.statuses import NewStatus
 from ticketflow_pipeline.domain.tiers import TierPolicy
-from ticketflow_pipeline.handlers.loading import edit_pipeline, load_editable, load_visible
-from ticketflow_pipeline.handlers.retirements import start_retirement
+from ticketflow_pipeline.handlers.loading import (
+    OnPipeline,
+    edit_pipeline,
+    load_account,
+    load_editable,
+    read_pipeline,
+)
+from ticketflow_pipeline.handlers.retirements import settle, start_retirement
 
 NewId = Callable[[], str]
 
@@ -29,59 +36,108 @@ def numeric_id() -> str:
 
 
 @dataclass(frozen=True)
-class PipelineChange:
-    """The pipeline after a change, and the retirement it waits for (None: applied)."""
+class Replaced:
+    """The pipeline after a replacement; `pending` while the ticket service has still to
+    confirm the statuses it leaves out (then the HTTP answer is 202)."""
 
     pipeline: Pipeline
-    retirement_id: str | None = None
+    pending: bool
 
 
-# -- pipelines -----------------------------------------------------------------------------
+# -- queries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPipelines:
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class GetPipeline:
+    pipeline_id: str
+    requester: Requester
 
 
 async def list_pipelines(
-    uow: UnitOfWork, context: MessageContext, requester: Requester
+    query: ListPipelines, uow: UnitOfWork, context: MessageContext
 ) -> list[Pipeline]:
     async with uow.begin(context) as session:
         pipelines = await PipelineRepository(session).all(context.account_id)
-        return access.visible(account_pipelines.live(pipelines), requester)
+        return access.visible(account_pipelines.live(pipelines), query.requester)
 
 
-async def get_pipeline(
-    uow: UnitOfWork, context: MessageContext, pipeline_id: str, requester: Requester
-) -> Pipeline:
-    async with uow.begin(context) as session:
-        return await load_visible(session, context, pipeline_id, requester)
+async def get_pipeline(query: GetPipeline, uow: UnitOfWork, context: MessageContext) -> Pipeline:
+    return await read_pipeline(uow, context, query, lambda pipeline: pipeline)
+
+
+# -- pipelines -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatePipeline:
+    label: str
+    display_order: int | None
+    statuses: Sequence[NewStatus]
+    policy: TierPolicy
+    new_id: NewId = field(default=numeric_id, compare=False)
+
+
+@dataclass(frozen=True)
+class UpdatePipeline:
+    pipeline_id: str
+    label: str | None
+    display_order: int | None
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class ReplacePipeline:
+    """Statuses are matched to the current ones by id or label; the ones left out retire."""
+
+    pipeline_id: str
+    label: str
+    display_order: int
+    statuses: Sequence[NewStatus]
+    requester: Requester
+    retirement_wait_seconds: float
+    new_id: NewId = field(default=numeric_id, compare=False)
+
+
+@dataclass(frozen=True)
+class DeletePipeline:
+    pipeline_id: str
+    requester: Requester
+    retirement_wait_seconds: float
+
+
+@dataclass(frozen=True)
+class ReorderPipelines:
+    """`ordered_ids` lists the pipelines the requester sees; hidden ones keep their places."""
+
+    ordered_ids: Sequence[str]
+    requester: Requester
 
 
 async def create_pipeline(
-    uow: UnitOfWork,
-    context: MessageContext,
-    *,
-    label: str,
-    display_order: int | None,
-    statuses: Sequence[NewStatus],
-    policy: TierPolicy,
-    new_id: NewId = numeric_id,
+    command: CreatePipeline, uow: UnitOfWork, context: MessageContext
 ) -> Pipeline:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        account = await repository.account(context.account_id)
-        if account is None:
-            raise AccountNotFound(context.account_id)
+        account = await load_account(session, context)
         existing = await repository.all(context.account_id)
-        account_pipelines.check_new_pipeline(existing, label, account.tier, policy)
+        account_pipelines.check_new_pipeline(existing, command.label, account.tier, command.policy)
+        display_order = command.display_order
         pipeline = Pipeline.create(
             account_id=context.account_id,
-            pipeline_id=new_id(),
-            label=label,
+            pipeline_id=command.new_id(),
+            label=command.label,
             display_order=(
                 display_order
                 if display_order is not None
                 else account_pipelines.next_display_order(existing)
             ),
-            statuses=statuses,
-            new_status_ids=[new_id() for _ in statuses],
+            statuses=command.statuses,
+            new_status_ids=[command.new_id() for _ in command.statuses],
             now=session.now,
         )
         await repository.save(pipeline)
@@ -89,177 +145,195 @@ async def create_pipeline(
 
 
 async def update_pipeline(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    *,
-    label: str | None,
-    display_order: int | None,
-    requester: Requester,
+    command: UpdatePipeline, uow: UnitOfWork, context: MessageContext
 ) -> Pipeline:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        if label is not None:
+        pipeline = await load_editable(session, context, command)
+        if command.label is not None:
             account_pipelines.check_label_free(
-                await repository.all(context.account_id), label, pipeline_id
+                await repository.all(context.account_id), command.label, command.pipeline_id
             )
-        pipeline.update(now=session.now, label=label, display_order=display_order)
+        pipeline.update(now=session.now, label=command.label, display_order=command.display_order)
         await repository.save(pipeline)
     return pipeline
 
 
 async def replace_pipeline(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    *,
-    label: str,
-    display_order: int,
-    statuses: Sequence[NewStatus],
-    requester: Requester,
-    new_id: NewId = numeric_id,
-) -> PipelineChange:
-    async with uow.begin(context) as session:
-        repository = PipelineRepository(session)
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        account_pipelines.check_label_free(
-            await repository.all(context.account_id), label, pipeline_id
-        )
-        retirement = pipeline.request_replacement(
-            label=label,
-            display_order=display_order,
-            statuses=statuses,
-            new_status_ids=[new_id() for _ in statuses],
+    command: ReplacePipeline, uow: UnitOfWork, context: MessageContext
+) -> Replaced:
+    """Applied at once when no status retires; else once the ticket service confirms."""
+
+    async def request(
+        pipeline: Pipeline, repository: PipelineRepository, now: datetime
+    ) -> Retirement | None:
+        others = await repository.all(context.account_id)
+        account_pipelines.check_label_free(others, command.label, command.pipeline_id)
+        return pipeline.request_replacement(
+            label=command.label,
+            display_order=command.display_order,
+            statuses=command.statuses,
+            new_status_ids=[command.new_id() for _ in command.statuses],
             retirement_id=str(uuid.uuid4()),
-            now=session.now,
+            now=now,
         )
-        if retirement is not None:
-            await start_retirement(session, pipeline, retirement)
-        await repository.save(pipeline)
-    return PipelineChange(pipeline, retirement.id if retirement else None)
+
+    what = "a status this replacement leaves out"
+    pending = await _retire(command, uow, context, request, what, command.retirement_wait_seconds)
+    return Replaced(await read_pipeline(uow, context, command, lambda p: p), pending)
 
 
 async def delete_pipeline(
-    uow: UnitOfWork, context: MessageContext, pipeline_id: str, *, requester: Requester
-) -> PipelineChange:
-    async with uow.begin(context) as session:
-        repository = PipelineRepository(session)
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        account_pipelines.check_deletable(await repository.all(context.account_id), pipeline_id)
-        retirement = pipeline.request_deletion(str(uuid.uuid4()), session.now)
-        await start_retirement(session, pipeline, retirement)
-        await repository.save(pipeline)
-    return PipelineChange(pipeline, retirement.id)
+    command: DeletePipeline, uow: UnitOfWork, context: MessageContext
+) -> bool:
+    """Refused while the pipeline holds tickets; True while the ticket service has still to
+    confirm."""
+
+    async def request(
+        pipeline: Pipeline, repository: PipelineRepository, now: datetime
+    ) -> Retirement:
+        others = await repository.all(context.account_id)
+        account_pipelines.check_deletable(others, command.pipeline_id)
+        return pipeline.request_deletion(str(uuid.uuid4()), now)
+
+    what = f"pipeline {command.pipeline_id!r}"
+    return await _retire(command, uow, context, request, what, command.retirement_wait_seconds)
 
 
 async def reorder_pipelines(
-    uow: UnitOfWork,
-    context: MessageContext,
-    ordered_ids: Sequence[str],
-    *,
-    requester: Requester,
+    command: ReorderPipelines, uow: UnitOfWork, context: MessageContext
 ) -> list[Pipeline]:
-    """`ordered_ids` lists the pipelines the requester sees; hidden ones keep their places."""
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
         pipelines = await repository.all(context.account_id)
-        whole = access.arrange(account_pipelines.live(pipelines), ordered_ids, requester)
+        live = account_pipelines.live(pipelines)
+        whole = access.arrange(live, command.ordered_ids, command.requester)
         for changed in account_pipelines.reorder(pipelines, whole, session.now):
             await repository.save(changed)
-        return access.visible(account_pipelines.live(pipelines), requester)
+        return access.visible(account_pipelines.live(pipelines), command.requester)
 
 
-# -- statuses --------------------------------------------------------------------------
+async def _retire(
+    asked: OnPipeline,
+    uow: UnitOfWork,
+    context: MessageContext,
+    request: Callable[[Pipeline, PipelineRepository, datetime], Awaitable[Retirement | None]],
+    what: str,
+    wait_seconds: float,
+) -> bool:
+    """One unit of work: load for editing, `request` the change (a retirement, or None when it
+    applies at once), ask the ticket service, save; then wait for its answer (True: pending)."""
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await load_editable(session, context, asked)
+        retirement = await request(pipeline, repository, session.now)
+        if retirement is not None:
+            await start_retirement(session, pipeline, retirement)
+        await repository.save(pipeline)
+    retirement_id = retirement.id if retirement is not None else None
+    return await settle(uow, context, retirement_id, what, wait_seconds=wait_seconds)
+
+
+# -- statuses --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AddStatus:
+    pipeline_id: str
+    status: NewStatus
+    requester: Requester
+    new_id: NewId = field(default=numeric_id, compare=False)
+
+
+@dataclass(frozen=True)
+class UpdateStatus:
+    pipeline_id: str
+    status_id: str
+    requester: Requester
+    label: str | None = None
+    ticket_state: TicketState | None = None
+    display_order: int | None = None
+
+
+@dataclass(frozen=True)
+class ReplaceStatus:
+    pipeline_id: str
+    status_id: str
+    status: NewStatus
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class ReorderStatuses:
+    pipeline_id: str
+    ordered_ids: Sequence[str]
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class DeleteStatus:
+    """Refused while the status holds tickets, unless `move_to_status_id` names another
+    status of the pipeline: the ticket service moves them."""
+
+    pipeline_id: str
+    status_id: str
+    move_to_status_id: str | None
+    requester: Requester
+    retirement_wait_seconds: float
 
 
 async def add_status(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    status: NewStatus,
-    *,
-    requester: Requester,
-    new_id: NewId = numeric_id,
+    command: AddStatus, uow: UnitOfWork, context: MessageContext
 ) -> StatusSnapshot:
-    return await edit_pipeline(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        lambda pipeline, now: pipeline.add_status(status, new_id(), now),
-    )
+    def change(pipeline: Pipeline, now: datetime) -> StatusSnapshot:
+        return pipeline.add_status(command.status, command.new_id(), now)
+
+    return await edit_pipeline(uow, context, command, change)
 
 
 async def update_status(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    status_id: str,
-    *,
-    label: str | None = None,
-    ticket_state: TicketState | None = None,
-    display_order: int | None = None,
-    requester: Requester,
+    command: UpdateStatus, uow: UnitOfWork, context: MessageContext
 ) -> StatusSnapshot:
-    return await edit_pipeline(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        lambda pipeline, now: pipeline.update_status(
-            status_id, now=now, label=label, ticket_state=ticket_state, display_order=display_order
-        ),
-    )
+    def change(pipeline: Pipeline, now: datetime) -> StatusSnapshot:
+        return pipeline.update_status(
+            command.status_id,
+            now=now,
+            label=command.label,
+            ticket_state=command.ticket_state,
+            display_order=command.display_order,
+        )
+
+    return await edit_pipeline(uow, context, command, change)
 
 
 async def replace_status(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    status_id: str,
-    status: NewStatus,
-    *,
-    requester: Requester,
+    command: ReplaceStatus, uow: UnitOfWork, context: MessageContext
 ) -> StatusSnapshot:
-    return await edit_pipeline(
-        uow,
-        context,
-        requester,
-        pipeline_id,
-        lambda pipeline, now: pipeline.replace_status(status_id, status, now),
-    )
+    def change(pipeline: Pipeline, now: datetime) -> StatusSnapshot:
+        return pipeline.replace_status(command.status_id, command.status, now)
+
+    return await edit_pipeline(uow, context, command, change)
 
 
 async def reorder_statuses(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    ordered_ids: Sequence[str],
-    *,
-    requester: Requester,
+    command: ReorderStatuses, uow: UnitOfWork, context: MessageContext
 ) -> Pipeline:
-    def reorder(pipeline: Pipeline, now: datetime) -> Pipeline:
-        pipeline.reorder_statuses(ordered_ids, now)
+    def change(pipeline: Pipeline, now: datetime) -> Pipeline:
+        pipeline.reorder_statuses(command.ordered_ids, now)
         return pipeline
 
-    return await edit_pipeline(uow, context, requester, pipeline_id, reorder)
+    return await edit_pipeline(uow, context, command, change)
 
 
-async def delete_status(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    status_id: str,
-    move_to_status_id: str | None,
-    *,
-    requester: Requester,
-) -> PipelineChange:
-    async with uow.begin(context) as session:
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        retirement = pipeline.request_status_removal(
-            status_id, move_to_status_id, str(uuid.uuid4()), session.now
+async def delete_status(command: DeleteStatus, uow: UnitOfWork, context: MessageContext) -> bool:
+    """True while the ticket service has still to confirm."""
+
+    async def request(
+        pipeline: Pipeline, repository: PipelineRepository, now: datetime
+    ) -> Retirement:
+        return pipeline.request_status_removal(
+            command.status_id, command.move_to_status_id, str(uuid.uuid4()), now
         )
-        await start_retirement(session, pipeline, retirement)
-        await PipelineRepository(session).save(pipeline)
-    return PipelineChange(pipeline, retirement.id)
+
+    what = f"status {command.status_id!r}"
+    return await _retire(command, uow, context, request, what, command.retirement_wait_seconds)

@@ -4,6 +4,7 @@ asks for. Built-ins come from the domain's catalogue; custom definitions from th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import StatusProperty, StatusSnapshot
@@ -12,17 +13,10 @@ from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import properties, status_properties
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.accounts import Account
-from ticketflow_pipeline.domain.errors import AccountNotFound, PropertyNotFound
+from ticketflow_pipeline.domain.errors import PropertyNotFound
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
 from ticketflow_pipeline.domain.property_specs import PropertySpec
-from ticketflow_pipeline.handlers.loading import load_editable, load_visible
-
-
-async def _account(session: Session, context: MessageContext) -> Account:
-    account = await PipelineRepository(session).account(context.account_id)
-    if account is None:
-        raise AccountNotFound(context.account_id)
-    return account
+from ticketflow_pipeline.handlers.loading import load_account, load_editable, read_pipeline
 
 
 async def _definition(session: Session, account: Account, name: str) -> PropertyDefinition | None:
@@ -43,36 +37,65 @@ async def _live(session: Session, account: Account, name: str) -> PropertyDefini
 # -- definitions ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ListProperties:
+    """`archived` lists only archived ones, as HubSpot does (built-ins are never archived)."""
+
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class GetProperty:
+    name: str
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class CreateProperty:
+    spec: PropertySpec
+
+
+@dataclass(frozen=True)
+class UpdateProperty:
+    name: str
+    changes: PropertyChanges
+
+
+@dataclass(frozen=True)
+class ArchiveProperty:
+    name: str
+
+
 async def list_properties(
-    uow: UnitOfWork, context: MessageContext, *, archived: bool = False
+    query: ListProperties, uow: UnitOfWork, context: MessageContext
 ) -> list[PropertyDefinition]:
-    """Built-ins first, then custom ones by name; `archived` lists only archived ones, as
-    HubSpot does (built-ins are never archived)."""
+    """Built-ins first, then custom ones by name."""
     async with uow.begin(context) as session:
-        account = await _account(session, context)
-        custom = await PropertyRepository(session).all(account.id, archived=archived)
-        if archived:
+        account = await load_account(session, context)
+        custom = await PropertyRepository(session).all(account.id, archived=query.archived)
+        if query.archived:
             return custom
         return [*properties.built_ins(account.created_at, account.id), *custom]
 
 
 async def get_property(
-    uow: UnitOfWork, context: MessageContext, name: str, *, archived: bool = False
+    query: GetProperty, uow: UnitOfWork, context: MessageContext
 ) -> PropertyDefinition:
     async with uow.begin(context) as session:
-        account = await _account(session, context)
-        definition = await _definition(session, account, name)
-        if definition is None or definition.archived != archived:
-            raise PropertyNotFound(name)
+        account = await load_account(session, context)
+        definition = await _definition(session, account, query.name)
+        if definition is None or definition.archived != query.archived:
+            raise PropertyNotFound(query.name)
         return definition
 
 
 async def create_property(
-    uow: UnitOfWork, context: MessageContext, spec: PropertySpec
+    command: CreateProperty, uow: UnitOfWork, context: MessageContext
 ) -> PropertyDefinition:
+    spec = command.spec
     async with uow.begin(context) as session:
         repository = PropertyRepository(session)
-        await _account(session, context)
+        await load_account(session, context)
         definition = properties.define_property(
             context.account_id,
             spec,
@@ -85,54 +108,65 @@ async def create_property(
 
 
 async def update_property(
-    uow: UnitOfWork, context: MessageContext, name: str, changes: PropertyChanges
+    command: UpdateProperty, uow: UnitOfWork, context: MessageContext
 ) -> PropertyDefinition:
     async with uow.begin(context) as session:
-        definition = await _live(session, await _account(session, context), name)
-        definition.update(changes, session.now)
+        definition = await _live(session, await load_account(session, context), command.name)
+        definition.update(command.changes, session.now)
         await PropertyRepository(session).save(definition)
     return definition
 
 
-async def archive_property(uow: UnitOfWork, context: MessageContext, name: str) -> None:
+async def archive_property(
+    command: ArchiveProperty, uow: UnitOfWork, context: MessageContext
+) -> None:
     """Refused while a status of a live pipeline lists the property (status_properties)."""
     async with uow.begin(context) as session:
-        definition = await _live(session, await _account(session, context), name)
+        definition = await _live(session, await load_account(session, context), command.name)
         definition.archive(session.now)
         pipelines = await PipelineRepository(session).all(context.account_id)
-        status_properties.require_unlisted(pipelines, name)
+        status_properties.require_unlisted(pipelines, command.name)
         await PropertyRepository(session).save(definition)
 
 
 # -- status properties ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class GetStatusProperties:
+    pipeline_id: str
+    status_id: str
+    requester: Requester
+
+
+@dataclass(frozen=True)
+class SetStatusProperties:
+    """The ordered properties an agent fills when a ticket enters the status."""
+
+    pipeline_id: str
+    status_id: str
+    wanted: Sequence[StatusProperty]
+    requester: Requester
+
+
 async def get_status_properties(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    status_id: str,
-    requester: Requester,
+    query: GetStatusProperties, uow: UnitOfWork, context: MessageContext
 ) -> list[StatusProperty]:
-    async with uow.begin(context) as session:
-        pipeline = await load_visible(session, context, pipeline_id, requester)
-        return list(pipeline.status(status_id).properties)
+    return await read_pipeline(
+        uow, context, query, lambda pipeline: list(pipeline.status(query.status_id).properties)
+    )
 
 
 async def set_status_properties(
-    uow: UnitOfWork,
-    context: MessageContext,
-    pipeline_id: str,
-    status_id: str,
-    wanted: Sequence[StatusProperty],
-    requester: Requester,
+    command: SetStatusProperties, uow: UnitOfWork, context: MessageContext
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:
-        account = await _account(session, context)
-        pipeline = await load_editable(session, context, pipeline_id, requester)
-        definitions = await _definitions(session, account, (item.name for item in wanted))
+        account = await load_account(session, context)
+        pipeline = await load_editable(session, context, command)
+        names = (item.name for item in command.wanted)
+        definitions = await _definitions(session, account, names)
         updated = status_properties.set_status_properties(
-            pipeline, status_id, wanted, definitions, account.tier, session.now
+            pipeline, command.status_id, command.wanted, definitions, account.tier, session.now
         )
         repository = PropertyRepository(session)
         for definition in definitions.values():

@@ -84,9 +84,22 @@ async def await_outcome(
         await asyncio.sleep(poll_seconds)
 
 
-def raise_if_refused(outcome: RetirementOutcome, what: str) -> None:
+async def settle(
+    uow: UnitOfWork,
+    context: MessageContext,
+    retirement_id: str | None,
+    what: str,
+    *,
+    wait_seconds: float,
+) -> bool:
+    """Wait for the ticket service to confirm a retirement (None: nothing retires); raise
+    PipelineInUse, naming `what`, if it refused; True if it is still pending after the wait."""
+    if retirement_id is None:
+        return False
+    outcome = await await_outcome(uow, context, retirement_id, wait_seconds=wait_seconds)
     if outcome.outcome == REFUSED:
         tickets = f"{outcome.ticket_count} ticket{'s' if outcome.ticket_count != 1 else ''}"
         raise PipelineInUse(
             f"{what} holds {tickets}; move them first, or name a status to move them to"
         )
+    return outcome.outcome == PENDING

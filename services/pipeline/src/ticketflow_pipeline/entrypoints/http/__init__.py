@@ -1,4 +1,5 @@
-"""HTTP routes of the pipeline service: HubSpot's pipelines API, settings, accounts."""
+"""HTTP routes of the pipeline service: HubSpot's pipelines and properties APIs, the pipeline
+settings pages' extensions, accounts."""
 
 from fastapi import APIRouter
 
@@ -7,7 +8,7 @@ from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.entrypoints.http.accounts import build_accounts_router
 from ticketflow_pipeline.entrypoints.http.channels import build_channels_router
-from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_settings_router
+from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_pipeline_settings_router
 from ticketflow_pipeline.entrypoints.http.pipelines import build_pipelines_router
 from ticketflow_pipeline.entrypoints.http.properties import build_properties_router
 
@@ -19,7 +20,7 @@ def build_api_router(
     router = APIRouter()
     router.include_router(build_accounts_router(uow, caller, tokens))
     router.include_router(build_pipelines_router(uow, caller, policy, retirement_wait_seconds))
-    router.include_router(build_settings_router(uow, caller))
+    router.include_router(build_pipeline_settings_router(uow, caller))
     router.include_router(build_properties_router(uow, caller))
     router.include_router(build_channels_router(uow, caller))
     return router

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, require_role
-from ticketflow_chassis.uow import UnitOfWork, utc_now
+from ticketflow_chassis.uow import MessageContext, UnitOfWork, utc_now
 from ticketflow_contracts import Tier
 from ticketflow_pipeline.handlers import accounts
 
@@ -43,7 +43,8 @@ def build_accounts_router(
             admin_user_id=str(uuid.uuid4()),
             admin_email=body.admin_email,
         )
-        opened = await accounts.create_account(uow, command)
+        context = MessageContext.for_request(command.account_id)
+        opened = await accounts.create_account(command, uow, context)
         admin = Principal(
             account_id=opened.account.id,
             user_id=opened.admin.id,

@@ -1,5 +1,5 @@
 """A pipeline's connected channels (`/settings/v1/ticket-pipelines/{id}/channels`), read-only:
-the channels service owns connections; this lists its replica for the settings page."""
+the channels service owns connections; this lists its replica for the pipeline settings page."""
 
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from ticketflow_chassis.auth import Principal
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.domain.channels import ConnectedChannel
-from ticketflow_pipeline.entrypoints.http.pipeline_settings import requester_of
+from ticketflow_pipeline.entrypoints.http.callers import context_of, requester_of
 from ticketflow_pipeline.handlers import channels
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies
@@ -33,10 +33,8 @@ def build_channels_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRou
     @router.get("/settings/v1/ticket-pipelines/{pipeline_id}/channels")
     async def list_channels(pipeline_id: str, principal: Caller) -> dict[str, Any]:
         """The connected channels whose new tickets go to this pipeline, oldest first."""
-        context = MessageContext.for_request(principal.account_id)
-        found = await channels.list_pipeline_channels(
-            uow, context, pipeline_id, requester_of(principal)
-        )
+        query = channels.ListPipelineChannels(pipeline_id, requester_of(principal))
+        found = await channels.list_pipeline_channels(query, uow, context_of(principal))
         return {"results": [channel_json(c) for c in found]}
 
     return router

@@ -1,4 +1,4 @@
-"""The settings page's per-pipeline extensions (`/settings/v1/ticket-pipelines/{id}/...`):
+"""The pipeline settings page's per-pipeline extensions (`/settings/v1/ticket-pipelines/{id}/...`):
 access, rules, automation triggers and status actions, in HubSpot-style camelCase JSON."""
 
 from collections.abc import Callable
@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import Field, field_validator
 
-from ticketflow_chassis.auth import Principal, Role
+from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_schemas import CamelInput
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import (
     AccessGrant,
     AccessLevel,
@@ -23,25 +23,15 @@ from ticketflow_contracts import (
     StatusAction,
     StatusTrigger,
 )
-from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.automation import KEEP, ActionEdit, NewAction
-from ticketflow_pipeline.handlers import pipeline_settings
+from ticketflow_pipeline.entrypoints.http.callers import context_of, requester_of
+from ticketflow_pipeline.handlers import pipeline_settings as handlers
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies
-# (built inside build_settings_router) at definition time.
+# (built inside build_pipeline_settings_router) at definition time.
 
 MAX_LIST = 1000
 MAX_TEXT = 10_000  # a body cap; the domain applies the real limits and names them
-
-
-def requester_of(principal: Principal) -> Requester:
-    """The facts about the caller that the pipeline access rules need."""
-    return Requester(
-        user_id=principal.user_id,
-        teams=principal.teams,
-        is_super_admin=principal.is_super_admin,
-        is_settings_editor=principal.has_role(Role.PROPERTY_SETTINGS_EDITOR),
-    )
 
 
 class GrantInput(CamelInput):
@@ -182,79 +172,71 @@ def action_json(action: StatusAction) -> dict[str, Any]:
     }
 
 
-def build_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRouter:
+def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRouter:
     router = APIRouter(tags=["settings"])
     Caller = Annotated[Principal, Depends(caller)]
     base = "/settings/v1/ticket-pipelines/{pipeline_id}"
     actions = base + "/statuses/{status_id}/actions"
 
-    def scope(principal: Principal) -> tuple[MessageContext, Requester]:
-        return MessageContext.for_request(principal.account_id), requester_of(principal)
-
     @router.get(base + "/access")
     async def get_access(pipeline_id: str, principal: Caller) -> dict[str, Any]:
         """Professional and Enterprise; super admins only."""
-        return access_json(await pipeline_settings.get_access(uow, *scope(principal), pipeline_id))
+        query = handlers.GetAccess(pipeline_id, requester_of(principal))
+        return access_json(await handlers.get_access(query, uow, context_of(principal)))
 
     @router.put(base + "/access")
     async def put_access(pipeline_id: str, body: AccessInput, principal: Caller) -> dict[str, Any]:
         """Restricted with no grant leaves the pipeline to super admins."""
-        changed = await pipeline_settings.set_access(
-            uow, *scope(principal), pipeline_id, body.as_access()
-        )
+        command = handlers.SetAccess(pipeline_id, body.as_access(), requester_of(principal))
+        changed = await handlers.set_access(command, uow, context_of(principal))
         return access_json(changed.state.access)
 
     @router.get(base + "/rules")
     async def get_rules(pipeline_id: str, principal: Caller) -> dict[str, Any]:
-        return rules_json(await pipeline_settings.get_rules(uow, *scope(principal), pipeline_id))
+        query = handlers.GetRules(pipeline_id, requester_of(principal))
+        return rules_json(await handlers.get_rules(query, uow, context_of(principal)))
 
     @router.put(base + "/rules")
     async def put_rules(pipeline_id: str, body: RulesInput, principal: Caller) -> dict[str, Any]:
         """Stored and published; the ticket service enforces them."""
-        changed = await pipeline_settings.set_rules(
-            uow, *scope(principal), pipeline_id, body.as_rules()
-        )
-        return rules_json(changed)
+        command = handlers.SetRules(pipeline_id, body.as_rules(), requester_of(principal))
+        return rules_json(await handlers.set_rules(command, uow, context_of(principal)))
 
     @router.get(base + "/automation/triggers")
     async def get_triggers(pipeline_id: str, principal: Caller) -> dict[str, Any]:
-        return triggers_json(
-            await pipeline_settings.get_triggers(uow, *scope(principal), pipeline_id)
-        )
+        query = handlers.GetTriggers(pipeline_id, requester_of(principal))
+        return triggers_json(await handlers.get_triggers(query, uow, context_of(principal)))
 
     @router.put(base + "/automation/triggers")
     async def put_triggers(
         pipeline_id: str, body: TriggersInput, principal: Caller
     ) -> dict[str, Any]:
-        changed = await pipeline_settings.set_triggers(
-            uow, *scope(principal), pipeline_id, body.as_triggers()
-        )
-        return triggers_json(changed)
+        command = handlers.SetTriggers(pipeline_id, body.as_triggers(), requester_of(principal))
+        return triggers_json(await handlers.set_triggers(command, uow, context_of(principal)))
 
     @router.get(actions)
     async def get_actions(pipeline_id: str, status_id: str, principal: Caller) -> dict[str, Any]:
-        found = await pipeline_settings.list_status_actions(
-            uow, *scope(principal), pipeline_id, status_id
-        )
+        query = handlers.ListStatusActions(pipeline_id, status_id, requester_of(principal))
+        found = await handlers.list_status_actions(query, uow, context_of(principal))
         return {"results": [action_json(a) for a in found]}
 
     @router.post(actions, status_code=status.HTTP_201_CREATED)
     async def add_action(
         pipeline_id: str, status_id: str, body: ActionInput, principal: Caller
     ) -> dict[str, Any]:
-        added = await pipeline_settings.add_status_action(
-            uow, *scope(principal), pipeline_id, status_id, body.as_new_action()
+        command = handlers.AddStatusAction(
+            pipeline_id, status_id, body.as_new_action(), requester_of(principal)
         )
-        return action_json(added)
+        return action_json(await handlers.add_status_action(command, uow, context_of(principal)))
 
     @router.patch(actions + "/{action_id}")
     async def edit_action(
         pipeline_id: str, status_id: str, action_id: str, body: ActionPatch, principal: Caller
     ) -> dict[str, Any]:
-        edited = await pipeline_settings.edit_status_action(
-            uow, *scope(principal), pipeline_id, status_id, action_id, body.as_edit()
+        command = handlers.EditStatusAction(
+            pipeline_id, status_id, action_id, body.as_edit(), requester_of(principal)
         )
-        return action_json(edited)
+        return action_json(await handlers.edit_status_action(command, uow, context_of(principal)))
 
     @router.delete(actions + "/{action_id}", status_code=status.HTTP_204_NO_CONTENT)
     async def delete_action(
@@ -265,13 +247,9 @@ def build_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRou
         and_following: Annotated[bool, Query(alias="andFollowing")] = False,
     ) -> None:
         """`andFollowing=true` deletes this action and every one after it on the status."""
-        await pipeline_settings.delete_status_action(
-            uow,
-            *scope(principal),
-            pipeline_id,
-            status_id,
-            action_id,
-            and_following=and_following,
+        command = handlers.DeleteStatusAction(
+            pipeline_id, status_id, action_id, and_following, requester_of(principal)
         )
+        await handlers.delete_status_action(command, uow, context_of(principal))
 
     return router

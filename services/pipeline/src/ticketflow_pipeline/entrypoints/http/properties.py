@@ -1,6 +1,6 @@
 """HubSpot's CRM v3 properties API for tickets (`/crm/v3/properties/tickets...`), and the
-settings page's status properties (`/settings/v1/ticket-pipelines/{id}/statuses/{id}/properties`,
-a ticketflow extension)."""
+pipeline settings page's status properties (a ticketflow extension:
+`/settings/v1/ticket-pipelines/{id}/statuses/{id}/properties`)."""
 
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -8,20 +8,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import Field
 
-from ticketflow_chassis.auth import Principal, Role, require_role
+from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_schemas import CamelInput
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import PropertyFieldType, PropertyOption, PropertyType, StatusProperty
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
 from ticketflow_pipeline.domain.property_specs import NewOption, PropertySpec
-from ticketflow_pipeline.entrypoints.http.pipeline_settings import requester_of
+from ticketflow_pipeline.entrypoints.http.callers import context_of, editor_context, requester_of
 from ticketflow_pipeline.entrypoints.http.schemas import timestamp
-from ticketflow_pipeline.handlers import properties
+from ticketflow_pipeline.handlers import properties as handlers
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies
 # (built inside build_properties_router) at definition time.
 
-EDITORS = (Role.SUPER_ADMIN, Role.PROPERTY_SETTINGS_EDITOR)
 MAX_TEXT = 10_000  # a body cap; the domain applies the real limits and names them
 MAX_LIST = 5_000
 
@@ -154,45 +153,38 @@ def build_properties_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIR
     Archived = Annotated[bool, Query(description="only archived properties")]
     base = "/crm/v3/properties/tickets"
 
-    def reader(principal: Principal) -> MessageContext:
-        return MessageContext.for_request(principal.account_id)
-
-    def editor(principal: Principal) -> MessageContext:
-        require_role(principal, *EDITORS)
-        return MessageContext.for_request(principal.account_id)
-
     @router.get(base, tags=["properties"])
     async def get_all(principal: Caller, archived: Archived = False) -> dict[str, Any]:
-        found = await properties.list_properties(uow, reader(principal), archived=archived)
+        query = handlers.ListProperties(archived)
+        found = await handlers.list_properties(query, uow, context_of(principal))
         return {"results": [property_json(d) for d in found]}
 
     @router.post(base, status_code=status.HTTP_201_CREATED, tags=["properties"])
     async def create(body: PropertyCreate, principal: Caller) -> dict[str, Any]:
-        created = await properties.create_property(uow, editor(principal), body.as_spec())
-        return property_json(created)
+        context = editor_context(principal)
+        command = handlers.CreateProperty(body.as_spec())
+        return property_json(await handlers.create_property(command, uow, context))
 
     @router.get(base + "/{property_name}", tags=["properties"])
     async def get_by_name(
         property_name: str, principal: Caller, archived: Archived = False
     ) -> dict[str, Any]:
-        found = await properties.get_property(
-            uow, reader(principal), property_name, archived=archived
-        )
-        return property_json(found)
+        query = handlers.GetProperty(property_name, archived)
+        return property_json(await handlers.get_property(query, uow, context_of(principal)))
 
     @router.patch(base + "/{property_name}", tags=["properties"])
     async def update(property_name: str, body: PropertyUpdate, principal: Caller) -> dict[str, Any]:
-        updated = await properties.update_property(
-            uow, editor(principal), property_name, body.as_changes()
-        )
-        return property_json(updated)
+        context = editor_context(principal)
+        command = handlers.UpdateProperty(property_name, body.as_changes())
+        return property_json(await handlers.update_property(command, uow, context))
 
     @router.delete(
         base + "/{property_name}", status_code=status.HTTP_204_NO_CONTENT, tags=["properties"]
     )
     async def archive(property_name: str, principal: Caller) -> None:
         """Refused (409) while a status lists the property; the message names the statuses."""
-        await properties.archive_property(uow, editor(principal), property_name)
+        context = editor_context(principal)
+        await handlers.archive_property(handlers.ArchiveProperty(property_name), uow, context)
 
     # -- status properties (ticketflow extension) -----------------------------------------
 
@@ -202,9 +194,8 @@ def build_properties_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIR
     async def get_status_properties(
         pipeline_id: str, status_id: str, principal: Caller
     ) -> dict[str, Any]:
-        found = await properties.get_status_properties(
-            uow, reader(principal), pipeline_id, status_id, requester_of(principal)
-        )
+        query = handlers.GetStatusProperties(pipeline_id, status_id, requester_of(principal))
+        found = await handlers.get_status_properties(query, uow, context_of(principal))
         return status_properties_json(found)
 
     @router.put(path, tags=["settings"])
@@ -213,10 +204,12 @@ def build_properties_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIR
     ) -> dict[str, Any]:
         """The ordered properties an agent fills when a ticket enters the status; `required`
         needs Professional or Enterprise."""
+        context = editor_context(principal)
         wanted = [StatusProperty(name=p.name, required=p.required) for p in body.properties]
-        updated = await properties.set_status_properties(
-            uow, editor(principal), pipeline_id, status_id, wanted, requester_of(principal)
+        command = handlers.SetStatusProperties(
+            pipeline_id, status_id, wanted, requester_of(principal)
         )
+        updated = await handlers.set_status_properties(command, uow, context)
         return status_properties_json(updated.properties)
 
     return router

@@ -10,7 +10,8 @@ from pydantic.alias_generators import to_camel
 
 from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_contracts import StatusSnapshot, TicketState
-from ticketflow_pipeline.domain.model import NewStatus, Pipeline
+from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.statuses import NewStatus
 
 
 class StageMetadata(BaseModel):
