@@ -28,7 +28,7 @@ from ticketflow_contracts import (
     TicketPropertyDefined,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import (
     InvalidTicket,
     MissingStatusProperties,
@@ -46,7 +46,7 @@ from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_
 from .builders import NOW, definition, pipeline
 from .snapshot_isolation import SnapshotIsolationStore
 
-AGENT = Viewer("agent")
+AGENT = Requester("agent")
 P = TypeVar("P", bound=Message)
 SECRET = PipelineAccess(
     restricted=True,
@@ -117,7 +117,7 @@ async def new_ticket(uow: UnitOfWork, pipeline_id: str = "p1") -> str:
         uow,
         request(),
         CreateTicket(uuid.uuid4().hex, pipeline_id, "new", {"subject": "Help"}),
-        Viewer("boss", is_super_admin=True),
+        Requester("boss", is_super_admin=True),
     )
     return ticket.id
 
@@ -233,13 +233,13 @@ async def test_access_view_only_is_forbidden_and_no_access_is_not_found(uow: Uni
     change = UpdateTicket(ticket_id, {"notes": "x"})
 
     with pytest.raises(TicketAccessDenied):
-        await update_ticket(uow, request(), change, Viewer("viewer"))
+        await update_ticket(uow, request(), change, Requester("viewer"))
     with pytest.raises(TicketNotFound):
-        await update_ticket(uow, request(), change, Viewer("stranger"))
+        await update_ticket(uow, request(), change, Requester("stranger"))
     with pytest.raises(TicketNotFound):
-        await archive_ticket(uow, request(), ticket_id, Viewer("stranger"))
+        await archive_ticket(uow, request(), ticket_id, Requester("stranger"))
     with pytest.raises(TicketNotFound):
-        await update_ticket(uow, request("a2"), change, Viewer("boss", is_super_admin=True))
+        await update_ticket(uow, request("a2"), change, Requester("boss", is_super_admin=True))
 
 
 async def test_moving_into_a_pipeline_the_user_may_not_see_is_as_if_it_did_not_exist(
@@ -251,9 +251,9 @@ async def test_moving_into_a_pipeline_the_user_may_not_see_is_as_if_it_did_not_e
     with pytest.raises(InvalidTicket, match="pipeline 'secret' does not exist"):
         await update_ticket(uow, request(), move, AGENT)
     with pytest.raises(TicketAccessDenied):
-        await update_ticket(uow, request(), move, Viewer("viewer"))
+        await update_ticket(uow, request(), move, Requester("viewer"))
 
-    moved = await update_ticket(uow, request(), move, Viewer("boss", is_super_admin=True))
+    moved = await update_ticket(uow, request(), move, Requester("boss", is_super_admin=True))
     assert (moved.pipeline_id, moved.status_id) == ("secret", "new")
 
 

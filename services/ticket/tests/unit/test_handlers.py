@@ -20,12 +20,12 @@ from ticketflow_contracts import (
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, TicketNotFound
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
 
-ADMIN = Viewer("u1", is_super_admin=True)
+ADMIN = Requester("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 

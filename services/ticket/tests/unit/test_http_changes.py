@@ -225,11 +225,11 @@ async def test_a_foreign_account_finds_nothing_on_any_route(client: httpx.AsyncC
 
 async def test_view_access_may_read_but_not_change_or_archive(client: httpx.AsyncClient) -> None:
     ticket_id = await created(client, "secret")
-    viewer = bearer("viewer")
+    view_only = bearer("viewer")
 
-    assert (await client.get(f"{URL}/{ticket_id}", headers=viewer)).status_code == 200
-    assert (await patch(client, ticket_id, {"notes": "x"}, viewer)).status_code == 403
-    assert (await client.delete(f"{URL}/{ticket_id}", headers=viewer)).status_code == 403
+    assert (await client.get(f"{URL}/{ticket_id}", headers=view_only)).status_code == 200
+    assert (await patch(client, ticket_id, {"notes": "x"}, view_only)).status_code == 403
+    assert (await client.delete(f"{URL}/{ticket_id}", headers=view_only)).status_code == 403
     assert (await patch(client, ticket_id, {"notes": "x"}, bearer("stranger"))).status_code == 404
 
 

@@ -21,7 +21,7 @@ from ticketflow_chassis.store.sqlite import SqliteStore
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketState
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.move_jobs import JobState, MoveJob
 from ticketflow_ticket.domain.moves import (
     IdempotencyKeyReused,
@@ -37,7 +37,7 @@ from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_
 from .builders import NOW, pipeline
 from .test_changes import replicate
 
-ADMIN = Viewer("boss", is_super_admin=True)
+ADMIN = Requester("boss", is_super_admin=True)
 OPEN, CLOSED = TicketState.OPEN, TicketState.CLOSED
 SUPPORT = pipeline("support", {"new": (OPEN, ()), "waiting": (OPEN, ()), "done": (CLOSED, ())})
 BILLING = pipeline("billing", {"inbox": (OPEN, ()), "paid": (CLOSED, ())})

@@ -27,7 +27,7 @@ from ticketflow_contracts import (
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
@@ -37,7 +37,7 @@ from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_
 
 from .snapshot_isolation import SnapshotIsolationStore
 
-ADMIN = Viewer("u1", is_super_admin=True)
+ADMIN = Requester("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ACCOUNT, PIPELINE = "a1", "p1"
 STATUSES = {"new": TicketState.OPEN, "waiting": TicketState.OPEN, "done": TicketState.CLOSED}

@@ -32,7 +32,7 @@ from ticketflow_contracts import (
     message_class,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 from ticketflow_ticket.domain.replicas import PipelineReplica
@@ -50,8 +50,8 @@ from ticketflow_ticket.handlers.timeline import record_timeline_entry, ticket_ti
 
 from .builders import DEFINITIONS, NOW, pipeline
 
-ADMIN = Viewer("boss", is_super_admin=True)
-AGENT = Viewer("agent")
+ADMIN = Requester("boss", is_super_admin=True)
+AGENT = Requester("agent")
 QUEUE = "ticket.timeline"
 SECRET = PipelineAccess(
     restricted=True,
@@ -137,9 +137,9 @@ async def new_ticket(uow: UnitOfWork, account_id: str = "a1", pipeline_id: str =
 
 
 async def entries_of(
-    uow: UnitOfWork, ticket_id: str, viewer: Viewer = ADMIN, account_id: str = "a1"
+    uow: UnitOfWork, ticket_id: str, requester: Requester = ADMIN, account_id: str = "a1"
 ) -> list[tuple[EntryType, object]]:
-    page = await ticket_timeline(uow, request(account_id), ticket_id, viewer, limit=100)
+    page = await ticket_timeline(uow, request(account_id), ticket_id, requester, limit=100)
     return [(e.type, e.details) for e in page.entries]
 
 
@@ -237,7 +237,7 @@ async def test_a_timeline_follows_its_tickets_visibility(uow: UnitOfWork) -> Non
     secret_ticket = await new_ticket(uow, pipeline_id="secret")
     await deliver(uow, await published(uow))
 
-    assert len(await entries_of(uow, secret_ticket, Viewer("viewer"))) == 1
+    assert len(await entries_of(uow, secret_ticket, Requester("viewer"))) == 1
     with pytest.raises(TicketNotFound):
         await entries_of(uow, secret_ticket, AGENT)
     with pytest.raises(TicketNotFound):

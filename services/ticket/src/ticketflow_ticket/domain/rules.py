@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from ticketflow_contracts import StatusSnapshot
 from ticketflow_contracts.errors import ErrorDetail
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.properties import STATUS
@@ -38,7 +38,7 @@ def entered_status(pipeline: PipelineReplica, gate: PipelineGate, status_id: str
 
 
 def creation_status(
-    pipeline: PipelineReplica, gate: PipelineGate, status_id: str | None, viewer: Viewer
+    pipeline: PipelineReplica, gate: PipelineGate, status_id: str | None, requester: Requester
 ) -> StatusSnapshot:
     """Where a new ticket starts: the status asked for (one of the pipeline's creation
     statuses, when it limits them), else the first creation status the gate admits, else
@@ -47,7 +47,7 @@ def creation_status(
     creation_ids = pipeline.pipeline.rules.creation_status_ids
     if status_id:
         status = entered_status(pipeline, gate, status_id)
-        if creation_ids and status.id not in creation_ids and not viewer.bypasses_pipeline_rules:
+        if creation_ids and status.id not in creation_ids and not requester.bypasses_pipeline_rules:
             raise _refuse(
                 f"pipeline {pipeline.pipeline.id!r} creates tickets only in the statuses "
                 f"{', '.join(creation_ids)}, not in {status_id!r}",
@@ -65,12 +65,12 @@ def creation_status(
 
 
 def check_move(
-    pipeline: PipelineReplica, from_status_id: str, target: StatusSnapshot, viewer: Viewer
+    pipeline: PipelineReplica, from_status_id: str, target: StatusSnapshot, requester: Requester
 ) -> None:
     """Within one pipeline, by display order: with `forbid_skipping` only the next status or
     an earlier one; with `forbid_backwards` no earlier one."""
     rules = pipeline.pipeline.rules
-    if viewer.bypasses_pipeline_rules or not (rules.forbid_skipping or rules.forbid_backwards):
+    if requester.bypasses_pipeline_rules or not (rules.forbid_skipping or rules.forbid_backwards):
         return
     ordered = [s.id for s in pipeline.ordered_statuses()]
     if from_status_id not in ordered:
@@ -91,10 +91,10 @@ def check_move(
 
 
 def require_status_properties(
-    status: StatusSnapshot, values: Mapping[str, str], viewer: Viewer
+    status: StatusSnapshot, values: Mapping[str, str], requester: Requester
 ) -> None:
     """Raises MissingStatusProperties (422) naming every required property left empty."""
-    if viewer.is_automation:
+    if requester.is_automation:
         return
     missing = [p.name for p in status.properties if p.required and not values.get(p.name)]
     if missing:

@@ -12,7 +12,7 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import StaleTicket, TicketNotFound
 from ticketflow_ticket.domain.model import Entry, Ticket
 from ticketflow_ticket.handlers.tickets import visible_ticket
@@ -29,21 +29,21 @@ class UpdateTicket:
 
 
 async def update_ticket(
-    uow: UnitOfWork, context: MessageContext, command: UpdateTicket, viewer: Viewer
+    uow: UnitOfWork, context: MessageContext, command: UpdateTicket, requester: Requester
 ) -> Ticket:
-    return await retry_on_conflict(lambda: _update_once(uow, context, command, viewer))
+    return await retry_on_conflict(lambda: _update_once(uow, context, command, requester))
 
 
 async def _update_once(
-    uow: UnitOfWork, context: MessageContext, command: UpdateTicket, viewer: Viewer
+    uow: UnitOfWork, context: MessageContext, command: UpdateTicket, requester: Requester
 ) -> Ticket:
     account_id = context.account_id
     async with uow.begin(context) as session:
         tickets = TicketRepository(session)
-        ticket, pipeline = await visible_ticket(tickets, account_id, command.ticket_id, viewer)
+        ticket, pipeline = await visible_ticket(tickets, account_id, command.ticket_id, requester)
         if ticket.archived:
             raise TicketNotFound(command.ticket_id)
-        access.require_edit(pipeline, viewer)
+        access.require_edit(pipeline, requester)
         _check_version(ticket, command.expected_version)
         definitions = await PropertyDefinitionRepository(session).definitions(
             account_id, command.properties
@@ -57,15 +57,15 @@ async def _update_once(
                 if target_id == ticket.pipeline_id
                 else await tickets.pipeline(account_id, target_id)
             )
-            if not access.may_view(target, viewer):
+            if not access.may_view(target, requester):
                 target = None  # as if it did not exist
             elif target is not None:
-                access.require_edit(target, viewer)
+                access.require_edit(target, requester)
             entry = Entry(target, await tickets.gate(account_id, target_id))
         if ticket.update(
             command.properties,
             definitions=definitions,
-            viewer=viewer,
+            requester=requester,
             now=session.now,
             entry=entry,
         ):
@@ -79,7 +79,7 @@ async def archive_ticket(
     uow: UnitOfWork,
     context: MessageContext,
     ticket_id: str,
-    viewer: Viewer,
+    requester: Requester,
     expected_version: int | None = None,
 ) -> None:
     """Archiving an archived ticket again changes nothing (HubSpot answers 204 too)."""
@@ -87,10 +87,12 @@ async def archive_ticket(
     async def once() -> None:
         async with uow.begin(context) as session:
             tickets = TicketRepository(session)
-            ticket, pipeline = await visible_ticket(tickets, context.account_id, ticket_id, viewer)
-            access.require_edit(pipeline, viewer)
+            ticket, pipeline = await visible_ticket(
+                tickets, context.account_id, ticket_id, requester
+            )
+            access.require_edit(pipeline, requester)
             _check_version(ticket, expected_version)
-            if ticket.archive(viewer, session.now):
+            if ticket.archive(requester, session.now):
                 await tickets.save(ticket)
 
     await retry_on_conflict(once)

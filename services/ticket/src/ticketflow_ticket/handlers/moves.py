@@ -12,7 +12,7 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.move_jobs import MoveJobRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.move_jobs import MoveJob, job_id_for
 from ticketflow_ticket.domain.moves import (
     IdempotencyKeyReused,
@@ -38,16 +38,18 @@ class Started:
 
 
 async def start_move(
-    uow: UnitOfWork, context: MessageContext, command: StartMove, viewer: Viewer
+    uow: UnitOfWork, context: MessageContext, command: StartMove, requester: Requester
 ) -> Started:
     """Validate the move against both pipelines and write its job; the runner does the rest.
     The same Idempotency-Key with the same request answers the job it started."""
-    job_id = job_id_for(context.account_id, viewer.user_id, command.idempotency_key, uuid.uuid4())
-    return await retry_on_conflict(lambda: _start_once(uow, context, command, viewer, job_id))
+    job_id = job_id_for(
+        context.account_id, requester.user_id, command.idempotency_key, uuid.uuid4()
+    )
+    return await retry_on_conflict(lambda: _start_once(uow, context, command, requester, job_id))
 
 
 async def _start_once(
-    uow: UnitOfWork, context: MessageContext, command: StartMove, viewer: Viewer, job_id: str
+    uow: UnitOfWork, context: MessageContext, command: StartMove, requester: Requester, job_id: str
 ) -> Started:
     account_id, request = context.account_id, command.request
     async with uow.begin(context) as session:
@@ -60,7 +62,7 @@ async def _start_once(
         source = await tickets.pipeline(account_id, request.from_pipeline_id)
         target = await tickets.pipeline(account_id, request.to_pipeline_id)
         counts = {}
-        if source is not None and access.may_view(source, viewer):
+        if source is not None and access.may_view(source, requester):
             for status in source.ordered_statuses():
                 counts[status.id] = await tickets.count_live(
                     account_id, request.from_pipeline_id, [status.id]
@@ -71,7 +73,7 @@ async def _start_once(
             target=target,
             target_gate=await tickets.gate(account_id, request.to_pipeline_id),
             counts=counts,
-            viewer=viewer,
+            requester=requester,
         )
         for active in await jobs.active_from(account_id, request.from_pipeline_id):
             if active.request.overlaps(request):
@@ -79,7 +81,7 @@ async def _start_once(
         job = MoveJob.create(
             job_id=job_id,
             account_id=account_id,
-            viewer=viewer,
+            requester=requester,
             request=request,
             plan=plan,
             total=sum(counts.get(status_id, 0) for status_id in plan.source_status_ids),
@@ -91,7 +93,7 @@ async def _start_once(
 
 
 async def get_move(
-    uow: UnitOfWork, context: MessageContext, job_id: str, viewer: Viewer
+    uow: UnitOfWork, context: MessageContext, job_id: str, requester: Requester
 ) -> MoveJob:
     """A move is visible to whoever started it, super admins, and users who may see both of
     its pipelines; to anyone else (and other accounts) it does not exist."""
@@ -99,11 +101,13 @@ async def get_move(
         job = await MoveJobRepository(session).get(context.account_id, job_id)
         if job is None:
             raise MoveNotFound(job_id)
-        if job.requested_by == viewer.user_id or viewer.is_super_admin:
+        if job.requested_by == requester.user_id or requester.is_super_admin:
             return job
         tickets = TicketRepository(session)
         for pipeline_id in (job.request.from_pipeline_id, job.request.to_pipeline_id):
-            if not access.may_view(await tickets.pipeline(context.account_id, pipeline_id), viewer):
+            if not access.may_view(
+                await tickets.pipeline(context.account_id, pipeline_id), requester
+            ):
                 raise MoveNotFound(job_id)
     return job
 

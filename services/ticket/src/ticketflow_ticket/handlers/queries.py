@@ -1,5 +1,5 @@
 """Reading many tickets: the list, search, batch read and the board's counts. Each reads only
-the pipelines the viewer may see, so another pipeline's tickets are absent, never an error."""
+the pipelines the requester may see, so another pipeline's tickets are absent, never an error."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.ticket_queries import TicketPage, TicketQueries
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.domain.search import SearchRequest, parse_search
@@ -29,16 +29,16 @@ async def _plan(
     queries: TicketQueries,
     account_id: str,
     archived: bool,
-    viewer: Viewer,
+    requester: Requester,
     request: SearchRequest,
 ) -> Plan:
-    """The request over the pipelines (and their statuses) the viewer may see; when that is
+    """The request over the pipelines (and their statuses) the requester may see; when that is
     all of them, without a pipeline equality wherever an index serves that (one read)."""
     replicas = await queries.pipelines(account_id)
     statuses = {
         replica.pipeline.id: [s.id for s in replica.pipeline.statuses]
         for replica in replicas
-        if access.may_view(replica, viewer)
+        if access.may_view(replica, requester)
     }
     if statuses and len(statuses) == len(replicas):
         whole = plan(request, statuses, every_pipeline=True)
@@ -50,7 +50,7 @@ async def _plan(
 async def search_tickets(
     uow: UnitOfWork,
     context: MessageContext,
-    viewer: Viewer,
+    requester: Requester,
     request: SearchRequest,
     *,
     archived: bool = False,
@@ -58,7 +58,7 @@ async def search_tickets(
     """HubSpot's search: one page (in one transaction with its total)."""
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
-        the_plan = await _plan(queries, context.account_id, archived, viewer, request)
+        the_plan = await _plan(queries, context.account_id, archived, requester, request)
         page = await queries.page(
             context.account_id, archived, the_plan, limit=request.limit, after=request.after
         )
@@ -69,18 +69,18 @@ async def search_tickets(
 async def list_tickets(
     uow: UnitOfWork,
     context: MessageContext,
-    viewer: Viewer,
+    requester: Requester,
     *,
     limit: int,
     after: str | None = None,
     archived: bool = False,
 ) -> TicketPage:
-    """The tickets of the pipelines the viewer may see, by creation then id: a search
+    """The tickets of the pipelines the requester may see, by creation then id: a search
     without filters, so every page is full but the last."""
     request = parse_search({"limit": limit, "after": after})
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
-        the_plan = await _plan(queries, context.account_id, archived, viewer, request)
+        the_plan = await _plan(queries, context.account_id, archived, requester, request)
         return await queries.page(context.account_id, archived, the_plan, limit=limit, after=after)
 
 
@@ -93,13 +93,13 @@ class BatchRead:
 async def read_tickets(
     uow: UnitOfWork,
     context: MessageContext,
-    viewer: Viewer,
+    requester: Requester,
     ticket_ids: Sequence[str],
     *,
     archived: bool = False,
 ) -> BatchRead:
     """The tickets by id in the order asked (each once); an id of another account, of a
-    pipeline the viewer may not see, or archived-ness other than `archived` is missing."""
+    pipeline the requester may not see, or archived-ness other than `archived` is missing."""
     found: list[Ticket] = []
     missing: list[str] = []
     pipelines: dict[str, PipelineReplica | None] = {}
@@ -114,7 +114,7 @@ async def read_tickets(
             if (
                 ticket is None
                 or ticket.archived != archived
-                or not access.may_view(pipelines[ticket.pipeline_id], viewer)
+                or not access.may_view(pipelines[ticket.pipeline_id], requester)
             ):
                 missing.append(ticket_id)
             else:
@@ -130,13 +130,13 @@ class PipelineCounts:
 
 
 async def count_tickets(
-    uow: UnitOfWork, context: MessageContext, viewer: Viewer, pipeline_id: str
+    uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
 ) -> PipelineCounts:
     """Live tickets of the pipeline per status (display order), counted in one transaction
-    from the tickets themselves; 404 for a pipeline the viewer may not see."""
+    from the tickets themselves; 404 for a pipeline the requester may not see."""
     async with uow.begin(context) as session:
         replica = await TicketRepository(session).pipeline(context.account_id, pipeline_id)
-        if replica is None or not access.may_view(replica, viewer):
+        if replica is None or not access.may_view(replica, requester):
             raise ObjectNotFoundError(f"pipeline {pipeline_id!r} does not exist")
         status_ids = [s.id for s in replica.ordered_statuses()]
         total, by_status = await TicketQueries(session).status_counts(

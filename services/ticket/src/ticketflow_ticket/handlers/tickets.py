@@ -1,5 +1,5 @@
 """Creating and reading tickets (lists and search: queries.py); a creation passes its
-pipeline's gate (domain/gates.py). A pipeline the viewer may not see hides its tickets."""
+pipeline's gate (domain/gates.py). A pipeline the requester may not see hides its tickets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
@@ -28,24 +28,24 @@ class CreateTicket:
 
 
 async def create_ticket(
-    uow: UnitOfWork, context: MessageContext, command: CreateTicket, viewer: Viewer
+    uow: UnitOfWork, context: MessageContext, command: CreateTicket, requester: Requester
 ) -> Ticket:
     """Reads and writes the pipeline's gate with the ticket, so that it cannot commit beside
     a closing of its status; one that loses that race is retried (and then sees the
     closing), and after a few losses the ConflictError surfaces (HTTP 409)."""
-    return await retry_on_conflict(lambda: _create_once(uow, context, command, viewer))
+    return await retry_on_conflict(lambda: _create_once(uow, context, command, requester))
 
 
 async def _create_once(
-    uow: UnitOfWork, context: MessageContext, command: CreateTicket, viewer: Viewer
+    uow: UnitOfWork, context: MessageContext, command: CreateTicket, requester: Requester
 ) -> Ticket:
     async with uow.begin(context) as session:
         repository = TicketRepository(session)
         pipeline = await repository.pipeline(context.account_id, command.pipeline_id)
-        if not access.may_view(pipeline, viewer):
+        if not access.may_view(pipeline, requester):
             pipeline = None  # a pipeline the user may not see does not exist for them
         elif pipeline is not None:
-            access.require_edit(pipeline, viewer)
+            access.require_edit(pipeline, requester)
         gate = await repository.gate(context.account_id, command.pipeline_id)
         definitions = await PropertyDefinitionRepository(session).definitions(
             context.account_id, command.properties
@@ -59,7 +59,7 @@ async def _create_once(
             status_id=command.status_id,
             values=command.properties,
             definitions=definitions,
-            viewer=viewer,
+            requester=requester,
             now=session.now,
         )
         await repository.add(ticket)
@@ -68,13 +68,13 @@ async def _create_once(
 
 
 async def visible_ticket(
-    repository: TicketRepository, account_id: str, ticket_id: str, viewer: Viewer
+    repository: TicketRepository, account_id: str, ticket_id: str, requester: Requester
 ) -> tuple[Ticket, PipelineReplica]:
     """The ticket (archived or not) and its pipeline; TicketNotFound when the account has no
-    such ticket or the viewer may not see its pipeline."""
+    such ticket or the requester may not see its pipeline."""
     ticket = await repository.get(account_id, ticket_id)
     pipeline = await repository.pipeline(account_id, ticket.pipeline_id) if ticket else None
-    if ticket is None or pipeline is None or not access.may_view(pipeline, viewer):
+    if ticket is None or pipeline is None or not access.may_view(pipeline, requester):
         raise TicketNotFound(ticket_id)
     return ticket, pipeline
 
@@ -83,14 +83,14 @@ async def get_ticket(
     uow: UnitOfWork,
     context: MessageContext,
     ticket_id: str,
-    viewer: Viewer,
+    requester: Requester,
     *,
     archived: bool = False,
 ) -> Ticket:
     """HubSpot's `archived` flag: an archived ticket is found only with `archived=True`."""
     async with uow.begin(context) as session:
         ticket, _ = await visible_ticket(
-            TicketRepository(session), context.account_id, ticket_id, viewer
+            TicketRepository(session), context.account_id, ticket_id, requester
         )
     if ticket.archived != archived:
         raise TicketNotFound(ticket_id)

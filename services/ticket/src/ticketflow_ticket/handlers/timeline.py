@@ -12,7 +12,7 @@ from ticketflow_contracts import Event
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.timeline_repository import TimelineRepository
 from ticketflow_ticket.domain import timeline
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.timeline import TimelineEntry
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
@@ -43,16 +43,16 @@ async def ticket_timeline(
     uow: UnitOfWork,
     context: MessageContext,
     ticket_id: str,
-    viewer: Viewer,
+    requester: Requester,
     *,
     limit: int,
     after: str | None = None,
 ) -> TimelinePage:
-    """The ticket's entries newest first, `limit` at a time; TicketNotFound when the viewer
+    """The ticket's entries newest first, `limit` at a time; TicketNotFound when the requester
     may not see the ticket. An archived ticket's timeline stays readable: it ends with the
     archiving."""
     async with uow.begin(context) as session:
-        await visible_ticket(TicketRepository(session), context.account_id, ticket_id, viewer)
+        await visible_ticket(TicketRepository(session), context.account_id, ticket_id, requester)
         entries, next_after = await TimelineRepository(session).page(
             context.account_id, ticket_id, limit=limit, after=after
         )

@@ -23,9 +23,9 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
     TicketInput,
     new_ticket_id,
+    requester_of,
     selected,
     ticket_json,
-    viewer,
 )
 from ticketflow_ticket.handlers import changes, queries, tickets
 
@@ -135,7 +135,9 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
             raise _refuse(f"idProperty may only be {ID_PROPERTY!r}", "idProperty")
         context = MessageContext.for_request(caller.account_id)
         ids = [item.id for item in body.inputs]
-        found = await queries.read_tickets(uow, context, viewer(caller), ids, archived=archived)
+        found = await queries.read_tickets(
+            uow, context, requester_of(caller), ids, archived=archived
+        )
         picked = selected(body.properties) or list(DEFAULT_PROPERTIES)
         errors = []
         if found.missing:
@@ -148,7 +150,7 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     async def create(body: BatchCreateInput, caller: Caller, response: Response) -> dict[str, Any]:
         started = datetime.now(UTC)
         context = MessageContext.for_request(caller.account_id)
-        actor = viewer(caller)
+        actor = requester_of(caller)
 
         async def write(item: TicketInput) -> Ticket:
             props = item.properties
@@ -172,7 +174,7 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
                 raise _refuse(f"ticket {item.id!r} appears twice", f"inputs.{index}.id")
             seen.add(item.id)
         context = MessageContext.for_request(caller.account_id)
-        actor = viewer(caller)
+        actor = requester_of(caller)
 
         async def write(item: TicketUpdate) -> Ticket:
             command = changes.UpdateTicket(item.id, item.properties)

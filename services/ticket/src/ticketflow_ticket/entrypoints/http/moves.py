@@ -26,7 +26,7 @@ from ticketflow_ticket.domain.move_jobs import MoveJob
 from ticketflow_ticket.domain.moves import MoveRequest, parse_move_filter
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
-from ticketflow_ticket.entrypoints.http.schemas import viewer
+from ticketflow_ticket.entrypoints.http.schemas import requester_of
 from ticketflow_ticket.handlers import moves
 
 PREFIX = "/crm/v3/extensions/tickets/moves"
@@ -88,7 +88,7 @@ def build_moves_router(
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
         command = moves.StartMove(body.request(), idempotency_key)
-        started = await moves.start_move(uow, context, command, viewer(caller))
+        started = await moves.start_move(uow, context, command, requester_of(caller))
         wake()
         response.headers["Location"] = f"{PREFIX}/{started.job.id}"
         if started.replayed:
@@ -98,7 +98,7 @@ def build_moves_router(
     @router.get("/{job_id}")
     async def progress(job_id: uuid.UUID, caller: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        return job_json(await moves.get_move(uow, context, str(job_id), viewer(caller)))
+        return job_json(await moves.get_move(uow, context, str(job_id), requester_of(caller)))
 
     return router
 

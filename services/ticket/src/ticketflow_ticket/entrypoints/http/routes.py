@@ -18,9 +18,9 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     etag,
     expected_version,
     new_ticket_id,
+    requester_of,
     selected,
     ticket_json,
-    viewer,
 )
 from ticketflow_ticket.handlers import changes, queries, tickets
 
@@ -45,7 +45,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
             properties={k: v for k, v in props.items() if k not in (PIPELINE, STATUS)},
         )
         context = MessageContext.for_request(caller.account_id)
-        ticket = await tickets.create_ticket(uow, context, command, viewer(caller))
+        ticket = await tickets.create_ticket(uow, context, command, requester_of(caller))
         response.headers.update(etag(ticket))
         return ticket_json(ticket)
 
@@ -59,7 +59,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
         page = await queries.list_tickets(
-            uow, context, viewer(caller), limit=limit, after=after, archived=archived
+            uow, context, requester_of(caller), limit=limit, after=after, archived=archived
         )
         picked = selected(properties) or list(DEFAULT_PROPERTIES)
         body: dict[str, Any] = {"results": [ticket_json(t, picked) for t in page.tickets]}
@@ -82,7 +82,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
         ticket = await tickets.get_ticket(
-            uow, context, ticket_id, viewer(caller), archived=archived
+            uow, context, ticket_id, requester_of(caller), archived=archived
         )
         response.headers.update(etag(ticket))
         return ticket_json(ticket, selected(properties))
@@ -99,7 +99,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         _require_object_id(id_property)
         command = changes.UpdateTicket(ticket_id, body.properties, expected_version(if_match))
         context = MessageContext.for_request(caller.account_id)
-        ticket = await changes.update_ticket(uow, context, command, viewer(caller))
+        ticket = await changes.update_ticket(uow, context, command, requester_of(caller))
         response.headers.update(etag(ticket))
         return ticket_json(ticket)
 
@@ -107,7 +107,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     async def archive(ticket_id: str, caller: Caller, if_match: IfMatch = None) -> Response:
         context = MessageContext.for_request(caller.account_id)
         await changes.archive_ticket(
-            uow, context, ticket_id, viewer(caller), expected_version(if_match)
+            uow, context, ticket_id, requester_of(caller), expected_version(if_match)
         )
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -1,4 +1,4 @@
-"""HubSpot's request and response shapes for tickets, the caller as a Viewer, and the
+"""HubSpot's request and response shapes for tickets, the caller as a Requester, and the
 version headers (ETag out, If-Match in: a ticketflow extension, HubSpot has neither)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.properties import timestamp
 
@@ -86,8 +86,8 @@ def expected_version(if_match: str | None) -> int | None:
     return int(text)
 
 
-def viewer(principal: Principal) -> Viewer:
-    return Viewer(
+def requester_of(principal: Principal) -> Requester:
+    return Requester(
         principal.user_id,
         principal.teams,
         is_super_admin=principal.is_super_admin,
