@@ -133,7 +133,7 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
             began = time.perf_counter()
             request = MoveRequest("support", "billing", status_mapping={"new": "inbox"})
             started = await moves.start_move(
-                uow, MessageContext.for_request(ACCOUNT), moves.StartMove(request), ADMIN
+                moves.StartMove(ADMIN, request), uow, MessageContext.for_request(ACCOUNT)
             )
             accepted = time.perf_counter() - began
             await MoveRunner(uow, batch_size=batch_size).run_pending()
@@ -142,7 +142,7 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
             tracemalloc.stop()
 
             job = await moves.get_move(
-                uow, MessageContext.for_request(ACCOUNT), started.job.id, ADMIN
+                moves.GetMove(ADMIN, started.job.id), uow, MessageContext.for_request(ACCOUNT)
             )
             assert (job.state.value, job.moved) == ("COMPLETED", tickets), (job.state, job.moved)
             print(f"start request (validate, count, write the job): {accepted * 1000:.0f} ms")

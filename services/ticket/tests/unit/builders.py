@@ -100,3 +100,11 @@ DEFINITIONS = {
         definition("legacy", archived=True, revision=2),
     )
 }
+
+
+def placed(
+    pipeline_id: str, status_id: str | None = None, values: dict[str, str | None] | None = None
+) -> dict[str, str | None]:
+    """A new ticket's HubSpot properties: `values` in pipeline `pipeline_id`, status `status_id`."""
+    placement = {"hs_pipeline": pipeline_id, "hs_pipeline_stage": status_id}
+    return {k: v for k, v in placement.items() if v is not None} | (values or {})

@@ -63,3 +63,15 @@ def require_edit(pipeline: PipelineReplica, requester: Requester) -> None:
     pipeline from users who may not even view it)."""
     if level(pipeline, requester) is not AccessLevel.EDIT:
         raise TicketAccessDenied(pipeline.pipeline.id)
+
+
+def entered_pipeline(
+    pipeline: PipelineReplica | None, requester: Requester
+) -> PipelineReplica | None:
+    """The pipeline a ticket is to enter (created in or moved to), as the requester knows it:
+    None when they may not see it (it does not exist for them); TicketAccessDenied when they
+    may only view it."""
+    if pipeline is None or level(pipeline, requester) is None:
+        return None
+    require_edit(pipeline, requester)
+    return pipeline

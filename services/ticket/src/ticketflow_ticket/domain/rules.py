@@ -6,19 +6,42 @@ properties bind every person, and automation only where it can fill them (it can
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ticketflow_contracts import StatusSnapshot
 from ticketflow_contracts.errors import ErrorDetail
 from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
-from ticketflow_ticket.domain.properties import STATUS
+from ticketflow_ticket.domain.properties import PIPELINE, STATUS
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 NOT_A_STATUS = "NOT_A_STATUS"
 NOT_A_CREATION_STATUS = "NOT_A_CREATION_STATUS"
 SKIPS_STATUSES = "SKIPS_STATUSES"
 MOVES_BACKWARDS = "MOVES_BACKWARDS"
+# The pipeline a ticket without hs_pipeline goes to (HubSpot's account default is `0`).
+DEFAULT_PIPELINE = "default"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a new ticket goes: `status_id` None lets creation_status choose; `values` are
+    the properties other than hs_pipeline and hs_pipeline_stage."""
+
+    pipeline_id: str
+    status_id: str | None
+    values: Mapping[str, str | None]
+
+
+def placement(properties: Mapping[str, str | None]) -> Placement:
+    """HubSpot's properties of a new ticket -> its pipeline (the default one when unnamed),
+    the status asked for, and the rest."""
+    return Placement(
+        pipeline_id=properties.get(PIPELINE) or DEFAULT_PIPELINE,
+        status_id=properties.get(STATUS),
+        values={k: v for k, v in properties.items() if k not in (PIPELINE, STATUS)},
+    )
 
 
 def _refuse(message: str, code: str) -> InvalidTicket:

@@ -27,8 +27,15 @@ BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class StartMove:
+    requester: Requester
     request: MoveRequest
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class GetMove:
+    requester: Requester
+    job_id: str
 
 
 @dataclass(frozen=True)
@@ -37,21 +44,18 @@ class Started:
     replayed: bool  # the Idempotency-Key had started this job before
 
 
-async def start_move(
-    uow: UnitOfWork, context: MessageContext, command: StartMove, requester: Requester
-) -> Started:
+async def start_move(command: StartMove, uow: UnitOfWork, context: MessageContext) -> Started:
     """Validate the move against both pipelines and write its job; the runner does the rest.
     The same Idempotency-Key with the same request answers the job it started."""
-    job_id = job_id_for(
-        context.account_id, requester.user_id, command.idempotency_key, uuid.uuid4()
-    )
-    return await retry_on_conflict(lambda: _start_once(uow, context, command, requester, job_id))
+    user_id = command.requester.user_id
+    job_id = job_id_for(context.account_id, user_id, command.idempotency_key, uuid.uuid4())
+    return await retry_on_conflict(lambda: _start_once(command, uow, context, job_id))
 
 
 async def _start_once(
-    uow: UnitOfWork, context: MessageContext, command: StartMove, requester: Requester, job_id: str
+    command: StartMove, uow: UnitOfWork, context: MessageContext, job_id: str
 ) -> Started:
-    account_id, request = context.account_id, command.request
+    account_id, request, requester = context.account_id, command.request, command.requester
     async with uow.begin(context) as session:
         jobs, tickets = MoveJobRepository(session), TicketRepository(session)
         existing = await jobs.get(account_id, job_id)
@@ -92,11 +96,10 @@ async def _start_once(
     return Started(job, replayed=False)
 
 
-async def get_move(
-    uow: UnitOfWork, context: MessageContext, job_id: str, requester: Requester
-) -> MoveJob:
+async def get_move(command: GetMove, uow: UnitOfWork, context: MessageContext) -> MoveJob:
     """A move is visible to whoever started it, super admins, and users who may see both of
     its pipelines; to anyone else (and other accounts) it does not exist."""
+    job_id, requester = command.job_id, command.requester
     async with uow.begin(context) as session:
         job = await MoveJobRepository(session).get(context.account_id, job_id)
         if job is None:

@@ -3,7 +3,6 @@ the pipelines the requester may see, so another pipeline's tickets are absent, n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ticketflow_chassis.auth import ObjectNotFoundError
@@ -16,6 +15,40 @@ from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.domain.search import SearchRequest, parse_search
 from ticketflow_ticket.domain.search_plan import Plan, plan
+
+
+@dataclass(frozen=True)
+class SearchTickets:
+    """HubSpot's search body, as domain/search.py parsed it."""
+
+    requester: Requester
+    request: SearchRequest
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class ListTickets:
+    requester: Requester
+    limit: int
+    after: str | None = None
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class ReadTickets:
+    """HubSpot's batch read: the ids in the order asked (duplicates read once)."""
+
+    requester: Requester
+    ticket_ids: tuple[str, ...]
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class CountTickets:
+    """The board's counts of one pipeline."""
+
+    requester: Requester
+    pipeline_id: str
 
 
 @dataclass(frozen=True)
@@ -48,17 +81,13 @@ async def _plan(
 
 
 async def search_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    request: SearchRequest,
-    *,
-    archived: bool = False,
+    command: SearchTickets, uow: UnitOfWork, context: MessageContext
 ) -> SearchResult:
     """HubSpot's search: one page (in one transaction with its total)."""
+    request, archived = command.request, command.archived
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
-        the_plan = await _plan(queries, context.account_id, archived, requester, request)
+        the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
         page = await queries.page(
             context.account_id, archived, the_plan, limit=request.limit, after=request.after
         )
@@ -67,20 +96,15 @@ async def search_tickets(
 
 
 async def list_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    *,
-    limit: int,
-    after: str | None = None,
-    archived: bool = False,
+    command: ListTickets, uow: UnitOfWork, context: MessageContext
 ) -> TicketPage:
     """The tickets of the pipelines the requester may see, by creation then id: a search
     without filters, so every page is full but the last."""
+    limit, after, archived = command.limit, command.after, command.archived
     request = parse_search({"limit": limit, "after": after})
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
-        the_plan = await _plan(queries, context.account_id, archived, requester, request)
+        the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
         return await queries.page(context.account_id, archived, the_plan, limit=limit, after=after)
 
 
@@ -90,22 +114,15 @@ class BatchRead:
     missing: list[str]
 
 
-async def read_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    requester: Requester,
-    ticket_ids: Sequence[str],
-    *,
-    archived: bool = False,
-) -> BatchRead:
-    """The tickets by id in the order asked (each once); an id of another account, of a
-    pipeline the requester may not see, or archived-ness other than `archived` is missing."""
+async def read_tickets(command: ReadTickets, uow: UnitOfWork, context: MessageContext) -> BatchRead:
+    """An id of another account, of a pipeline the requester may not see, or archived-ness
+    other than `archived` is missing."""
     found: list[Ticket] = []
     missing: list[str] = []
     pipelines: dict[str, PipelineReplica | None] = {}
     async with uow.begin(context) as session:
         repository = TicketRepository(session)
-        for ticket_id in dict.fromkeys(ticket_ids):
+        for ticket_id in dict.fromkeys(command.ticket_ids):
             ticket = await repository.get(context.account_id, ticket_id)
             if ticket is not None and ticket.pipeline_id not in pipelines:
                 pipelines[ticket.pipeline_id] = await repository.pipeline(
@@ -113,8 +130,8 @@ async def read_tickets(
                 )
             if (
                 ticket is None
-                or ticket.archived != archived
-                or not access.may_view(pipelines[ticket.pipeline_id], requester)
+                or ticket.archived != command.archived
+                or not access.may_view(pipelines[ticket.pipeline_id], command.requester)
             ):
                 missing.append(ticket_id)
             else:
@@ -130,13 +147,14 @@ class PipelineCounts:
 
 
 async def count_tickets(
-    uow: UnitOfWork, context: MessageContext, requester: Requester, pipeline_id: str
+    command: CountTickets, uow: UnitOfWork, context: MessageContext
 ) -> PipelineCounts:
     """Live tickets of the pipeline per status (display order), counted in one transaction
     from the tickets themselves; 404 for a pipeline the requester may not see."""
+    pipeline_id = command.pipeline_id
     async with uow.begin(context) as session:
         replica = await TicketRepository(session).pipeline(context.account_id, pipeline_id)
-        if replica is None or not access.may_view(replica, requester):
+        if replica is None or not access.may_view(replica, command.requester):
             raise ObjectNotFoundError(f"pipeline {pipeline_id!r} does not exist")
         status_ids = [s.id for s in replica.ordered_statuses()]
         total, by_status = await TicketQueries(session).status_counts(

@@ -24,7 +24,8 @@ def build_counts_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         pipeline_id: Annotated[str, Query(alias="pipelineId", min_length=1, max_length=100)],
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        counts = await queries.count_tickets(uow, context, requester_of(caller), pipeline_id)
+        command = queries.CountTickets(requester_of(caller), pipeline_id)
+        counts = await queries.count_tickets(command, uow, context)
         return {
             "pipelineId": counts.pipeline_id,
             "total": counts.total,

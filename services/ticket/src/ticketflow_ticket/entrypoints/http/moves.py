@@ -87,8 +87,8 @@ def build_moves_router(
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        command = moves.StartMove(body.request(), idempotency_key)
-        started = await moves.start_move(uow, context, command, requester_of(caller))
+        command = moves.StartMove(requester_of(caller), body.request(), idempotency_key)
+        started = await moves.start_move(command, uow, context)
         wake()
         response.headers["Location"] = f"{PREFIX}/{started.job.id}"
         if started.replayed:
@@ -97,8 +97,9 @@ def build_moves_router(
 
     @router.get("/{job_id}")
     async def progress(job_id: uuid.UUID, caller: Caller) -> dict[str, Any]:
+        command = moves.GetMove(requester_of(caller), str(job_id))
         context = MessageContext.for_request(caller.account_id)
-        return job_json(await moves.get_move(uow, context, str(job_id), requester_of(caller)))
+        return job_json(await moves.get_move(command, uow, context))
 
     return router
 

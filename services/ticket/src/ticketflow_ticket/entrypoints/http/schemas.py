@@ -16,6 +16,7 @@ from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.properties import timestamp
 
 IF_MATCH = "If-Match"
+ID_PROPERTY = "hs_object_id"
 # HubSpot returns these with every object, whatever `properties=` selects.
 ALWAYS_RETURNED = ("hs_object_id", "createdate", "hs_lastmodifieddate")
 # What HubSpot's lists and search return of a ticket when `properties` selects nothing.
@@ -84,6 +85,15 @@ def expected_version(if_match: str | None) -> int | None:
             message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, IF_MATCH)]
         )
     return int(text)
+
+
+def require_object_id(id_property: str | None) -> None:
+    """Tickets are addressed by id; no other property is unique (yet)."""
+    if id_property not in (None, ID_PROPERTY):
+        message = f"idProperty may only be {ID_PROPERTY!r}; {id_property!r} is not unique"
+        raise TicketflowError(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, "idProperty")]
+        )
 
 
 def requester_of(principal: Principal) -> Requester:

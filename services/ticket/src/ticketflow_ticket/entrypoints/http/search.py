@@ -22,8 +22,9 @@ def build_search_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     @router.post("/search")
     async def do_search(body: Annotated[dict[str, Any], Body()], caller: Caller) -> dict[str, Any]:
         request = parse_search(body)
+        command = queries.SearchTickets(requester_of(caller), request)
         context = MessageContext.for_request(caller.account_id)
-        found = await queries.search_tickets(uow, context, requester_of(caller), request)
+        found = await queries.search_tickets(command, uow, context)
         picked = list(request.properties or DEFAULT_PROPERTIES)
         response: dict[str, Any] = {
             "total": found.total,

@@ -38,9 +38,8 @@ def build_timeline_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         after: Annotated[str | None, Query(min_length=1)] = None,
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        page = await timeline.ticket_timeline(
-            uow, context, ticket_id, requester_of(caller), limit=limit, after=after
-        )
+        command = timeline.ReadTimeline(requester_of(caller), ticket_id, limit, after)
+        page = await timeline.read_timeline(command, uow, context)
         body: dict[str, Any] = {"results": [entry_json(e) for e in page.entries]}
         if page.after is not None:
             link = f"{router.prefix}/{ticket_id}/timeline?limit={limit}&after={page.after}"
