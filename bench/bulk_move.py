@@ -32,7 +32,7 @@ from ticketflow_contracts import (
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.moves import MoveRequest
 from ticketflow_ticket.entrypoints.workers import MoveRunner
@@ -40,7 +40,7 @@ from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 
 ACCOUNT = "bench"
-ADMIN = Viewer("bench", is_super_admin=True)
+ADMIN = Requester("bench", is_super_admin=True)
 SEED_BATCH = 2_000
 
 
@@ -101,7 +101,7 @@ async def seed(uow: UnitOfWork, count: int) -> None:
                     status_id="new",
                     values={"subject": f"ticket {made}"},
                     definitions={},
-                    viewer=ADMIN,
+                    requester=ADMIN,
                     now=session.now,
                 )
                 ticket.events.clear()  # the seed publishes nothing
@@ -133,7 +133,7 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
             began = time.perf_counter()
             request = MoveRequest("support", "billing", status_mapping={"new": "inbox"})
             started = await moves.start_move(
-                uow, MessageContext.for_request(ACCOUNT), moves.StartMove(request), ADMIN
+                moves.StartMove(ADMIN, request), uow, MessageContext.for_request(ACCOUNT)
             )
             accepted = time.perf_counter() - began
             await MoveRunner(uow, batch_size=batch_size).run_pending()
@@ -142,7 +142,7 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
             tracemalloc.stop()
 
             job = await moves.get_move(
-                uow, MessageContext.for_request(ACCOUNT), started.job.id, ADMIN
+                moves.GetMove(ADMIN, started.job.id), uow, MessageContext.for_request(ACCOUNT)
             )
             assert (job.state.value, job.moved) == ("COMPLETED", tickets), (job.state, job.moved)
             print(f"start request (validate, count, write the job): {accepted * 1000:.0f} ms")

@@ -105,3 +105,11 @@ DEFINITIONS = {
 
 # The ticket service's pipeline-snapshot handler (the chassis' one, on its replica collection).
 apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
+
+
+def placed(
+    pipeline_id: str, status_id: str | None = None, values: dict[str, str | None] | None = None
+) -> dict[str, str | None]:
+    """A new ticket's HubSpot properties: `values` in pipeline `pipeline_id`, status `status_id`."""
+    placement = {"hs_pipeline": pipeline_id, "hs_pipeline_stage": status_id}
+    return {k: v for k, v in placement.items() if v is not None} | (values or {})

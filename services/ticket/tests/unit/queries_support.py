@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
@@ -49,17 +49,25 @@ FOREIGN = bearer("boss", "a2", frozenset({Role.SUPER_ADMIN}))
 
 
 @asynccontextmanager
+async def http_client(uow: UnitOfWork, *routers: APIRouter) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app with the chassis' error handlers and `routers`."""
+    app = FastAPI()
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+        yield client
+
+
+@asynccontextmanager
 async def serving(store: DocumentStore) -> AsyncIterator[httpx.AsyncClient]:
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "ticket")
     await replicate(uow, pipeline(), pipeline("secret", access=SECRET))
-    app = FastAPI()
-    install_error_handlers(app)
-    for build in (build_api_router, build_search_router, build_batch_router, build_counts_router):
-        app.include_router(build(uow, TOKENS))
-    transport = httpx.ASGITransport(app=app)
+    builders = (build_api_router, build_search_router, build_batch_router, build_counts_router)
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+        async with http_client(uow, *(build(uow, TOKENS) for build in builders)) as client:
             yield client
     finally:
         await store.close()

@@ -28,7 +28,7 @@ from ticketflow_contracts import (
     TicketPropertyDefined,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import (
     InvalidTicket,
     MissingStatusProperties,
@@ -38,14 +38,19 @@ from ticketflow_ticket.domain.errors import (
 )
 from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 from ticketflow_ticket.domain.replicas import PipelineReplica
-from ticketflow_ticket.handlers.changes import UpdateTicket, archive_ticket, update_ticket
+from ticketflow_ticket.handlers.changes import (
+    ArchiveTicket,
+    UpdateTicket,
+    archive_ticket,
+    update_ticket,
+)
 from ticketflow_ticket.handlers.properties import apply_property_definition
-from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
+from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
-from .builders import NOW, apply_pipeline_snapshot, definition, pipeline
+from .builders import NOW, apply_pipeline_snapshot, definition, pipeline, placed
 from .snapshot_isolation import SnapshotIsolationStore
 
-AGENT = Viewer("agent")
+AGENT = Requester("agent")
 P = TypeVar("P", bound=Message)
 SECRET = PipelineAccess(
     restricted=True,
@@ -102,10 +107,13 @@ async def uow() -> UnitOfWork:
 
 async def new_ticket(uow: UnitOfWork, pipeline_id: str = "p1") -> str:
     ticket = await create_ticket(
+        CreateTicket(
+            Requester("boss", is_super_admin=True),
+            uuid.uuid4().hex,
+            placed(pipeline_id, "new", {"subject": "Help"}),
+        ),
         uow,
         request(),
-        CreateTicket(uuid.uuid4().hex, pipeline_id, "new", {"subject": "Help"}),
-        Viewer("boss", is_super_admin=True),
     )
     return ticket.id
 
@@ -119,13 +127,12 @@ async def test_an_update_is_stored_and_its_events_are_in_the_outbox(uow: UnitOfW
     ticket_id = await new_ticket(uow)
 
     updated = await update_ticket(
+        UpdateTicket(AGENT, ticket_id, {"hs_pipeline_stage": "done", "severity": "major"}, 1),
         uow,
         request(),
-        UpdateTicket(ticket_id, {"hs_pipeline_stage": "done", "severity": "major"}, 1),
-        AGENT,
     )
 
-    stored = await get_ticket(uow, request(), ticket_id, AGENT)
+    stored = await get_ticket(GetTicket(AGENT, ticket_id), uow, request())
     assert (stored.status_id, stored.values["severity"], stored.version) == ("done", "major", 2)
     assert updated.version == 2
     keys = [key for key, _ in await outbox(uow)]
@@ -134,12 +141,14 @@ async def test_an_update_is_stored_and_its_events_are_in_the_outbox(uow: UnitOfW
 
 async def test_a_stale_expected_version_is_refused_and_nothing_changes(uow: UnitOfWork) -> None:
     ticket_id = await new_ticket(uow)
-    await update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "first"}), AGENT)
+    await update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "first"}), uow, request())
 
     with pytest.raises(StaleTicket, match="is at version 2, not 1"):
-        await update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "late"}, 1), AGENT)
+        await update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "late"}, 1), uow, request())
 
-    assert (await get_ticket(uow, request(), ticket_id, AGENT)).values["notes"] == "first"
+    assert (await get_ticket(GetTicket(AGENT, ticket_id), uow, request())).values[
+        "notes"
+    ] == "first"
     assert len(await outbox(uow)) == 2
 
 
@@ -150,14 +159,14 @@ async def test_concurrent_updates_without_a_version_are_retried_and_none_is_lost
     ticket_id = await new_ticket(uow)
 
     await asyncio.gather(
-        update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "n"}), AGENT),
-        update_ticket(uow, request(), UpdateTicket(ticket_id, {"severity": "minor"}), AGENT),
+        update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "n"}), uow, request()),
+        update_ticket(UpdateTicket(AGENT, ticket_id, {"severity": "minor"}), uow, request()),
         update_ticket(
-            uow, request(), UpdateTicket(ticket_id, {"hs_pipeline_stage": "waiting"}), AGENT
+            UpdateTicket(AGENT, ticket_id, {"hs_pipeline_stage": "waiting"}), uow, request()
         ),
     )
 
-    ticket = await get_ticket(uow, request(), ticket_id, AGENT)
+    ticket = await get_ticket(GetTicket(AGENT, ticket_id), uow, request())
     assert ticket.values["notes"] == "n"
     assert ticket.values["severity"] == "minor"
     assert ticket.status_id == "waiting"
@@ -169,8 +178,8 @@ async def test_a_concurrent_update_with_the_old_version_loses_with_a_stale_ticke
     ticket_id = await new_ticket(uow)
 
     results = await asyncio.gather(
-        update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "a"}, 1), AGENT),
-        update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "b"}, 1), AGENT),
+        update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "a"}, 1), uow, request()),
+        update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "b"}, 1), uow, request()),
         return_exceptions=True,
     )
 
@@ -186,7 +195,7 @@ async def test_the_property_definition_replica_converges_and_archived_properties
         await define(uow, replica)
 
     with pytest.raises(InvalidTicket) as refused:
-        await update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "x"}), AGENT)
+        await update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "x"}), uow, request())
 
     assert [(e.field, e.code) for e in refused.value.errors] == [("notes", "PROPERTY_DOESNT_EXIST")]
     message = received(TicketPropertyDefined(revision=1, definition=newer.definition))
@@ -200,7 +209,7 @@ async def test_another_accounts_definitions_do_not_apply(uow: UnitOfWork) -> Non
     ticket_id = await new_ticket(uow)
 
     with pytest.raises(InvalidTicket, match="'theirs' does not exist"):
-        await update_ticket(uow, request(), UpdateTicket(ticket_id, {"theirs": "x"}), AGENT)
+        await update_ticket(UpdateTicket(AGENT, ticket_id, {"theirs": "x"}), uow, request())
 
 
 async def test_missing_required_properties_leave_nothing_behind(uow: UnitOfWork) -> None:
@@ -209,39 +218,45 @@ async def test_missing_required_properties_leave_nothing_behind(uow: UnitOfWork)
 
     with pytest.raises(MissingStatusProperties):
         await update_ticket(
-            uow, request(), UpdateTicket(ticket_id, {"hs_pipeline_stage": "escalated"}), AGENT
+            UpdateTicket(AGENT, ticket_id, {"hs_pipeline_stage": "escalated"}), uow, request()
         )
 
-    assert (await get_ticket(uow, request(), ticket_id, AGENT)).version == 1
+    assert (await get_ticket(GetTicket(AGENT, ticket_id), uow, request())).version == 1
     assert await outbox(uow) == before
 
 
 async def test_access_view_only_is_forbidden_and_no_access_is_not_found(uow: UnitOfWork) -> None:
     ticket_id = await new_ticket(uow, "secret")
-    change = UpdateTicket(ticket_id, {"notes": "x"})
+
+    def change(requester: Requester) -> UpdateTicket:
+        return UpdateTicket(requester, ticket_id, {"notes": "x"})
 
     with pytest.raises(TicketAccessDenied):
-        await update_ticket(uow, request(), change, Viewer("viewer"))
+        await update_ticket(change(Requester("viewer")), uow, request())
     with pytest.raises(TicketNotFound):
-        await update_ticket(uow, request(), change, Viewer("stranger"))
+        await update_ticket(change(Requester("stranger")), uow, request())
     with pytest.raises(TicketNotFound):
-        await archive_ticket(uow, request(), ticket_id, Viewer("stranger"))
+        await archive_ticket(ArchiveTicket(Requester("stranger"), ticket_id), uow, request())
     with pytest.raises(TicketNotFound):
-        await update_ticket(uow, request("a2"), change, Viewer("boss", is_super_admin=True))
+        await update_ticket(change(Requester("boss", is_super_admin=True)), uow, request("a2"))
 
 
 async def test_moving_into_a_pipeline_the_user_may_not_see_is_as_if_it_did_not_exist(
     uow: UnitOfWork,
 ) -> None:
     ticket_id = await new_ticket(uow)
-    move = UpdateTicket(ticket_id, {"hs_pipeline": "secret", "hs_pipeline_stage": "new"})
+
+    def move(requester: Requester) -> UpdateTicket:
+        return UpdateTicket(
+            requester, ticket_id, {"hs_pipeline": "secret", "hs_pipeline_stage": "new"}
+        )
 
     with pytest.raises(InvalidTicket, match="pipeline 'secret' does not exist"):
-        await update_ticket(uow, request(), move, AGENT)
+        await update_ticket(move(AGENT), uow, request())
     with pytest.raises(TicketAccessDenied):
-        await update_ticket(uow, request(), move, Viewer("viewer"))
+        await update_ticket(move(Requester("viewer")), uow, request())
 
-    moved = await update_ticket(uow, request(), move, Viewer("boss", is_super_admin=True))
+    moved = await update_ticket(move(Requester("boss", is_super_admin=True)), uow, request())
     assert (moved.pipeline_id, moved.status_id) == ("secret", "new")
 
 
@@ -250,12 +265,12 @@ async def test_an_archived_ticket_is_found_only_when_asked_for_and_takes_no_upda
 ) -> None:
     ticket_id = await new_ticket(uow)
 
-    await archive_ticket(uow, request(), ticket_id, AGENT)
-    await archive_ticket(uow, request(), ticket_id, AGENT)  # again: no effect
+    await archive_ticket(ArchiveTicket(AGENT, ticket_id), uow, request())
+    await archive_ticket(ArchiveTicket(AGENT, ticket_id), uow, request())  # again: no effect
 
     with pytest.raises(TicketNotFound):
-        await get_ticket(uow, request(), ticket_id, AGENT)
-    assert (await get_ticket(uow, request(), ticket_id, AGENT, archived=True)).archived
+        await get_ticket(GetTicket(AGENT, ticket_id), uow, request())
+    assert (await get_ticket(GetTicket(AGENT, ticket_id, archived=True), uow, request())).archived
     with pytest.raises(TicketNotFound):
-        await update_ticket(uow, request(), UpdateTicket(ticket_id, {"notes": "x"}), AGENT)
+        await update_ticket(UpdateTicket(AGENT, ticket_id, {"notes": "x"}), uow, request())
     assert [key for key, _ in await outbox(uow)] == ["ticket.created", "ticket.archived"]

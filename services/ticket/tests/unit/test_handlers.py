@@ -19,13 +19,13 @@ from ticketflow_contracts import (
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, TicketNotFound
-from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
+from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
-from .builders import apply_pipeline_snapshot
+from .builders import apply_pipeline_snapshot, placed
 
-ADMIN = Viewer("u1", is_super_admin=True)
+ADMIN = Requester("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
@@ -87,13 +87,14 @@ async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWor
     context = MessageContext.for_request("a1", None)
 
     ticket = await create_ticket(
+        CreateTicket(
+            ADMIN, "t1", placed("default", "1", {"subject": "Hi", "source_type": "EMAIL"})
+        ),
         uow,
         context,
-        CreateTicket("t1", "default", "1", {"subject": "Hi", "source_type": "EMAIL"}),
-        ADMIN,
     )
 
-    assert (await get_ticket(uow, context, "t1", ADMIN)).subject == "Hi"
+    assert (await get_ticket(GetTicket(ADMIN, "t1"), uow, context)).subject == "Hi"
     [entry] = await uow.store.outbox_batch(10)
     assert entry.message.routing_key == "ticket.created.email"
     assert json.loads(entry.message.body)["payload"]["ticket_id"] == ticket.id
@@ -102,20 +103,22 @@ async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWor
 async def test_a_refused_ticket_leaves_nothing_behind(uow: UnitOfWork) -> None:
     context = MessageContext.for_request("a1", None)
     with pytest.raises(InvalidTicket):
-        await create_ticket(uow, context, CreateTicket("t1", "default", "1"), ADMIN)
+        await create_ticket(CreateTicket(ADMIN, "t1", placed("default", "1")), uow, context)
     with pytest.raises(TicketNotFound):
-        await get_ticket(uow, context, "t1", ADMIN)
+        await get_ticket(GetTicket(ADMIN, "t1"), uow, context)
     assert await uow.store.outbox_batch(10) == []
 
 
 async def test_another_accounts_ticket_is_not_found(uow: UnitOfWork) -> None:
     await deliver(apply_pipeline_snapshot, uow, snapshot_message(1, "Support"))
     await create_ticket(
-        uow, MessageContext.for_request("a1", None), CreateTicket("t1", "default", "1"), ADMIN
+        CreateTicket(ADMIN, "t1", placed("default", "1")),
+        uow,
+        MessageContext.for_request("a1", None),
     )
 
     with pytest.raises(TicketNotFound):
-        await get_ticket(uow, MessageContext.for_request("a2", None), "t1", ADMIN)
+        await get_ticket(GetTicket(ADMIN, "t1"), uow, MessageContext.for_request("a2", None))
 
 
 async def test_another_accounts_pipeline_is_not_ours(uow: UnitOfWork) -> None:

@@ -7,10 +7,8 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.auth import Principal, Role
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.testing import deliver
 from ticketflow_chassis.uow import UnitOfWork
@@ -18,9 +16,9 @@ from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.entrypoints.http import build_api_router
 
 from .builders import apply_pipeline_snapshot
+from .queries_support import TOKENS, http_client
 from .test_handlers import snapshot_message
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
@@ -35,11 +33,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "ticket")
     await deliver(apply_pipeline_snapshot, uow, snapshot_message(1, "Support"))
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(uow, TOKENS))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+    async with http_client(uow, build_api_router(uow, TOKENS)) as client:
         yield client
 
 

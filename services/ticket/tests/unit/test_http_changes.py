@@ -5,48 +5,24 @@ request changes nothing and publishes nothing."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.auth import Role
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import (
-    AccessGrant,
-    AccessLevel,
-    GranteeKind,
-    PipelineAccess,
     PipelineRules,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.entrypoints.http import build_api_router
 
 from .builders import definition, pipeline
+from .queries_support import ADMIN, SECRET, TOKENS, URL, bearer, http_client
 from .test_changes import define, replicate
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
-URL = "/crm/v3/objects/tickets"
-SECRET = PipelineAccess(
-    restricted=True,
-    grants=[
-        AccessGrant(grantee_kind=GranteeKind.USER, grantee_id="viewer", level=AccessLevel.VIEW)
-    ],
-)
-
-
-def bearer(
-    user_id: str = "agent", account_id: str = "a1", roles: frozenset[Role] = frozenset()
-) -> dict[str, str]:
-    principal = Principal(account_id, user_id, roles, frozenset())
-    return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
-
-
-ADMIN = bearer("boss", roles=frozenset({Role.SUPER_ADMIN}))
 EDITOR = bearer("editor", roles=frozenset({Role.PROPERTY_SETTINGS_EDITOR}))
 
 
@@ -63,11 +39,7 @@ async def uow() -> UnitOfWork:
 
 @pytest.fixture
 async def client(uow: UnitOfWork) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(uow, TOKENS))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+    async with http_client(uow, build_api_router(uow, TOKENS)) as client:
         yield client
 
 
@@ -225,11 +197,11 @@ async def test_a_foreign_account_finds_nothing_on_any_route(client: httpx.AsyncC
 
 async def test_view_access_may_read_but_not_change_or_archive(client: httpx.AsyncClient) -> None:
     ticket_id = await created(client, "secret")
-    viewer = bearer("viewer")
+    view_only = bearer("viewer")
 
-    assert (await client.get(f"{URL}/{ticket_id}", headers=viewer)).status_code == 200
-    assert (await patch(client, ticket_id, {"notes": "x"}, viewer)).status_code == 403
-    assert (await client.delete(f"{URL}/{ticket_id}", headers=viewer)).status_code == 403
+    assert (await client.get(f"{URL}/{ticket_id}", headers=view_only)).status_code == 200
+    assert (await patch(client, ticket_id, {"notes": "x"}, view_only)).status_code == 403
+    assert (await client.delete(f"{URL}/{ticket_id}", headers=view_only)).status_code == 403
     assert (await patch(client, ticket_id, {"notes": "x"}, bearer("stranger"))).status_code == 404
 
 

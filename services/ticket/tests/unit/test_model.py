@@ -14,14 +14,14 @@ from ticketflow_contracts import (
     TicketCreated,
     TicketState,
 )
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-USER = Viewer("u1")
+USER = Requester("u1")
 
 
 def replica(revision: int = 1, *, archived: bool = False) -> PipelineReplica:
@@ -68,7 +68,7 @@ def create(
     *,
     gate: PipelineGate | None = None,
     status_id: str | None = "1",
-    viewer: Viewer = USER,
+    requester: Requester = USER,
     **values: str | None,
 ) -> Ticket:
     return Ticket.create(
@@ -80,7 +80,7 @@ def create(
         status_id=status_id,
         values={"subject": "Printer on fire", **values},
         definitions={},
-        viewer=viewer,
+        requester=requester,
         now=NOW,
     )
 
@@ -188,12 +188,12 @@ def required_severity() -> PipelineReplica:
 
 def test_a_person_creating_into_a_status_must_fill_its_required_properties() -> None:
     with pytest.raises(MissingStatusProperties) as refused:
-        create(required_severity(), viewer=Viewer("boss", is_super_admin=True))
+        create(required_severity(), requester=Requester("boss", is_super_admin=True))
     assert [e.field for e in refused.value.errors] == ["severity"]
 
 
 def test_automation_creates_into_a_status_without_its_required_properties() -> None:
-    ticket = create(required_severity(), viewer=Viewer.automation("channels"))
+    ticket = create(required_severity(), requester=Requester.automation("channels"))
     [event] = ticket.events
     assert isinstance(event, TicketCreated)
     assert event.created_by is None

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from ticketflow_contracts import ActorKind, PipelineRules, TicketState
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Entry, Ticket
@@ -16,7 +16,7 @@ from ticketflow_ticket.domain.replicas import PipelineReplica
 
 from .builders import DEFINITIONS, NOW, pipeline
 
-AGENT = Viewer("agent")
+AGENT = Requester("agent")
 LATER = NOW + timedelta(hours=2)
 SUPPORT = pipeline()
 BILLING = pipeline("p2", {"inbox": (TicketState.OPEN, ()), "paid": (TicketState.CLOSED, ())})
@@ -32,7 +32,7 @@ def new_ticket(replica: PipelineReplica = SUPPORT, status_id: str = "new") -> Ti
         status_id=status_id,
         values={"subject": "Help", "source_type": "CHAT"},
         definitions=DEFINITIONS,
-        viewer=AGENT,
+        requester=AGENT,
         now=NOW,
     )
     ticket.events.clear()
@@ -44,7 +44,7 @@ def update(
     ticket: Ticket,
     changes: dict[str, str | None],
     *,
-    viewer: Viewer = AGENT,
+    requester: Requester = AGENT,
     into: PipelineReplica | None = SUPPORT,
     gate: PipelineGate | None = None,
 ) -> bool:
@@ -53,7 +53,9 @@ def update(
     entry = None
     if move is not None:
         entry = Entry(into, gate or PipelineGate("a1", move[0]))
-    return ticket.update(changes, definitions=DEFINITIONS, viewer=viewer, now=LATER, entry=entry)
+    return ticket.update(
+        changes, definitions=DEFINITIONS, requester=requester, now=LATER, entry=entry
+    )
 
 
 def test_changed_properties_are_recorded_with_their_new_values_and_the_actor() -> None:
@@ -202,7 +204,10 @@ def test_pipeline_rules_bind_agents_on_update() -> None:
     with pytest.raises(InvalidTicket, match="skip"):
         update(ticket, {"hs_pipeline_stage": "done"}, into=strict)
     update(
-        ticket, {"hs_pipeline_stage": "done"}, into=strict, viewer=Viewer("b", is_super_admin=True)
+        ticket,
+        {"hs_pipeline_stage": "done"},
+        into=strict,
+        requester=Requester("b", is_super_admin=True),
     )
     assert ticket.status_id == "done"
 
@@ -210,7 +215,7 @@ def test_pipeline_rules_bind_agents_on_update() -> None:
 def test_a_retirement_move_records_a_status_change_by_automation() -> None:
     ticket = new_ticket()
 
-    ticket.move_to(SUPPORT, "escalated", PipelineGate("a1", "p1"), LATER, Viewer.automation("x"))
+    ticket.move_to(SUPPORT, "escalated", PipelineGate("a1", "p1"), LATER, Requester.automation("x"))
 
     [event] = ticket.events
     assert event.model_dump(include={"to_status_id", "actor"}) == {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from ticketflow_ticket.adapters.move_jobs import job_from_doc, job_to_doc
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.move_jobs import MoveJob
 from ticketflow_ticket.domain.moves import MovePlan, MoveRequest, parse_move_filter
 
@@ -34,7 +34,7 @@ def job(request: MoveRequest) -> MoveJob:
     return MoveJob.create(
         job_id="j1",
         account_id="a1",
-        viewer=Viewer("boss", is_super_admin=True),
+        requester=Requester("boss", is_super_admin=True),
         request=request,
         plan=MovePlan({"new": "inbox"}),
         total=3,

@@ -17,7 +17,7 @@ from ticketflow_contracts import (
     TicketState,
     TicketStatusChanged,
 )
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.move_jobs import MAX_ERRORS, JobState, MoveJob, job_id_for
@@ -33,8 +33,8 @@ from ticketflow_ticket.domain.replicas import PipelineReplica
 
 from .builders import NOW, pipeline
 
-ADMIN = Viewer("boss", is_super_admin=True)
-AGENT = Viewer("agent")
+ADMIN = Requester("boss", is_super_admin=True)
+AGENT = Requester("agent")
 OPEN, CLOSED = TicketState.OPEN, TicketState.CLOSED
 SUPPORT = pipeline("support", {"new": (OPEN, ()), "waiting": (OPEN, ()), "done": (CLOSED, ())})
 BILLING = pipeline("billing", {"inbox": (OPEN, ()), "paid": (CLOSED, ())})
@@ -48,7 +48,7 @@ def plan(
     target: PipelineReplica | None = BILLING,
     gate: PipelineGate | None = None,
     counts: dict[str, int] | None = None,
-    viewer: Viewer = ADMIN,
+    requester: Requester = ADMIN,
 ) -> MovePlan:
     return plan_move(
         request,
@@ -56,7 +56,7 @@ def plan(
         target=target,
         target_gate=gate or PipelineGate("a1", request.to_pipeline_id),
         counts=ALL_HOLD if counts is None else counts,
-        viewer=viewer,
+        requester=requester,
     )
 
 
@@ -187,7 +187,7 @@ def test_a_pipeline_the_user_may_not_see_does_not_exist_for_them() -> None:
         plan(
             to_billing({}, default_status_id="inbox"),
             target=pipeline("billing", {"inbox": (OPEN, ())}, access=hidden),
-            viewer=AGENT,
+            requester=AGENT,
         )
 
     assert fields_of(refused) == [("to.pipelineId", "UNKNOWN_PIPELINE")]
@@ -203,10 +203,10 @@ def test_view_access_to_one_pipeline_forbids_the_move_naming_it() -> None:
     source = pipeline("support", {"new": (OPEN, ())}, access=view_only)
 
     with pytest.raises(MoveNotAllowed) as refused:
-        plan(to_billing({}, default_status_id="inbox"), source=source, viewer=AGENT)
+        plan(to_billing({}, default_status_id="inbox"), source=source, requester=AGENT)
 
     assert [e.field for e in refused.value.errors] == ["from.pipelineId"]
-    assert plan(to_billing({}, default_status_id="inbox"), source=source, viewer=ADMIN)
+    assert plan(to_billing({}, default_status_id="inbox"), source=source, requester=ADMIN)
 
 
 def test_equal_requests_share_a_fingerprint_whatever_the_mapping_order() -> None:
@@ -242,7 +242,7 @@ def test_a_batch_moves_each_ticket_to_its_mapped_status_through_the_gate() -> No
         pipeline=BILLING,
         gate=gate,
         targets={"new": "inbox", "done": "paid"},
-        actor=Viewer.automation("bulk-move:j1"),
+        actor=Requester.automation("bulk-move:j1"),
         now=NOW,
     )
 
@@ -266,7 +266,7 @@ def test_a_batch_leaves_tickets_already_moved_or_unmapped_alone() -> None:
         pipeline=BILLING,
         gate=PipelineGate("a1", "billing"),
         targets={"inbox": "inbox", "new": "inbox"},
-        actor=Viewer.automation(),
+        actor=Requester.automation(),
         now=NOW,
     )
 
@@ -283,7 +283,7 @@ def test_a_ticket_whose_target_closed_meanwhile_is_refused_and_stays() -> None:
         pipeline=BILLING,
         gate=gate,
         targets={"done": "paid", "new": "inbox"},
-        actor=Viewer.automation(),
+        actor=Requester.automation(),
         now=NOW,
     )
 
@@ -301,7 +301,7 @@ def job(targets: dict[str, str]) -> MoveJob:
     return MoveJob.create(
         job_id="j1",
         account_id="a1",
-        viewer=ADMIN,
+        requester=ADMIN,
         request=request,
         plan=MovePlan(targets),
         total=3,

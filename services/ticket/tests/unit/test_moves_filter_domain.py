@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.move_jobs import JobState, MoveJob
@@ -92,7 +92,7 @@ def test_a_filtered_job_moves_the_matching_tickets_and_counts_the_others_skipped
     job = MoveJob.create(
         job_id="j1",
         account_id="a1",
-        viewer=Viewer("boss", is_super_admin=True),
+        requester=Requester("boss", is_super_admin=True),
         request=request,
         plan=MovePlan({"new": "inbox"}),
         total=3,

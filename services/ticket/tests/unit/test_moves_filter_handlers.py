@@ -22,6 +22,7 @@ from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket
 
+from .builders import placed
 from .test_changes import replicate
 from .test_moves_handlers import (
     ADMIN,
@@ -72,10 +73,9 @@ async def uow(store: DocumentStore) -> UnitOfWork:
 async def tickets_of(uow: UnitOfWork, status_id: str, priorities: list[str]) -> list[str]:
     made = []
     for priority in priorities:
-        command = CreateTicket(
-            str(next(_IDS)), "support", status_id, {"hs_ticket_priority": priority}
-        )
-        made.append((await create_ticket(uow, request(), command, ADMIN)).id)
+        properties = placed("support", status_id, {"hs_ticket_priority": priority})
+        command = CreateTicket(ADMIN, str(next(_IDS)), properties)
+        made.append((await create_ticket(command, uow, request())).id)
     return made
 
 

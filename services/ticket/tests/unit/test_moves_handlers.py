@@ -21,7 +21,7 @@ from ticketflow_chassis.store.sqlite import SqliteStore
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketState
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.move_jobs import JobState, MoveJob
 from ticketflow_ticket.domain.moves import (
     IdempotencyKeyReused,
@@ -32,12 +32,12 @@ from ticketflow_ticket.domain.moves import (
 )
 from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
-from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
+from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
-from .builders import NOW, pipeline
+from .builders import NOW, pipeline, placed
 from .test_changes import replicate
 
-ADMIN = Viewer("boss", is_super_admin=True)
+ADMIN = Requester("boss", is_super_admin=True)
 OPEN, CLOSED = TicketState.OPEN, TicketState.CLOSED
 SUPPORT = pipeline("support", {"new": (OPEN, ()), "waiting": (OPEN, ()), "done": (CLOSED, ())})
 BILLING = pipeline("billing", {"inbox": (OPEN, ()), "paid": (CLOSED, ())})
@@ -115,19 +115,19 @@ async def uow(store: DocumentStore) -> UnitOfWork:
 async def tickets_in(uow: UnitOfWork, status_id: str, count: int) -> list[str]:
     made = []
     for _ in range(count):
-        command = CreateTicket(str(uuid.uuid4().int >> 80), "support", status_id)
-        made.append((await create_ticket(uow, request(), command, ADMIN)).id)
+        command = CreateTicket(ADMIN, str(uuid.uuid4().int >> 80), placed("support", status_id))
+        made.append((await create_ticket(command, uow, request())).id)
     return made
 
 
 async def start(
     uow: UnitOfWork, move: MoveRequest = TO_BILLING, key: str | None = None
 ) -> moves.Started:
-    return await moves.start_move(uow, request(), moves.StartMove(move, key), ADMIN)
+    return await moves.start_move(moves.StartMove(ADMIN, move, key), uow, request())
 
 
 async def job_of(uow: UnitOfWork, started: moves.Started) -> MoveJob:
-    return await moves.get_move(uow, request(), started.job.id, ADMIN)
+    return await moves.get_move(moves.GetMove(ADMIN, started.job.id), uow, request())
 
 
 def ref(started: moves.Started) -> moves.JobRef:
@@ -146,7 +146,7 @@ async def status_changes(uow: UnitOfWork) -> Counter[str]:
 
 
 async def where(uow: UnitOfWork, ticket_ids: list[str]) -> set[tuple[str, str]]:
-    found = [await get_ticket(uow, request(), t, ADMIN) for t in ticket_ids]
+    found = [await get_ticket(GetTicket(ADMIN, t), uow, request()) for t in ticket_ids]
     return {(t.pipeline_id, t.status_id) for t in found}
 
 
@@ -299,7 +299,7 @@ async def test_another_accounts_pipelines_and_moves_do_not_exist(uow: UnitOfWork
     with pytest.raises(InvalidMove) as refused:
         await start(uow, MoveRequest("support", "theirs", default_status_id="x"))
     with pytest.raises(MoveNotFound):
-        await moves.get_move(uow, request("a2"), started.job.id, ADMIN)
+        await moves.get_move(moves.GetMove(ADMIN, started.job.id), uow, request("a2"))
 
     assert [e.field for e in refused.value.errors] == ["to.pipelineId"]
 

@@ -9,10 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from ticketflow_chassis.auth import Role
-from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess, TicketState
@@ -24,8 +22,9 @@ from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 
 from .builders import pipeline
+from .queries_support import TOKENS, http_client
 from .test_changes import replicate
-from .test_http_changes import ADMIN, TOKENS, bearer
+from .test_http_changes import ADMIN, bearer
 
 URL = "/crm/v3/extensions/tickets/moves"
 TICKETS = "/crm/v3/objects/tickets"
@@ -65,12 +64,11 @@ def woken() -> list[bool]:
 
 @pytest.fixture
 async def client(uow: UnitOfWork, woken: list[bool]) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(uow, TOKENS))
-    app.include_router(build_moves_router(uow, TOKENS, wake=lambda: woken.append(True)))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+    async with http_client(
+        uow,
+        build_api_router(uow, TOKENS),
+        build_moves_router(uow, TOKENS, wake=lambda: woken.append(True)),
+    ) as client:
         yield client
 
 

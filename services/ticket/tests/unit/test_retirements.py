@@ -27,17 +27,17 @@ from ticketflow_contracts import (
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.handlers.retirements import close_statuses
-from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket, get_ticket
+from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
-from .builders import apply_pipeline_snapshot
+from .builders import apply_pipeline_snapshot, placed
 from .snapshot_isolation import SnapshotIsolationStore
 
-ADMIN = Viewer("u1", is_super_admin=True)
+ADMIN = Requester("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ACCOUNT, PIPELINE = "a1", "p1"
 STATUSES = {"new": TicketState.OPEN, "waiting": TicketState.OPEN, "done": TicketState.CLOSED}
@@ -107,10 +107,9 @@ async def uow() -> UnitOfWork:
 
 async def new_ticket(uow: UnitOfWork, status_id: str | None = "new") -> Ticket:
     return await create_ticket(
+        CreateTicket(ADMIN, uuid.uuid4().hex, placed(PIPELINE, status_id, {"subject": "Help"})),
         uow,
         request(),
-        CreateTicket(uuid.uuid4().hex, PIPELINE, status_id, {"subject": "Help"}),
-        ADMIN,
     )
 
 
@@ -177,8 +176,10 @@ async def test_a_status_with_a_target_has_its_tickets_moved_there_and_closes(
     [(key, answer)] = await answers(uow)
     assert (key, answer["moved_ticket_count"]) == (CLOSED, 3)
     for ticket in moving:
-        assert (await get_ticket(uow, request(), ticket.id, ADMIN)).status_id == "waiting"
-    assert (await get_ticket(uow, request(), staying.id, ADMIN)).status_id == "done"
+        assert (
+            await get_ticket(GetTicket(ADMIN, ticket.id), uow, request())
+        ).status_id == "waiting"
+    assert (await get_ticket(GetTicket(ADMIN, staying.id), uow, request())).status_id == "done"
     assert await live_tickets(uow, "new") == 0
     with pytest.raises(InvalidTicket) as refused:
         await new_ticket(uow, "new")
@@ -205,20 +206,20 @@ async def test_each_moved_ticket_records_a_status_change_by_the_retirement(
         "done",
     )
     assert changed["actor"] == {"kind": "automation", "id": "pipeline-retirement"}
-    assert (await get_ticket(uow, request(), ticket.id, ADMIN)).closed_at == NOW
+    assert (await get_ticket(GetTicket(ADMIN, ticket.id), uow, request())).closed_at == NOW
 
 
 async def test_a_redelivered_close_command_has_no_second_effect(uow: UnitOfWork) -> None:
     ticket = await new_ticket(uow)
     command = close_command("new", move_to="waiting")
     await deliver(close_statuses, uow, command)
-    moved = await get_ticket(uow, request(), ticket.id, ADMIN)
+    moved = await get_ticket(GetTicket(ADMIN, ticket.id), uow, request())
 
     with pytest.raises(DuplicateMessage):
         await deliver(close_statuses, uow, command)
 
     assert len(await answers(uow)) == 1
-    assert (await get_ticket(uow, request(), ticket.id, ADMIN)).version == moved.version
+    assert (await get_ticket(GetTicket(ADMIN, ticket.id), uow, request())).version == moved.version
 
 
 async def test_a_gate_left_closed_stays_closed_when_a_later_closing_is_refused(

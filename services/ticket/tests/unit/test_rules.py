@@ -6,29 +6,29 @@ import pytest
 
 from ticketflow_contracts import PipelineRules
 from ticketflow_ticket.domain import rules
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 from .builders import pipeline
 
-AGENT = Viewer("agent")
+AGENT = Requester("agent")
 BYPASSING = [
-    Viewer("boss", is_super_admin=True),
-    Viewer("editor", is_property_settings_editor=True),
-    Viewer.automation(),
-    Viewer.trigger("customer_replied"),
+    Requester("boss", is_super_admin=True),
+    Requester("editor", is_property_settings_editor=True),
+    Requester.automation(),
+    Requester.trigger("customer_replied"),
 ]
 NO_SKIPPING = pipeline(rules=PipelineRules(forbid_skipping=True))
 NO_BACKWARDS = pipeline(rules=PipelineRules(forbid_backwards=True))
 CREATION = pipeline(rules=PipelineRules(creation_status_ids=["waiting", "escalated"]))
 
 
-def move(replica: PipelineReplica, from_id: str, to_id: str, viewer: Viewer = AGENT) -> None:
+def move(replica: PipelineReplica, from_id: str, to_id: str, requester: Requester = AGENT) -> None:
     target = replica.status(to_id)
     assert target is not None
-    rules.check_move(replica, from_id, target, viewer)
+    rules.check_move(replica, from_id, target, requester)
 
 
 def code_of(refused: pytest.ExceptionInfo[InvalidTicket]) -> str | None:
@@ -52,12 +52,14 @@ def test_without_moving_backwards_a_ticket_moves_forwards_however_far() -> None:
     assert code_of(refused) == rules.MOVES_BACKWARDS
 
 
-@pytest.mark.parametrize("viewer", BYPASSING, ids=lambda v: v.user_id)
-def test_admins_editors_triggers_and_automation_bypass_the_pipeline_rules(viewer: Viewer) -> None:
-    move(NO_SKIPPING, "new", "done", viewer)
-    move(NO_BACKWARDS, "done", "new", viewer)
+@pytest.mark.parametrize("requester", BYPASSING, ids=lambda v: v.user_id)
+def test_admins_editors_triggers_and_automation_bypass_the_pipeline_rules(
+    requester: Requester,
+) -> None:
+    move(NO_SKIPPING, "new", "done", requester)
+    move(NO_BACKWARDS, "done", "new", requester)
     gate = PipelineGate("a1", "p1")
-    assert rules.creation_status(CREATION, gate, "new", viewer).id == "new"
+    assert rules.creation_status(CREATION, gate, "new", requester).id == "new"
 
 
 def test_a_pipeline_limiting_creation_statuses_refuses_others_to_agents() -> None:
@@ -100,5 +102,5 @@ def test_required_properties_bind_admins_too_but_not_automation_which_cannot_fil
     escalated = pipeline().status("escalated")
     assert escalated is not None
     with pytest.raises(MissingStatusProperties):
-        rules.require_status_properties(escalated, {}, Viewer("boss", is_super_admin=True))
-    rules.require_status_properties(escalated, {}, Viewer.automation())
+        rules.require_status_properties(escalated, {}, Requester("boss", is_super_admin=True))
+    rules.require_status_properties(escalated, {}, Requester.automation())

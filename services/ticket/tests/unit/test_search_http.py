@@ -167,14 +167,14 @@ async def test_tickets_of_a_pipeline_the_user_may_not_see_are_absent_and_not_cou
     secret = await created(client, "secret")
 
     stranger = (await search(client, {}, bearer("stranger"))).json()
-    viewer = (await search(client, {}, bearer("viewer"))).json()
+    view_only = (await search(client, {}, bearer("viewer"))).json()
     asked = await search(
         client, {"filterGroups": [{"filters": [eq("hs_pipeline", "secret")]}]}, bearer("stranger")
     )
     listed = (await client.get(URL, headers=bearer("stranger"))).json()["results"]
 
     assert ([t["id"] for t in stranger["results"]], stranger["total"]) == ([mine], 1)
-    assert sorted(t["id"] for t in viewer["results"]) == sorted([mine, secret])
+    assert sorted(t["id"] for t in view_only["results"]) == sorted([mine, secret])
     assert (asked.status_code, asked.json()["total"]) == (200, 0)
     assert [t["id"] for t in listed] == [mine]
 

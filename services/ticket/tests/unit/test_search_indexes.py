@@ -51,7 +51,7 @@ async def client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
 def body(
     extra: str, sort: str, descending: bool, open_only: bool, ranged: bool, named: bool
 ) -> Any:
-    """`named`: the group names the pipeline; else it is every pipeline the viewer may see
+    """`named`: the group names the pipeline; else it is every pipeline the requester may see
     (for an admin, all of the account's: read without a pipeline where an index serves it)."""
     filters = [*([eq("hs_pipeline", "p1")] if named else []), *EXTRAS[extra]]
     if open_only:

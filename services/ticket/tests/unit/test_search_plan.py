@@ -1,5 +1,5 @@
 """Planning a search: one branch per combination of equality values over the pipelines the
-viewer may see, negative operators as the other known values, dates as millisecond spans."""
+requester may see, negative operators as the other known values, dates as millisecond spans."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ from ticketflow_contracts import (
     message_class,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 from ticketflow_ticket.domain.replicas import PipelineReplica
@@ -42,15 +42,20 @@ from ticketflow_ticket.domain.timeline import (
     PropertyChanges,
     StatusChange,
 )
-from ticketflow_ticket.handlers.changes import UpdateTicket, archive_ticket, update_ticket
+from ticketflow_ticket.handlers.changes import (
+    ArchiveTicket,
+    UpdateTicket,
+    archive_ticket,
+    update_ticket,
+)
 from ticketflow_ticket.handlers.properties import apply_property_definition
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket
-from ticketflow_ticket.handlers.timeline import record_timeline_entry, ticket_timeline
+from ticketflow_ticket.handlers.timeline import ReadTimeline, read_timeline, record_timeline_entry
 
-from .builders import DEFINITIONS, NOW, apply_pipeline_snapshot, pipeline
+from .builders import DEFINITIONS, NOW, apply_pipeline_snapshot, pipeline, placed
 
-ADMIN = Viewer("boss", is_super_admin=True)
-AGENT = Viewer("agent")
+ADMIN = Requester("boss", is_super_admin=True)
+AGENT = Requester("agent")
 QUEUE = "ticket.timeline"
 SECRET = PipelineAccess(
     restricted=True,
@@ -118,29 +123,32 @@ async def deliver_to_timeline(
 
 
 async def new_ticket(uow: UnitOfWork, account_id: str = "a1", pipeline_id: str = "p1") -> str:
-    command = CreateTicket(uuid.uuid4().hex[:12], pipeline_id, "new", {"subject": "Help"})
-    ticket = await create_ticket(uow, request(account_id), command, ADMIN)
+    properties = placed(pipeline_id, "new", {"subject": "Help"})
+    command = CreateTicket(ADMIN, uuid.uuid4().hex[:12], properties)
+    ticket = await create_ticket(command, uow, request(account_id))
     return ticket.id
 
 
 async def entries_of(
-    uow: UnitOfWork, ticket_id: str, viewer: Viewer = ADMIN, account_id: str = "a1"
+    uow: UnitOfWork, ticket_id: str, requester: Requester = ADMIN, account_id: str = "a1"
 ) -> list[tuple[EntryType, object]]:
-    page = await ticket_timeline(uow, request(account_id), ticket_id, viewer, limit=100)
+    page = await read_timeline(
+        ReadTimeline(requester, ticket_id, limit=100), uow, request(account_id)
+    )
     return [(e.type, e.details) for e in page.entries]
 
 
 async def test_a_tickets_events_make_its_timeline_newest_first(uow: UnitOfWork) -> None:
     ticket_id = await new_ticket(uow)
     await update_ticket(
-        uow, request(), UpdateTicket(ticket_id, {"hs_pipeline_stage": "waiting"}), AGENT
+        UpdateTicket(AGENT, ticket_id, {"hs_pipeline_stage": "waiting"}), uow, request()
     )
-    await update_ticket(uow, request(), UpdateTicket(ticket_id, {"subject": "Help!"}), AGENT)
-    await archive_ticket(uow, request(), ticket_id, AGENT)
+    await update_ticket(UpdateTicket(AGENT, ticket_id, {"subject": "Help!"}), uow, request())
+    await archive_ticket(ArchiveTicket(AGENT, ticket_id), uow, request())
 
     await deliver_to_timeline(uow, await published(uow))
 
-    page = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=10)
+    page = await read_timeline(ReadTimeline(ADMIN, ticket_id, limit=10), uow, request())
     assert [e.type for e in page.entries] == [
         EntryType.TICKET_ARCHIVED,
         EntryType.PROPERTIES_CHANGED,
@@ -163,7 +171,7 @@ async def test_out_of_order_and_duplicated_events_give_one_entry_each_in_order(
     ticket_id = await new_ticket(uow)
     for status in ("waiting", "escalated", "done"):
         changes = {"hs_pipeline_stage": status, "hs_ticket_priority": "HIGH", "severity": "major"}
-        await update_ticket(uow, request(), UpdateTicket(ticket_id, changes), ADMIN)
+        await update_ticket(UpdateTicket(ADMIN, ticket_id, changes), uow, request())
     envelopes = await published(uow)
     shuffled = random.Random(7).sample(envelopes, len(envelopes))
 
@@ -174,7 +182,7 @@ async def test_out_of_order_and_duplicated_events_give_one_entry_each_in_order(
     for envelope in shuffled:  # the same events again under another inbox key
         await deliver_to_timeline(uow, [envelope], queue="another")
 
-    page = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=100)
+    page = await read_timeline(ReadTimeline(ADMIN, ticket_id, limit=100), uow, request())
     assert sorted(e.id for e in page.entries) == sorted(str(e.message_id) for e in envelopes)
     statuses = [e.details.to_status_id for e in page.entries if isinstance(e.details, StatusChange)]
     assert statuses == ["done", "escalated", "waiting"]
@@ -185,20 +193,22 @@ async def test_out_of_order_and_duplicated_events_give_one_entry_each_in_order(
 async def test_the_timeline_pages_through_every_entry_once(uow: UnitOfWork) -> None:
     ticket_id = await new_ticket(uow)
     for n in range(6):
-        await update_ticket(uow, request(), UpdateTicket(ticket_id, {"subject": f"v{n}"}), ADMIN)
+        await update_ticket(UpdateTicket(ADMIN, ticket_id, {"subject": f"v{n}"}), uow, request())
     await deliver_to_timeline(uow, await published(uow))
 
     seen: list[str] = []
     after: str | None = None
     while True:
-        page = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=3, after=after)
+        page = await read_timeline(
+            ReadTimeline(ADMIN, ticket_id, limit=3, after=after), uow, request()
+        )
         seen += [e.id for e in page.entries]
         if page.after is None:
             break
         after = page.after
 
     assert len(seen) == len(set(seen)) == 7
-    whole = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=100)
+    whole = await read_timeline(ReadTimeline(ADMIN, ticket_id, limit=100), uow, request())
     assert seen == [e.id for e in whole.entries]
 
 
@@ -224,7 +234,7 @@ async def test_a_timeline_follows_its_tickets_visibility(uow: UnitOfWork) -> Non
     secret_ticket = await new_ticket(uow, pipeline_id="secret")
     await deliver_to_timeline(uow, await published(uow))
 
-    assert len(await entries_of(uow, secret_ticket, Viewer("viewer"))) == 1
+    assert len(await entries_of(uow, secret_ticket, Requester("viewer"))) == 1
     with pytest.raises(TicketNotFound):
         await entries_of(uow, secret_ticket, AGENT)
     with pytest.raises(TicketNotFound):
@@ -277,7 +287,9 @@ async def test_on_sqlite_pages_run_newest_first_and_equal_times_by_id(
     seen: list[str] = []
     after: str | None = None
     while True:
-        page = await ticket_timeline(uow, request(), ticket_id, ADMIN, limit=2, after=after)
+        page = await read_timeline(
+            ReadTimeline(ADMIN, ticket_id, limit=2, after=after), uow, request()
+        )
         seen += [e.id for e in page.entries]
         if page.after is None:
             break

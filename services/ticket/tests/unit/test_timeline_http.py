@@ -9,19 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.http_errors import install_error_handlers
+from ticketflow_chassis.auth import Principal, Role
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.entrypoints.http import build_api_router, build_timeline_router
 
 from .builders import pipeline
+from .queries_support import TOKENS, http_client
 from .test_timeline_handlers import SECRET, deliver_to_timeline, published, replicate, ticking_clock
 
-TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 TICKETS = "/crm/v3/objects/tickets"
 
 
@@ -49,12 +47,9 @@ async def uow() -> UnitOfWork:
 
 @pytest.fixture
 async def client(uow: UnitOfWork) -> AsyncIterator[httpx.AsyncClient]:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(build_api_router(uow, TOKENS))
-    app.include_router(build_timeline_router(uow, TOKENS))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
+    async with http_client(
+        uow, build_api_router(uow, TOKENS), build_timeline_router(uow, TOKENS)
+    ) as client:
         yield client
 
 

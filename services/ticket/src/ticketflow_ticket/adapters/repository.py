@@ -39,7 +39,7 @@ PAGE_SIZE = 500
 # Search and lists (ticket_queries.py): each read is equalities on account_id, archived,
 # pipeline_id and at most one of status_id/owner_id/priority (closed_at null: open tickets),
 # then one sort date; date ranges only on that date. README lists what this serves. Without
-# pipeline_id (a viewer who sees every pipeline): (account_id, archived, created_at) above,
+# pipeline_id (a requester who sees every pipeline): (account_id, archived, created_at) above,
 # and updated_at for "modified since" syncs.
 SEARCH_INDEXES = (
     Index(("account_id", "archived", "updated_at")),

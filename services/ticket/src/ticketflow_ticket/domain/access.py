@@ -16,7 +16,7 @@ from ticketflow_ticket.domain.replicas import PipelineReplica
 
 
 @dataclass(frozen=True)
-class Viewer:
+class Requester:
     """`user_id` is the user's id, or the trigger's or automation's name."""
 
     user_id: str
@@ -26,11 +26,11 @@ class Viewer:
     kind: ActorKind = ActorKind.USER
 
     @classmethod
-    def automation(cls, name: str = "automation") -> Viewer:
+    def automation(cls, name: str = "automation") -> Requester:
         return cls(name, kind=ActorKind.AUTOMATION)
 
     @classmethod
-    def trigger(cls, name: str) -> Viewer:
+    def trigger(cls, name: str) -> Requester:
         return cls(name, kind=ActorKind.TRIGGER)
 
     @property
@@ -48,18 +48,30 @@ class Viewer:
         return Actor(kind=self.kind, id=self.user_id)
 
 
-def level(pipeline: PipelineReplica, viewer: Viewer) -> AccessLevel | None:
-    if viewer.is_super_admin or viewer.is_automation:
+def level(pipeline: PipelineReplica, requester: Requester) -> AccessLevel | None:
+    if requester.is_super_admin or requester.is_automation:
         return AccessLevel.EDIT
-    return pipeline.pipeline.access.level_for(viewer.user_id, viewer.teams)
+    return pipeline.pipeline.access.level_for(requester.user_id, requester.teams)
 
 
-def may_view(pipeline: PipelineReplica | None, viewer: Viewer) -> bool:
-    return pipeline is not None and level(pipeline, viewer) is not None
+def may_view(pipeline: PipelineReplica | None, requester: Requester) -> bool:
+    return pipeline is not None and level(pipeline, requester) is not None
 
 
-def require_edit(pipeline: PipelineReplica, viewer: Viewer) -> None:
+def require_edit(pipeline: PipelineReplica, requester: Requester) -> None:
     """Raises when the user may only view the pipeline's tickets (callers hide the
     pipeline from users who may not even view it)."""
-    if level(pipeline, viewer) is not AccessLevel.EDIT:
+    if level(pipeline, requester) is not AccessLevel.EDIT:
         raise TicketAccessDenied(pipeline.pipeline.id)
+
+
+def entered_pipeline(
+    pipeline: PipelineReplica | None, requester: Requester
+) -> PipelineReplica | None:
+    """The pipeline a ticket is to enter (created in or moved to), as the requester knows it:
+    None when they may not see it (it does not exist for them); TicketAccessDenied when they
+    may only view it."""
+    if pipeline is None or level(pipeline, requester) is None:
+        return None
+    require_edit(pipeline, requester)
+    return pipeline

@@ -20,7 +20,7 @@ from ticketflow_contracts import (
 )
 from ticketflow_contracts.errors import ErrorDetail
 from ticketflow_ticket.domain import rules
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.properties import (
@@ -84,15 +84,15 @@ class Ticket:
         status_id: str | None,
         values: Mapping[str, str | None],
         definitions: Definitions,
-        viewer: Viewer,
+        requester: Requester,
         now: datetime,
     ) -> Ticket:
         """`gate` is the pipeline's: the ticket is admitted through it (see gates.py);
         `values` are the properties other than hs_pipeline and hs_pipeline_stage."""
         live = _live(pipeline, pipeline_id)
         checked = apply({}, check_values(values, definitions))
-        status = rules.creation_status(live, gate, status_id, viewer)
-        rules.require_status_properties(status, checked, viewer)
+        status = rules.creation_status(live, gate, status_id, requester)
+        rules.require_status_properties(status, checked, requester)
         gate.admit(status.id)
         closed = status.ticket_state is TicketState.CLOSED
         ticket = cls(ticket_id, account_id, pipeline_id, status.id, checked, now, now)
@@ -107,8 +107,8 @@ class Ticket:
                 owner_id=ticket.owner_id,
                 properties=dict(ticket.properties()),
                 created_at=now,
-                created_by=None if viewer.is_automation else viewer.user_id,
-                actor=viewer.actor,
+                created_by=None if requester.is_automation else requester.user_id,
+                actor=requester.actor,
             )
         )
         return ticket
@@ -179,7 +179,7 @@ class Ticket:
         changes: Mapping[str, str | None],
         *,
         definitions: Definitions,
-        viewer: Viewer,
+        requester: Requester,
         now: datetime,
         entry: Entry | None = None,
     ) -> bool:
@@ -197,8 +197,8 @@ class Ticket:
             entry.gate.require_open()
             status = rules.entered_status(pipeline, entry.gate, move[1])
             if pipeline.pipeline.id == self.pipeline_id:
-                rules.check_move(pipeline, self.status_id, status, viewer)
-            rules.require_status_properties(status, values, viewer)
+                rules.check_move(pipeline, self.status_id, status, requester)
+            rules.require_status_properties(status, values, requester)
             target = pipeline, status
         property_changes = changed(self.values, values)
         if target is None and not property_changes:
@@ -206,7 +206,7 @@ class Ticket:
         previous = {name: self.values.get(name) for name in property_changes}
         self.values = values
         if target is not None and entry is not None:
-            self._enter(target[0], target[1], entry.gate, viewer, now)
+            self._enter(target[0], target[1], entry.gate, requester, now)
         if property_changes:
             self.events.append(
                 TicketUpdated(
@@ -216,7 +216,7 @@ class Ticket:
                     status_id=self.status_id,
                     properties=property_changes,
                     previous_properties=previous,
-                    actor=viewer.actor,
+                    actor=requester.actor,
                     updated_at=now,
                 )
             )
@@ -229,11 +229,11 @@ class Ticket:
         status_id: str,
         gate: PipelineGate,
         now: datetime,
-        viewer: Viewer | None = None,
+        requester: Requester | None = None,
     ) -> None:
         """Into another status of `pipeline`, through its `gate` (save both); automation
         (the retirement saga) by default, which pipeline rules do not bind."""
-        actor = viewer or Viewer.automation()
+        actor = requester or Requester.automation()
         live = _live(pipeline, self.pipeline_id)
         status = rules.entered_status(live, gate, status_id)
         if live.pipeline.id == self.pipeline_id:
@@ -247,7 +247,7 @@ class Ticket:
         pipeline: PipelineReplica,
         status: StatusSnapshot,
         gate: PipelineGate,
-        viewer: Viewer,
+        requester: Requester,
         now: datetime,
     ) -> None:
         gate.admit(status.id)
@@ -268,12 +268,12 @@ class Ticket:
                 from_state=before_state,
                 to_status_id=status.id,
                 to_state=status.ticket_state,
-                actor=viewer.actor,
+                actor=requester.actor,
                 changed_at=now,
             )
         )
 
-    def archive(self, viewer: Viewer, now: datetime) -> bool:
+    def archive(self, requester: Requester, now: datetime) -> bool:
         """HubSpot's delete; False when it was archived already (nothing recorded)."""
         if self.archived:
             return False
@@ -284,7 +284,7 @@ class Ticket:
                 source_type=self.source_type,
                 pipeline_id=self.pipeline_id,
                 status_id=self.status_id,
-                actor=viewer.actor,
+                actor=requester.actor,
                 archived_at=now,
             )
         )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.moves import MovePlan, MoveRequest, move_batch
@@ -82,7 +82,7 @@ class MoveJob:
         *,
         job_id: str,
         account_id: str,
-        viewer: Viewer,
+        requester: Requester,
         request: MoveRequest,
         plan: MovePlan,
         total: int,
@@ -94,7 +94,7 @@ class MoveJob:
         return cls(
             id=job_id,
             account_id=account_id,
-            requested_by=viewer.user_id,
+            requested_by=requester.user_id,
             request=request,
             plan=plan,
             correlation_id=correlation_id,
@@ -114,8 +114,8 @@ class MoveJob:
         return statuses[self.position] if self.position < len(statuses) else None
 
     @property
-    def actor(self) -> Viewer:
-        return Viewer.automation(f"{ACTOR_PREFIX}{self.id}")
+    def actor(self) -> Requester:
+        return Requester.automation(f"{ACTOR_PREFIX}{self.id}")
 
     def run_batch(
         self,

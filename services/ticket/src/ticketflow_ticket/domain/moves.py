@@ -20,7 +20,7 @@ from typing import Any
 from ticketflow_contracts import AccessLevel
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import TicketError
 from ticketflow_ticket.domain.gates import CLOSED_TO_TICKETS, PipelineGate
 from ticketflow_ticket.domain.model import Ticket
@@ -148,9 +148,9 @@ def _problem(message: str, field_name: str, code: str | None) -> ErrorDetail:
     return ErrorDetail(message, field_name, code)
 
 
-def _visible(pipeline: PipelineReplica | None, viewer: Viewer) -> PipelineReplica | None:
-    """A pipeline the viewer may not see, or a deleted one, does not exist for them."""
-    if pipeline is None or not pipeline.accepts_tickets or not access.may_view(pipeline, viewer):
+def _visible(pipeline: PipelineReplica | None, requester: Requester) -> PipelineReplica | None:
+    """A pipeline the requester may not see, or a deleted one, does not exist for them."""
+    if pipeline is None or not pipeline.accepts_tickets or not access.may_view(pipeline, requester):
         return None
     return pipeline
 
@@ -162,11 +162,11 @@ def plan_move(
     target: PipelineReplica | None,
     target_gate: PipelineGate,
     counts: Mapping[str, int],
-    viewer: Viewer,
+    requester: Requester,
 ) -> MovePlan:
     """Check `request` against both pipelines (`counts`: live tickets per source status) and
     the target's gate; every problem of the request is reported at once."""
-    source, target = _visible(source, viewer), _visible(target, viewer)
+    source, target = _visible(source, requester), _visible(target, requester)
     missing = [
         _problem(f"pipeline {pipeline_id!r} does not exist", field_name, UNKNOWN_PIPELINE)
         for pipeline, pipeline_id, field_name in (
@@ -178,7 +178,7 @@ def plan_move(
     if missing or source is None or target is None:
         raise InvalidMove(missing)
     for pipeline, field_name in ((source, FROM_PIPELINE), (target, TO_PIPELINE)):
-        if access.level(pipeline, viewer) is not AccessLevel.EDIT:
+        if access.level(pipeline, requester) is not AccessLevel.EDIT:
             raise MoveNotAllowed(pipeline.pipeline.id, field_name)
     if target_gate.pipeline_closed:
         message = f"pipeline {request.to_pipeline_id!r} is being deleted; it takes no tickets"
@@ -318,7 +318,7 @@ def move_batch(
     pipeline: PipelineReplica | None,
     gate: PipelineGate,
     targets: Mapping[str, str],
-    actor: Viewer,
+    actor: Requester,
     now: datetime,
 ) -> BatchResult:
     """Move each ticket whose status `targets` maps into `pipeline`, through its `gate` (save

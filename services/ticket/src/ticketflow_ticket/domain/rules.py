@@ -6,19 +6,42 @@ properties bind every person, and automation only where it can fill them (it can
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from ticketflow_contracts import StatusSnapshot
 from ticketflow_contracts.errors import ErrorDetail
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import InvalidTicket, MissingStatusProperties
 from ticketflow_ticket.domain.gates import PipelineGate
-from ticketflow_ticket.domain.properties import STATUS
+from ticketflow_ticket.domain.properties import PIPELINE, STATUS
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 NOT_A_STATUS = "NOT_A_STATUS"
 NOT_A_CREATION_STATUS = "NOT_A_CREATION_STATUS"
 SKIPS_STATUSES = "SKIPS_STATUSES"
 MOVES_BACKWARDS = "MOVES_BACKWARDS"
+# The pipeline a ticket without hs_pipeline goes to (HubSpot's account default is `0`).
+DEFAULT_PIPELINE = "default"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a new ticket goes: `status_id` None lets creation_status choose; `values` are
+    the properties other than hs_pipeline and hs_pipeline_stage."""
+
+    pipeline_id: str
+    status_id: str | None
+    values: Mapping[str, str | None]
+
+
+def placement(properties: Mapping[str, str | None]) -> Placement:
+    """HubSpot's properties of a new ticket -> its pipeline (the default one when unnamed),
+    the status asked for, and the rest."""
+    return Placement(
+        pipeline_id=properties.get(PIPELINE) or DEFAULT_PIPELINE,
+        status_id=properties.get(STATUS),
+        values={k: v for k, v in properties.items() if k not in (PIPELINE, STATUS)},
+    )
 
 
 def _refuse(message: str, code: str) -> InvalidTicket:
@@ -38,7 +61,7 @@ def entered_status(pipeline: PipelineReplica, gate: PipelineGate, status_id: str
 
 
 def creation_status(
-    pipeline: PipelineReplica, gate: PipelineGate, status_id: str | None, viewer: Viewer
+    pipeline: PipelineReplica, gate: PipelineGate, status_id: str | None, requester: Requester
 ) -> StatusSnapshot:
     """Where a new ticket starts: the status asked for (one of the pipeline's creation
     statuses, when it limits them), else the first creation status the gate admits, else
@@ -47,7 +70,7 @@ def creation_status(
     creation_ids = pipeline.pipeline.rules.creation_status_ids
     if status_id:
         status = entered_status(pipeline, gate, status_id)
-        if creation_ids and status.id not in creation_ids and not viewer.bypasses_pipeline_rules:
+        if creation_ids and status.id not in creation_ids and not requester.bypasses_pipeline_rules:
             raise _refuse(
                 f"pipeline {pipeline.pipeline.id!r} creates tickets only in the statuses "
                 f"{', '.join(creation_ids)}, not in {status_id!r}",
@@ -65,12 +88,12 @@ def creation_status(
 
 
 def check_move(
-    pipeline: PipelineReplica, from_status_id: str, target: StatusSnapshot, viewer: Viewer
+    pipeline: PipelineReplica, from_status_id: str, target: StatusSnapshot, requester: Requester
 ) -> None:
     """Within one pipeline, by display order: with `forbid_skipping` only the next status or
     an earlier one; with `forbid_backwards` no earlier one."""
     rules = pipeline.pipeline.rules
-    if viewer.bypasses_pipeline_rules or not (rules.forbid_skipping or rules.forbid_backwards):
+    if requester.bypasses_pipeline_rules or not (rules.forbid_skipping or rules.forbid_backwards):
         return
     ordered = [s.id for s in pipeline.ordered_statuses()]
     if from_status_id not in ordered:
@@ -91,10 +114,10 @@ def check_move(
 
 
 def require_status_properties(
-    status: StatusSnapshot, values: Mapping[str, str], viewer: Viewer
+    status: StatusSnapshot, values: Mapping[str, str], requester: Requester
 ) -> None:
     """Raises MissingStatusProperties (422) naming every required property left empty."""
-    if viewer.is_automation:
+    if requester.is_automation:
         return
     missing = [p.name for p in status.properties if p.required and not values.get(p.name)]
     if missing:

@@ -1,5 +1,5 @@
 """A checked search as branches, one per combination of equality values (pipeline, status,
-owner, priority, open/closed) over the pipelines the viewer may see, all sorted alike, so
+owner, priority, open/closed) over the pipelines the requester may see, all sorted alike, so
 that each is one index read and their pages merge into one."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def plan(
     *,
     every_pipeline: bool = False,
 ) -> Plan:
-    """Branches over the `pipelines` the viewer may see (id -> its status ids): each ticket
+    """Branches over the `pipelines` the requester may see (id -> its status ids): each ticket
     of a group's result lies in exactly one of its branches. NEQ and NOT_IN become the
     other known values (statuses of the pipeline, pipelines, priorities), so that every
     branch is equalities and date ranges only. With `every_pipeline` (they are all of the

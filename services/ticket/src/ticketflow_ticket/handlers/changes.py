@@ -12,9 +12,10 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import StaleTicket, TicketNotFound
 from ticketflow_ticket.domain.model import Entry, Ticket
+from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
 
@@ -23,27 +24,33 @@ class UpdateTicket:
     """HubSpot's SimplePublicObjectInput: `properties` by name; hs_pipeline_stage (with
     hs_pipeline, to move to another pipeline) changes the status."""
 
+    requester: Requester
     ticket_id: str
     properties: Mapping[str, str | None]
     expected_version: int | None = None
 
 
-async def update_ticket(
-    uow: UnitOfWork, context: MessageContext, command: UpdateTicket, viewer: Viewer
-) -> Ticket:
-    return await retry_on_conflict(lambda: _update_once(uow, context, command, viewer))
+@dataclass(frozen=True)
+class ArchiveTicket:
+    """HubSpot's delete."""
+
+    requester: Requester
+    ticket_id: str
+    expected_version: int | None = None
 
 
-async def _update_once(
-    uow: UnitOfWork, context: MessageContext, command: UpdateTicket, viewer: Viewer
-) -> Ticket:
-    account_id = context.account_id
+async def update_ticket(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
+    return await retry_on_conflict(lambda: _update_once(command, uow, context))
+
+
+async def _update_once(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
+    account_id, requester = context.account_id, command.requester
     async with uow.begin(context) as session:
         tickets = TicketRepository(session)
-        ticket, pipeline = await visible_ticket(tickets, account_id, command.ticket_id, viewer)
+        ticket, pipeline = await visible_ticket(tickets, account_id, command.ticket_id, requester)
         if ticket.archived:
             raise TicketNotFound(command.ticket_id)
-        access.require_edit(pipeline, viewer)
+        access.require_edit(pipeline, requester)
         _check_version(ticket, command.expected_version)
         definitions = await PropertyDefinitionRepository(session).definitions(
             account_id, command.properties
@@ -51,21 +58,15 @@ async def _update_once(
         move = ticket.requested_move(command.properties)
         entry = None
         if move is not None:
-            target_id = move[0]
-            target = (
-                pipeline
-                if target_id == ticket.pipeline_id
-                else await tickets.pipeline(account_id, target_id)
+            target = await _target(tickets, account_id, pipeline, move[0])
+            entry = Entry(
+                access.entered_pipeline(target, requester),
+                await tickets.gate(account_id, move[0]),
             )
-            if not access.may_view(target, viewer):
-                target = None  # as if it did not exist
-            elif target is not None:
-                access.require_edit(target, viewer)
-            entry = Entry(target, await tickets.gate(account_id, target_id))
         if ticket.update(
             command.properties,
             definitions=definitions,
-            viewer=viewer,
+            requester=requester,
             now=session.now,
             entry=entry,
         ):
@@ -75,22 +76,27 @@ async def _update_once(
     return ticket
 
 
-async def archive_ticket(
-    uow: UnitOfWork,
-    context: MessageContext,
-    ticket_id: str,
-    viewer: Viewer,
-    expected_version: int | None = None,
-) -> None:
+async def _target(
+    tickets: TicketRepository, account_id: str, current: PipelineReplica, target_id: str
+) -> PipelineReplica | None:
+    if target_id == current.pipeline.id:
+        return current
+    return await tickets.pipeline(account_id, target_id)
+
+
+async def archive_ticket(command: ArchiveTicket, uow: UnitOfWork, context: MessageContext) -> None:
     """Archiving an archived ticket again changes nothing (HubSpot answers 204 too)."""
+    requester = command.requester
 
     async def once() -> None:
         async with uow.begin(context) as session:
             tickets = TicketRepository(session)
-            ticket, pipeline = await visible_ticket(tickets, context.account_id, ticket_id, viewer)
-            access.require_edit(pipeline, viewer)
-            _check_version(ticket, expected_version)
-            if ticket.archive(viewer, session.now):
+            ticket, pipeline = await visible_ticket(
+                tickets, context.account_id, command.ticket_id, requester
+            )
+            access.require_edit(pipeline, requester)
+            _check_version(ticket, command.expected_version)
+            if ticket.archive(requester, session.now):
                 await tickets.save(ticket)
 
     await retry_on_conflict(once)

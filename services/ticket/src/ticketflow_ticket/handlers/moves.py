@@ -12,7 +12,7 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.move_jobs import MoveJobRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.move_jobs import MoveJob, job_id_for
 from ticketflow_ticket.domain.moves import (
     IdempotencyKeyReused,
@@ -27,8 +27,15 @@ BATCH_SIZE = 500
 
 @dataclass(frozen=True)
 class StartMove:
+    requester: Requester
     request: MoveRequest
     idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class GetMove:
+    requester: Requester
+    job_id: str
 
 
 @dataclass(frozen=True)
@@ -37,19 +44,18 @@ class Started:
     replayed: bool  # the Idempotency-Key had started this job before
 
 
-async def start_move(
-    uow: UnitOfWork, context: MessageContext, command: StartMove, viewer: Viewer
-) -> Started:
+async def start_move(command: StartMove, uow: UnitOfWork, context: MessageContext) -> Started:
     """Validate the move against both pipelines and write its job; the runner does the rest.
     The same Idempotency-Key with the same request answers the job it started."""
-    job_id = job_id_for(context.account_id, viewer.user_id, command.idempotency_key, uuid.uuid4())
-    return await retry_on_conflict(lambda: _start_once(uow, context, command, viewer, job_id))
+    user_id = command.requester.user_id
+    job_id = job_id_for(context.account_id, user_id, command.idempotency_key, uuid.uuid4())
+    return await retry_on_conflict(lambda: _start_once(command, uow, context, job_id))
 
 
 async def _start_once(
-    uow: UnitOfWork, context: MessageContext, command: StartMove, viewer: Viewer, job_id: str
+    command: StartMove, uow: UnitOfWork, context: MessageContext, job_id: str
 ) -> Started:
-    account_id, request = context.account_id, command.request
+    account_id, request, requester = context.account_id, command.request, command.requester
     async with uow.begin(context) as session:
         jobs, tickets = MoveJobRepository(session), TicketRepository(session)
         existing = await jobs.get(account_id, job_id)
@@ -60,7 +66,7 @@ async def _start_once(
         source = await tickets.pipeline(account_id, request.from_pipeline_id)
         target = await tickets.pipeline(account_id, request.to_pipeline_id)
         counts = {}
-        if source is not None and access.may_view(source, viewer):
+        if source is not None and access.may_view(source, requester):
             for status in source.ordered_statuses():
                 counts[status.id] = await tickets.count_live(
                     account_id, request.from_pipeline_id, [status.id]
@@ -71,7 +77,7 @@ async def _start_once(
             target=target,
             target_gate=await tickets.gate(account_id, request.to_pipeline_id),
             counts=counts,
-            viewer=viewer,
+            requester=requester,
         )
         for active in await jobs.active_from(account_id, request.from_pipeline_id):
             if active.request.overlaps(request):
@@ -79,7 +85,7 @@ async def _start_once(
         job = MoveJob.create(
             job_id=job_id,
             account_id=account_id,
-            viewer=viewer,
+            requester=requester,
             request=request,
             plan=plan,
             total=sum(counts.get(status_id, 0) for status_id in plan.source_status_ids),
@@ -90,20 +96,21 @@ async def _start_once(
     return Started(job, replayed=False)
 
 
-async def get_move(
-    uow: UnitOfWork, context: MessageContext, job_id: str, viewer: Viewer
-) -> MoveJob:
+async def get_move(command: GetMove, uow: UnitOfWork, context: MessageContext) -> MoveJob:
     """A move is visible to whoever started it, super admins, and users who may see both of
     its pipelines; to anyone else (and other accounts) it does not exist."""
+    job_id, requester = command.job_id, command.requester
     async with uow.begin(context) as session:
         job = await MoveJobRepository(session).get(context.account_id, job_id)
         if job is None:
             raise MoveNotFound(job_id)
-        if job.requested_by == viewer.user_id or viewer.is_super_admin:
+        if job.requested_by == requester.user_id or requester.is_super_admin:
             return job
         tickets = TicketRepository(session)
         for pipeline_id in (job.request.from_pipeline_id, job.request.to_pipeline_id):
-            if not access.may_view(await tickets.pipeline(context.account_id, pipeline_id), viewer):
+            if not access.may_view(
+                await tickets.pipeline(context.account_id, pipeline_id), requester
+            ):
                 raise MoveNotFound(job_id)
     return job
 

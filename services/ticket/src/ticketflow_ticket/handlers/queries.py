@@ -1,9 +1,8 @@
 """Reading many tickets: the list, search, batch read and the board's counts. Each reads only
-the pipelines the viewer may see, so another pipeline's tickets are absent, never an error."""
+the pipelines the requester may see, so another pipeline's tickets are absent, never an error."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ticketflow_chassis.auth import ObjectNotFoundError
@@ -11,11 +10,45 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.ticket_queries import TicketPage, TicketQueries
 from ticketflow_ticket.domain import access
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
 from ticketflow_ticket.domain.search import SearchRequest, parse_search
 from ticketflow_ticket.domain.search_plan import Plan, plan
+
+
+@dataclass(frozen=True)
+class SearchTickets:
+    """HubSpot's search body, as domain/search.py parsed it."""
+
+    requester: Requester
+    request: SearchRequest
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class ListTickets:
+    requester: Requester
+    limit: int
+    after: str | None = None
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class ReadTickets:
+    """HubSpot's batch read: the ids in the order asked (duplicates read once)."""
+
+    requester: Requester
+    ticket_ids: tuple[str, ...]
+    archived: bool = False
+
+
+@dataclass(frozen=True)
+class CountTickets:
+    """The board's counts of one pipeline."""
+
+    requester: Requester
+    pipeline_id: str
 
 
 @dataclass(frozen=True)
@@ -29,16 +62,16 @@ async def _plan(
     queries: TicketQueries,
     account_id: str,
     archived: bool,
-    viewer: Viewer,
+    requester: Requester,
     request: SearchRequest,
 ) -> Plan:
-    """The request over the pipelines (and their statuses) the viewer may see; when that is
+    """The request over the pipelines (and their statuses) the requester may see; when that is
     all of them, without a pipeline equality wherever an index serves that (one read)."""
     replicas = await queries.pipelines(account_id)
     statuses = {
         replica.pipeline.id: [s.id for s in replica.pipeline.statuses]
         for replica in replicas
-        if access.may_view(replica, viewer)
+        if access.may_view(replica, requester)
     }
     if statuses and len(statuses) == len(replicas):
         whole = plan(request, statuses, every_pipeline=True)
@@ -48,17 +81,13 @@ async def _plan(
 
 
 async def search_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    viewer: Viewer,
-    request: SearchRequest,
-    *,
-    archived: bool = False,
+    command: SearchTickets, uow: UnitOfWork, context: MessageContext
 ) -> SearchResult:
     """HubSpot's search: one page (in one transaction with its total)."""
+    request, archived = command.request, command.archived
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
-        the_plan = await _plan(queries, context.account_id, archived, viewer, request)
+        the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
         page = await queries.page(
             context.account_id, archived, the_plan, limit=request.limit, after=request.after
         )
@@ -67,20 +96,15 @@ async def search_tickets(
 
 
 async def list_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    viewer: Viewer,
-    *,
-    limit: int,
-    after: str | None = None,
-    archived: bool = False,
+    command: ListTickets, uow: UnitOfWork, context: MessageContext
 ) -> TicketPage:
-    """The tickets of the pipelines the viewer may see, by creation then id: a search
+    """The tickets of the pipelines the requester may see, by creation then id: a search
     without filters, so every page is full but the last."""
+    limit, after, archived = command.limit, command.after, command.archived
     request = parse_search({"limit": limit, "after": after})
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
-        the_plan = await _plan(queries, context.account_id, archived, viewer, request)
+        the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
         return await queries.page(context.account_id, archived, the_plan, limit=limit, after=after)
 
 
@@ -90,22 +114,15 @@ class BatchRead:
     missing: list[str]
 
 
-async def read_tickets(
-    uow: UnitOfWork,
-    context: MessageContext,
-    viewer: Viewer,
-    ticket_ids: Sequence[str],
-    *,
-    archived: bool = False,
-) -> BatchRead:
-    """The tickets by id in the order asked (each once); an id of another account, of a
-    pipeline the viewer may not see, or archived-ness other than `archived` is missing."""
+async def read_tickets(command: ReadTickets, uow: UnitOfWork, context: MessageContext) -> BatchRead:
+    """An id of another account, of a pipeline the requester may not see, or archived-ness
+    other than `archived` is missing."""
     found: list[Ticket] = []
     missing: list[str] = []
     pipelines: dict[str, PipelineReplica | None] = {}
     async with uow.begin(context) as session:
         repository = TicketRepository(session)
-        for ticket_id in dict.fromkeys(ticket_ids):
+        for ticket_id in dict.fromkeys(command.ticket_ids):
             ticket = await repository.get(context.account_id, ticket_id)
             if ticket is not None and ticket.pipeline_id not in pipelines:
                 pipelines[ticket.pipeline_id] = await repository.pipeline(
@@ -113,8 +130,8 @@ async def read_tickets(
                 )
             if (
                 ticket is None
-                or ticket.archived != archived
-                or not access.may_view(pipelines[ticket.pipeline_id], viewer)
+                or ticket.archived != command.archived
+                or not access.may_view(pipelines[ticket.pipeline_id], command.requester)
             ):
                 missing.append(ticket_id)
             else:
@@ -130,13 +147,14 @@ class PipelineCounts:
 
 
 async def count_tickets(
-    uow: UnitOfWork, context: MessageContext, viewer: Viewer, pipeline_id: str
+    command: CountTickets, uow: UnitOfWork, context: MessageContext
 ) -> PipelineCounts:
     """Live tickets of the pipeline per status (display order), counted in one transaction
-    from the tickets themselves; 404 for a pipeline the viewer may not see."""
+    from the tickets themselves; 404 for a pipeline the requester may not see."""
+    pipeline_id = command.pipeline_id
     async with uow.begin(context) as session:
         replica = await TicketRepository(session).pipeline(context.account_id, pipeline_id)
-        if replica is None or not access.may_view(replica, viewer):
+        if replica is None or not access.may_view(replica, command.requester):
             raise ObjectNotFoundError(f"pipeline {pipeline_id!r} does not exist")
         status_ids = [s.id for s in replica.ordered_statuses()]
         total, by_status = await TicketQueries(session).status_counts(

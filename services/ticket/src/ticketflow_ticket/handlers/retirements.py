@@ -9,7 +9,7 @@ from ticketflow_chassis.retry import retry_on_conflict
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import CloseStatuses
 from ticketflow_ticket.adapters.repository import PAGE_SIZE, TicketRepository
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.gates import PipelineGate
 from ticketflow_ticket.domain.moves import move_batch
 
@@ -52,7 +52,7 @@ async def _move_tickets(
     """All of them or none: a ticket that cannot move fails the whole closing (the bulk
     move's batch logic, in this one transaction)."""
     pipeline = await tickets.pipeline(gate.account_id, gate.pipeline_id)
-    automation = Viewer.automation(AUTOMATION_NAME)
+    automation = Requester.automation(AUTOMATION_NAME)
     targets = dict.fromkeys(command.status_ids, target_status_id)
     for status_id in command.status_ids:
         after: str | None = None

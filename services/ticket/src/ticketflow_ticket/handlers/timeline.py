@@ -12,7 +12,7 @@ from ticketflow_contracts import Envelope, Event
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.timeline_repository import TimelineRepository
 from ticketflow_ticket.domain import timeline
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.timeline import TimelineEntry
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
@@ -38,26 +38,29 @@ async def record_timeline_entry(
 
 
 @dataclass(frozen=True)
+class ReadTimeline:
+    requester: Requester
+    ticket_id: str
+    limit: int
+    after: str | None = None
+
+
+@dataclass(frozen=True)
 class TimelinePage:
     entries: list[TimelineEntry]
     after: str | None
 
 
-async def ticket_timeline(
-    uow: UnitOfWork,
-    context: MessageContext,
-    ticket_id: str,
-    viewer: Viewer,
-    *,
-    limit: int,
-    after: str | None = None,
+async def read_timeline(
+    command: ReadTimeline, uow: UnitOfWork, context: MessageContext
 ) -> TimelinePage:
-    """The ticket's entries newest first, `limit` at a time; TicketNotFound when the viewer
+    """The ticket's entries newest first, `limit` at a time; TicketNotFound when the requester
     may not see the ticket. An archived ticket's timeline stays readable: it ends with the
     archiving."""
+    account_id, ticket_id = context.account_id, command.ticket_id
     async with uow.begin(context) as session:
-        await visible_ticket(TicketRepository(session), context.account_id, ticket_id, viewer)
+        await visible_ticket(TicketRepository(session), account_id, ticket_id, command.requester)
         entries, next_after = await TimelineRepository(session).page(
-            context.account_id, ticket_id, limit=limit, after=after
+            account_id, ticket_id, limit=command.limit, after=command.after
         )
     return TimelinePage(entries, next_after)

@@ -17,15 +17,15 @@ from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
 from ticketflow_ticket.domain.model import Ticket
-from ticketflow_ticket.domain.properties import PIPELINE, STATUS, timestamp
-from ticketflow_ticket.entrypoints.http.routes import DEFAULT_PIPELINE, ID_PROPERTY
+from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
     TicketInput,
     new_ticket_id,
+    requester_of,
+    require_object_id,
     selected,
     ticket_json,
-    viewer,
 )
 from ticketflow_ticket.handlers import changes, queries, tickets
 
@@ -131,11 +131,11 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         body: BatchReadInput, caller: Caller, response: Response, archived: bool = False
     ) -> dict[str, Any]:
         started = datetime.now(UTC)
-        if body.id_property not in (None, ID_PROPERTY):
-            raise _refuse(f"idProperty may only be {ID_PROPERTY!r}", "idProperty")
+        require_object_id(body.id_property)
+        ids = tuple(item.id for item in body.inputs)
+        command = queries.ReadTickets(requester_of(caller), ids, archived)
         context = MessageContext.for_request(caller.account_id)
-        ids = [item.id for item in body.inputs]
-        found = await queries.read_tickets(uow, context, viewer(caller), ids, archived=archived)
+        found = await queries.read_tickets(command, uow, context)
         picked = selected(body.properties) or list(DEFAULT_PROPERTIES)
         errors = []
         if found.missing:
@@ -148,17 +148,11 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     async def create(body: BatchCreateInput, caller: Caller, response: Response) -> dict[str, Any]:
         started = datetime.now(UTC)
         context = MessageContext.for_request(caller.account_id)
-        actor = viewer(caller)
+        requester = requester_of(caller)
 
         async def write(item: TicketInput) -> Ticket:
-            props = item.properties
-            command = tickets.CreateTicket(
-                ticket_id=new_ticket_id(),
-                pipeline_id=props.get(PIPELINE) or DEFAULT_PIPELINE,
-                status_id=props.get(STATUS),
-                properties={k: v for k, v in props.items() if k not in (PIPELINE, STATUS)},
-            )
-            return await tickets.create_ticket(uow, context, command, actor)
+            command = tickets.CreateTicket(requester, new_ticket_id(), item.properties)
+            return await tickets.create_ticket(command, uow, context)
 
         results, errors = await _each(body.inputs, write, lambda i, _: {"index": [str(i)]})
         return _batch(response, started, results, errors)
@@ -172,11 +166,11 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
                 raise _refuse(f"ticket {item.id!r} appears twice", f"inputs.{index}.id")
             seen.add(item.id)
         context = MessageContext.for_request(caller.account_id)
-        actor = viewer(caller)
+        requester = requester_of(caller)
 
         async def write(item: TicketUpdate) -> Ticket:
-            command = changes.UpdateTicket(item.id, item.properties)
-            return await changes.update_ticket(uow, context, command, actor)
+            command = changes.UpdateTicket(requester, item.id, item.properties)
+            return await changes.update_ticket(command, uow, context)
 
         results, errors = await _each(body.inputs, write, lambda _, item: {"ids": [item.id]})
         return _batch(response, started, results, errors)

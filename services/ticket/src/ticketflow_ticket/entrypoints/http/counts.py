@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_ticket.entrypoints.http.schemas import viewer
+from ticketflow_ticket.entrypoints.http.schemas import requester_of
 from ticketflow_ticket.handlers import queries
 
 
@@ -24,7 +24,8 @@ def build_counts_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         pipeline_id: Annotated[str, Query(alias="pipelineId", min_length=1, max_length=100)],
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        counts = await queries.count_tickets(uow, context, viewer(caller), pipeline_id)
+        command = queries.CountTickets(requester_of(caller), pipeline_id)
+        counts = await queries.count_tickets(command, uow, context)
         return {
             "pipelineId": counts.pipeline_id,
             "total": counts.total,

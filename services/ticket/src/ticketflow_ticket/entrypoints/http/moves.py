@@ -18,15 +18,16 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.move_jobs import MoveJob
 from ticketflow_ticket.domain.moves import MoveRequest, parse_move_filter
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
-from ticketflow_ticket.entrypoints.http.schemas import viewer
+from ticketflow_ticket.entrypoints.http.schemas import requester_of
 from ticketflow_ticket.handlers import moves
 
 PREFIX = "/crm/v3/extensions/tickets/moves"
@@ -34,27 +35,20 @@ MAX_STATUSES = 100  # a pipeline has at most 100 statuses
 Id = Annotated[str, Field(min_length=1, max_length=100)]
 
 
-class _Input(BaseModel):
-    # HubSpot's camelCase names on the wire; unknown fields are refused, not ignored.
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+class Source(CamelInput):
+    pipeline_id: Id
+    status_id: Id | None = None
 
 
-class Source(_Input):
-    pipeline_id: Id = Field(alias="pipelineId")
-    status_id: Id | None = Field(default=None, alias="statusId")
+class Target(CamelInput):
+    pipeline_id: Id
 
 
-class Target(_Input):
-    pipeline_id: Id = Field(alias="pipelineId")
-
-
-class MoveInput(_Input):
+class MoveInput(CamelInput):
     source: Source = Field(alias="from")
     to: Target
-    status_mapping: dict[str, Id] = Field(
-        default_factory=dict, alias="statusMapping", max_length=MAX_STATUSES
-    )
-    default_status_id: Id | None = Field(default=None, alias="defaultStatusId")
+    status_mapping: dict[str, Id] = Field(default_factory=dict, max_length=MAX_STATUSES)
+    default_status_id: Id | None = None
     # HubSpot's search `filterGroups`, checked by the domain so that each problem is named.
     filter: dict[str, Any] | None = None
 
@@ -87,8 +81,8 @@ def build_moves_router(
         idempotency_key: IdempotencyKey = None,
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        command = moves.StartMove(body.request(), idempotency_key)
-        started = await moves.start_move(uow, context, command, viewer(caller))
+        command = moves.StartMove(requester_of(caller), body.request(), idempotency_key)
+        started = await moves.start_move(command, uow, context)
         wake()
         response.headers["Location"] = f"{PREFIX}/{started.job.id}"
         if started.replayed:
@@ -97,8 +91,9 @@ def build_moves_router(
 
     @router.get("/{job_id}")
     async def progress(job_id: uuid.UUID, caller: Caller) -> dict[str, Any]:
+        command = moves.GetMove(requester_of(caller), str(job_id))
         context = MessageContext.for_request(caller.account_id)
-        return job_json(await moves.get_move(uow, context, str(job_id), viewer(caller)))
+        return job_json(await moves.get_move(command, uow, context))
 
     return router
 

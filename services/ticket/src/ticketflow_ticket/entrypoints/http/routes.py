@@ -10,22 +10,19 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
-from ticketflow_ticket.domain.properties import PIPELINE, STATUS
 from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
     TicketInput,
     etag,
     expected_version,
     new_ticket_id,
+    requester_of,
+    require_object_id,
     selected,
     ticket_json,
-    viewer,
 )
 from ticketflow_ticket.handlers import changes, queries, tickets
 
-DEFAULT_PIPELINE = "default"
-ID_PROPERTY = "hs_object_id"
 MAX_PAGE = 100  # HubSpot's limit for a page of CRM objects
 
 
@@ -37,15 +34,9 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def create(body: TicketInput, caller: Caller, response: Response) -> dict[str, Any]:
-        props = body.properties
-        command = tickets.CreateTicket(
-            ticket_id=new_ticket_id(),
-            pipeline_id=props.get(PIPELINE) or DEFAULT_PIPELINE,
-            status_id=props.get(STATUS),
-            properties={k: v for k, v in props.items() if k not in (PIPELINE, STATUS)},
-        )
+        command = tickets.CreateTicket(requester_of(caller), new_ticket_id(), body.properties)
         context = MessageContext.for_request(caller.account_id)
-        ticket = await tickets.create_ticket(uow, context, command, viewer(caller))
+        ticket = await tickets.create_ticket(command, uow, context)
         response.headers.update(etag(ticket))
         return ticket_json(ticket)
 
@@ -57,10 +48,9 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         properties: Properties = None,
         archived: bool = False,
     ) -> dict[str, Any]:
+        command = queries.ListTickets(requester_of(caller), limit, after, archived)
         context = MessageContext.for_request(caller.account_id)
-        page = await queries.list_tickets(
-            uow, context, viewer(caller), limit=limit, after=after, archived=archived
-        )
+        page = await queries.list_tickets(command, uow, context)
         picked = selected(properties) or list(DEFAULT_PROPERTIES)
         body: dict[str, Any] = {"results": [ticket_json(t, picked) for t in page.tickets]}
         if page.after is not None:
@@ -80,10 +70,9 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         properties: Properties = None,
         archived: bool = False,
     ) -> dict[str, Any]:
+        command = tickets.GetTicket(requester_of(caller), ticket_id, archived)
         context = MessageContext.for_request(caller.account_id)
-        ticket = await tickets.get_ticket(
-            uow, context, ticket_id, viewer(caller), archived=archived
-        )
+        ticket = await tickets.get_ticket(command, uow, context)
         response.headers.update(etag(ticket))
         return ticket_json(ticket, selected(properties))
 
@@ -96,28 +85,19 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         if_match: IfMatch = None,
         id_property: Annotated[str | None, Query(alias="idProperty")] = None,
     ) -> dict[str, Any]:
-        _require_object_id(id_property)
-        command = changes.UpdateTicket(ticket_id, body.properties, expected_version(if_match))
+        require_object_id(id_property)
+        command = changes.UpdateTicket(
+            requester_of(caller), ticket_id, body.properties, expected_version(if_match)
+        )
         context = MessageContext.for_request(caller.account_id)
-        ticket = await changes.update_ticket(uow, context, command, viewer(caller))
+        ticket = await changes.update_ticket(command, uow, context)
         response.headers.update(etag(ticket))
         return ticket_json(ticket)
 
     @router.delete("/{ticket_id}", status_code=status.HTTP_204_NO_CONTENT)
     async def archive(ticket_id: str, caller: Caller, if_match: IfMatch = None) -> Response:
-        context = MessageContext.for_request(caller.account_id)
-        await changes.archive_ticket(
-            uow, context, ticket_id, viewer(caller), expected_version(if_match)
-        )
+        command = changes.ArchiveTicket(requester_of(caller), ticket_id, expected_version(if_match))
+        await changes.archive_ticket(command, uow, MessageContext.for_request(caller.account_id))
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     return router
-
-
-def _require_object_id(id_property: str | None) -> None:
-    """Tickets are addressed by id; no other property is unique (yet)."""
-    if id_property not in (None, ID_PROPERTY):
-        message = f"idProperty may only be {ID_PROPERTY!r}; {id_property!r} is not unique"
-        raise TicketflowError(
-            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, "idProperty")]
-        )

@@ -1,4 +1,4 @@
-"""HubSpot's request and response shapes for tickets, the caller as a Viewer, and the
+"""HubSpot's request and response shapes for tickets, the caller as a Requester, and the
 version headers (ETag out, If-Match in: a ticketflow extension, HubSpot has neither)."""
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
-from ticketflow_ticket.domain.access import Viewer
+from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.properties import timestamp
 
 IF_MATCH = "If-Match"
+ID_PROPERTY = "hs_object_id"
 # HubSpot returns these with every object, whatever `properties=` selects.
 ALWAYS_RETURNED = ("hs_object_id", "createdate", "hs_lastmodifieddate")
 # What HubSpot's lists and search return of a ticket when `properties` selects nothing.
@@ -86,8 +87,17 @@ def expected_version(if_match: str | None) -> int | None:
     return int(text)
 
 
-def viewer(principal: Principal) -> Viewer:
-    return Viewer(
+def require_object_id(id_property: str | None) -> None:
+    """Tickets are addressed by id; no other property is unique (yet)."""
+    if id_property not in (None, ID_PROPERTY):
+        message = f"idProperty may only be {ID_PROPERTY!r}; {id_property!r} is not unique"
+        raise TicketflowError(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, "idProperty")]
+        )
+
+
+def requester_of(principal: Principal) -> Requester:
+    return Requester(
         principal.user_id,
         principal.teams,
         is_super_admin=principal.is_super_admin,

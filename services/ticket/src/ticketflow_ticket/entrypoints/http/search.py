@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.search import parse_search
-from ticketflow_ticket.entrypoints.http.schemas import DEFAULT_PROPERTIES, ticket_json, viewer
+from ticketflow_ticket.entrypoints.http.schemas import DEFAULT_PROPERTIES, requester_of, ticket_json
 from ticketflow_ticket.handlers import queries
 
 
@@ -22,8 +22,9 @@ def build_search_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     @router.post("/search")
     async def do_search(body: Annotated[dict[str, Any], Body()], caller: Caller) -> dict[str, Any]:
         request = parse_search(body)
+        command = queries.SearchTickets(requester_of(caller), request)
         context = MessageContext.for_request(caller.account_id)
-        found = await queries.search_tickets(uow, context, viewer(caller), request)
+        found = await queries.search_tickets(command, uow, context)
         picked = list(request.properties or DEFAULT_PROPERTIES)
         response: dict[str, Any] = {
             "total": found.total,

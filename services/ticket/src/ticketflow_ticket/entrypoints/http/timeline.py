@@ -19,7 +19,7 @@ from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.timeline import PropertyChange, PropertyChanges, TimelineEntry
-from ticketflow_ticket.entrypoints.http.schemas import viewer
+from ticketflow_ticket.entrypoints.http.schemas import requester_of
 from ticketflow_ticket.handlers import timeline
 
 MAX_PAGE = 100
@@ -38,9 +38,8 @@ def build_timeline_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         after: Annotated[str | None, Query(min_length=1)] = None,
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        page = await timeline.ticket_timeline(
-            uow, context, ticket_id, viewer(caller), limit=limit, after=after
-        )
+        command = timeline.ReadTimeline(requester_of(caller), ticket_id, limit, after)
+        page = await timeline.read_timeline(command, uow, context)
         body: dict[str, Any] = {"results": [entry_json(e) for e in page.entries]}
         if page.after is not None:
             link = f"{router.prefix}/{ticket_id}/timeline?limit={limit}&after={page.after}"
