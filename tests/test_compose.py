@@ -280,13 +280,6 @@ def test_the_four_services_share_one_jwt_secret_taken_from_the_environment(
     assert secret.startswith("${TICKETFLOW_JWT_SECRET"), "the secret must be overridable"
 
 
-def test_channels_publishes_its_smtp_listener(compose: dict[str, Any]) -> None:
-    env = environment(compose, "channels")
-    assert env["CHANNELS_SMTP_HOST"] == "0.0.0.0"
-    assert env["CHANNELS_SMTP_PORT"] == "2525"
-    assert (2525, 2525) in published_ports(service(compose, "channels"))
-
-
 def test_no_two_services_publish_the_same_host_port(compose: dict[str, Any]) -> None:
     owners: dict[int, list[str]] = {}
     for name, definition in compose["services"].items():

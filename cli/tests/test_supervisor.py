@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import signal
 import socket
 import sys
@@ -16,14 +17,18 @@ import pytest
 from ticketflow_cli.main import main
 from ticketflow_cli.supervisor import Backoff, Child, Supervisor, service_children
 
-# A fake service: records each start in a file, optionally crashes on its first start,
-# optionally ignores SIGTERM, then answers 200 on every GET.
+# A fake service: records each start in a file; its k-th start exits with code 3 after
+# crash_after[k - 1] s (comma-separated; later starts serve); optionally ignores SIGTERM;
+# then answers 200 on every GET.
 FAKE_SERVICE = """
-import http.server, pathlib, signal, sys
-port, starts, crash_first, ignore_term = int(sys.argv[1]), pathlib.Path(sys.argv[2]), *sys.argv[3:5]
+import http.server, pathlib, signal, sys, time
+port, starts, crash_after, ignore_term = int(sys.argv[1]), pathlib.Path(sys.argv[2]), *sys.argv[3:5]
 with starts.open("a") as f:
     f.write("start\\n")
-if crash_first == "1" and len(starts.read_text().splitlines()) == 1:
+lifetimes = [float(seconds) for seconds in crash_after.split(",") if seconds]
+start = len(starts.read_text().splitlines())
+if start <= len(lifetimes):
+    time.sleep(lifetimes[start - 1])
     sys.exit(3)
 if ignore_term == "1":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -45,11 +50,11 @@ def free_port() -> int:
 
 
 def fake_child(
-    name: str, tmp_path: Path, *, crash_first: bool = False, ignore_term: bool = False
+    name: str, tmp_path: Path, *, crash_after: Sequence[float] = (), ignore_term: bool = False
 ) -> Child:
     port = free_port()
     starts = tmp_path / f"{name}.starts"
-    flags = [str(int(crash_first)), str(int(ignore_term))]
+    flags = [",".join(map(str, crash_after)), str(int(ignore_term))]
     argv = [sys.executable, "-c", FAKE_SERVICE, str(port), str(starts), *flags]
     return Child(name, argv, dict(os.environ), f"http://127.0.0.1:{port}/readyz")
 
@@ -69,11 +74,17 @@ def assert_all_exited(supervisor: Supervisor, names: Sequence[str]) -> None:
     assert all(p.returncode is not None for p in supervisor.processes.values())
 
 
+def restart_delays(caplog: pytest.LogCaptureFixture) -> list[float]:
+    """The delays the supervisor logged, in order."""
+    return [float(delay) for delay in re.findall(r"restarting in (\S+) s", caplog.text)]
+
+
 def test_restart_delays_double_up_to_the_cap() -> None:
     delays = [Backoff().delay(failures) for failures in range(7)]
 
     assert delays == [1, 2, 4, 8, 16, 30, 30]
     assert Backoff().delay(10_000) == 30
+    assert [FAST.delay(failures) for failures in range(4)] == [0.05, 0.1, 0.2, 0.2]
 
 
 async def test_ready_services_are_announced_with_their_urls(tmp_path: Path) -> None:
@@ -96,7 +107,7 @@ async def test_a_crashed_child_is_restarted_and_the_restart_logged(
 ) -> None:
     out = io.StringIO()
     supervisor = Supervisor(
-        [fake_child("ticket", tmp_path, crash_first=True)], backoff=FAST, out=out
+        [fake_child("ticket", tmp_path, crash_after=[0])], backoff=FAST, out=out
     )
 
     task = await start(supervisor, out)
@@ -105,7 +116,37 @@ async def test_a_crashed_child_is_restarted_and_the_restart_logged(
     assert await task == 0
     assert (tmp_path / "ticket.starts").read_text().splitlines() == ["start", "start"]
     assert "ticket exited (code 3)" in caplog.text
-    assert "restarting in 0.05 s" in caplog.text
+    assert restart_delays(caplog) == [0.05]
+
+
+async def test_a_child_crashing_again_and_again_waits_longer_each_time_up_to_the_cap(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = io.StringIO()
+    child = fake_child("ticket", tmp_path, crash_after=[0, 0, 0, 0])
+    supervisor = Supervisor([child], backoff=FAST, out=out)
+
+    task = await start(supervisor, out)
+    supervisor.stop()
+
+    assert await task == 0
+    assert restart_delays(caplog) == [0.05, 0.1, 0.2, 0.2]
+
+
+async def test_a_stable_run_resets_the_restart_delay(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = io.StringIO()
+    backoff = Backoff(initial=0.05, cap=0.2, reset_after=1.5)
+    # Two quick crashes, a run longer than reset_after, then two quick crashes again.
+    child = fake_child("ticket", tmp_path, crash_after=[0, 0, 2.0, 0, 0])
+    supervisor = Supervisor([child], backoff=backoff, out=out)
+
+    task = await start(supervisor, out)
+    supervisor.stop()
+
+    assert await task == 0
+    assert restart_delays(caplog) == [0.05, 0.1, 0.05, 0.1, 0.2]
 
 
 async def test_sigterm_stops_every_child_well_within_the_timeout(tmp_path: Path) -> None:

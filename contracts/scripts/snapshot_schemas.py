@@ -1,6 +1,7 @@
 """Regenerate the committed JSON-Schema snapshot in `contracts/schemas/`; refuses breaking changes.
 
-Use: `.venv/bin/python contracts/scripts/snapshot_schemas.py [--accept-breaking]`
+Use, from the repository root: `.venv/bin/python -m contracts.scripts.snapshot_schemas
+[--accept-breaking]`
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ticketflow_contracts.compatibility import Schema, current_schemas, snapshot_breaking_changes
+from contracts.scripts.compatibility import Schema, current_schemas, snapshot_breaking_changes
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
 

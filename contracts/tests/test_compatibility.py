@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 from pydantic import BaseModel, Field
 
-from ticketflow_contracts.compatibility import (
+from contracts.scripts.compatibility import (
     breaking_changes,
     current_schemas,
     snapshot_breaking_changes,
@@ -33,7 +33,7 @@ def changes(old: type[BaseModel], new: type[BaseModel]) -> list[str]:
 
 def test_the_snapshot_directory_is_not_empty() -> None:
     assert SNAPSHOT_FILES, (
-        f"no snapshot in {SCHEMAS_DIR}: run contracts/scripts/snapshot_schemas.py"
+        f"no snapshot in {SCHEMAS_DIR}: run python -m contracts.scripts.snapshot_schemas"
     )
 
 
@@ -52,7 +52,9 @@ def test_the_code_is_compatible_with_the_committed_snapshot(path: Path) -> None:
 
 def test_every_current_message_has_a_snapshot_file() -> None:
     missing = [key for key in current_schemas() if not (SCHEMAS_DIR / f"{key}.json").exists()]
-    assert not missing, f"no snapshot for {missing}: run contracts/scripts/snapshot_schemas.py"
+    assert not missing, (
+        f"no snapshot for {missing}: run python -m contracts.scripts.snapshot_schemas"
+    )
 
 
 def test_the_snapshot_records_compatible_changes_too() -> None:
@@ -64,7 +66,7 @@ def test_the_snapshot_records_compatible_changes_too() -> None:
         and json.loads((SCHEMAS_DIR / f"{key}.json").read_text(encoding="utf-8")) != schema
     ]
     assert not stale, (
-        f"the snapshot of {stale} is out of date: run contracts/scripts/snapshot_schemas.py"
+        f"the snapshot of {stale} is out of date: run python -m contracts.scripts.snapshot_schemas"
     )
 
 

@@ -39,18 +39,17 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        log = self.log_path.open("ab")
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ticketflow_cli",
-            "serve",
-            self.name,
-            env=self.env,
-            stdout=log,
-            stderr=log,
-        )
-        log.close()
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "ticketflow_cli",
+                "serve",
+                self.name,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+            )
         await self.wait_ready()
 
     async def wait_ready(self, timeout: float = 30.0) -> None:
@@ -67,6 +66,21 @@ class ServiceProcess:
                     pass
                 await asyncio.sleep(0.1)
         raise AssertionError(f"{self.name} not ready: {self.log_path.read_text()[-3000:]}")
+
+    @property
+    def amqp_url(self) -> str:
+        return self.env[f"{PREFIXES[self.name]}_AMQP_URL"]
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.returncode is None
+
+    async def answers_ready(self) -> bool:
+        async with httpx.AsyncClient() as client:
+            try:
+                return (await client.get(f"{self.url}/readyz", timeout=5)).status_code == 200
+            except httpx.TransportError:
+                return False
 
     async def kill(self) -> None:
         assert self.process is not None
@@ -87,6 +101,7 @@ class Suite:
     workdir: Path
     amqp_url: str
     services: dict[str, ServiceProcess] = field(default_factory=dict)
+    spawned: list[ServiceProcess] = field(default_factory=list)
 
     def add(self, name: str, amqp_url: str | None = None) -> ServiceProcess:
         prefix = PREFIXES[name]
@@ -100,10 +115,34 @@ class Suite:
         }
         service = ServiceProcess(name, port, env, self.workdir / f"{name}.log")
         self.services[name] = service
+        self.spawned.append(service)
         return service
 
     async def start_all(self) -> None:
-        await asyncio.gather(*(self.add(name).start() for name in PREFIXES))
+        """Starts the four services; when one does not come up, the others' starts are
+        cancelled (stop_all still stops whatever was spawned)."""
+        async with asyncio.TaskGroup() as starting:
+            for name in PREFIXES:
+                starting.create_task(self.add(name).start())
+
+    async def restart_the_unready(self) -> None:
+        """Starts again, on the suite's own broker URL, every service that is missing, has
+        exited, answers /readyz with anything but 200 or runs with another broker URL;
+        stops first every process a later `add` replaced."""
+        current = [id(service) for service in self.services.values()]
+        await asyncio.gather(*(s.stop() for s in self.spawned if id(s) not in current))
+        for name in PREFIXES:
+            service = self.services.get(name)
+            if (
+                service is None
+                or not service.running
+                or service.amqp_url != self.amqp_url
+                or not await service.answers_ready()
+            ):
+                if service is not None:
+                    await service.stop()
+                await self.add(name).start()
 
     async def stop_all(self) -> None:
-        await asyncio.gather(*(s.stop() for s in self.services.values()))
+        """Stops every process the suite spawned, replaced ones included."""
+        await asyncio.gather(*(s.stop() for s in self.spawned))

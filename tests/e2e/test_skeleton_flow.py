@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,7 +114,7 @@ def rabbitmqctl(*args: str) -> None:
 
 
 @pytest.fixture
-async def publish_denied_url(amqp_url: str) -> AsyncIterator[str]:
+def publish_denied_url(amqp_url: str) -> Iterator[str]:
     """The URL of a user who may consume but may not publish integration events."""
     user, password = f"tf-{uuid.uuid4().hex[:10]}", uuid.uuid4().hex
     parts = urlsplit(amqp_url)
@@ -128,9 +128,9 @@ async def publish_denied_url(amqp_url: str) -> AsyncIterator[str]:
 
 
 async def test_a_ticket_service_killed_before_publishing_delivers_the_event_once_after_restart(
-    suite: Suite, amqp_url: str, publish_denied_url: str
+    private_suite: Suite, amqp_url: str, publish_denied_url: str
 ) -> None:
-    account = await create_account(suite)
+    account = await create_account(private_suite)
     token = account["token"]
     connection = await aio_pika.connect(amqp_url)
     async with connection, httpx.AsyncClient() as client:
@@ -138,21 +138,23 @@ async def test_a_ticket_service_killed_before_publishing_delivers_the_event_once
         watch = await channel.declare_queue(exclusive=True)
         await watch.bind(await channel.get_exchange(EVENTS_EXCHANGE), "ticket.created.#")
 
-        await create_ticket_when_replicated(client, suite, token, "warm-up")
+        await create_ticket_when_replicated(client, private_suite, token, "warm-up")
         await notifier_record_count_settles(watch, 1)
 
         # Restart the ticket service as a user the broker refuses to publish for:
         # the ticket commits, its event stays in the outbox; then kill -9 the process.
-        ticket_service = suite.services["ticket"]
+        ticket_service = private_suite.services["ticket"]
         await ticket_service.stop()
-        await suite.add("ticket", amqp_url=publish_denied_url).start()
-        ticket = await create_ticket_when_replicated(client, suite, token, "Committed, unsent")
+        await private_suite.add("ticket", amqp_url=publish_denied_url).start()
+        ticket = await create_ticket_when_replicated(
+            client, private_suite, token, "Committed, unsent"
+        )
         await asyncio.sleep(1.0)
-        await suite.services["ticket"].kill()
+        await private_suite.services["ticket"].kill()
         assert await watch.get(fail=False) is None
 
-        await suite.add("ticket").start()
-        record = await notifier_record(client, suite, token, ticket["id"])
+        await private_suite.add("ticket").start()
+        record = await notifier_record(client, private_suite, token, ticket["id"])
         assert record["subject"] == "Committed, unsent"
         delivered = await drain_ticket_ids(watch)
         assert delivered == [ticket["id"]]
@@ -198,7 +200,7 @@ async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
 
 
 async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_keeps_consuming(
-    suite: Suite, amqp_url: str
+    private_suite: Suite, amqp_url: str
 ) -> None:
     connection = await aio_pika.connect(amqp_url)
     async with connection:
@@ -222,10 +224,10 @@ async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_ke
     assert parked["message_id"] == "poison-1"
     assert "not a ticketflow envelope" in parked["error"]
 
-    account = await create_account(suite)
+    account = await create_account(private_suite)
     async with httpx.AsyncClient() as client:
         ticket = await create_ticket_when_replicated(
-            client, suite, account["token"], "After poison"
+            client, private_suite, account["token"], "After poison"
         )
-        record = await notifier_record(client, suite, account["token"], ticket["id"])
+        record = await notifier_record(client, private_suite, account["token"], ticket["id"])
     assert record["subject"] == "After poison"

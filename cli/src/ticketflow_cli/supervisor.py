@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import aio_pika
 import httpx
+import tenacity
 
 from ticketflow_chassis.settings import DEFAULT_AMQP_URL, redacted
 from ticketflow_cli.serve import SERVICES
@@ -49,14 +50,19 @@ class Child:
 
 @dataclass(frozen=True)
 class Backoff:
-    """Restart delays `initial`, 2x, 4x, ... up to `cap`; a run of `reset_after` s resets it."""
+    """Restart delays `initial`, 2x, 4x, ... up to `cap` (tenacity's exponential wait);
+    a run of `reset_after` s resets it."""
 
     initial: float = 1.0
     cap: float = 30.0
     reset_after: float = 60.0
 
     def delay(self, failures: int) -> float:
-        return float(min(self.initial * 2 ** min(failures, 32), self.cap))
+        """The wait before the restart that follows `failures` earlier failures in a row."""
+        wait = tenacity.wait_exponential(multiplier=self.initial, max=self.cap)
+        attempt = tenacity.RetryCallState(tenacity.Retrying(), fn=None, args=(), kwargs={})
+        attempt.attempt_number = failures + 1
+        return wait(attempt)
 
 
 class Supervisor:

@@ -1,6 +1,7 @@
 """Every contract's JSON Schema, and the rules telling a compatible change from a breaking one.
 
-Pure functions: `contracts/scripts/snapshot_schemas.py` writes the snapshot, the tests compare.
+A development tool, not part of the published package: `snapshot_schemas.py` beside it writes
+the snapshot, contracts/tests/test_compatibility.py compares.
 """
 
 from __future__ import annotations
