@@ -10,11 +10,11 @@ be published twice; consumers' inboxes make that harmless).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
 from ticketflow_chassis.store.port import DocumentStore, OutboxMessage
+from ticketflow_chassis.worker import WakeableWorker
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +33,16 @@ class OutboxRelay:
     ):
         self._store = store
         self._publish = publish
-        self._poll_seconds = poll_seconds
         self._batch_size = batch_size
-        self._retry_seconds = retry_seconds
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._worker = WakeableWorker(
+            "outbox-relay",
+            self._publish_pending,
+            poll_seconds=poll_seconds,
+            retry_seconds=retry_seconds,
+        )
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._worker.wake()
 
     async def drain(self) -> int:
         """Publish everything pending now; returns how many messages left the outbox."""
@@ -51,25 +53,12 @@ class OutboxRelay:
             published += len(batch)
         return published
 
-    async def _run(self) -> None:
-        while True:
-            self._wakeup.clear()
-            try:
-                await self.drain()
-            except Exception:
-                log.exception("outbox relay could not publish; retrying")
-                await asyncio.sleep(self._retry_seconds)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+    async def _publish_pending(self) -> bool:
+        await self.drain()
+        return True
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        self._worker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._worker.stop()

@@ -5,10 +5,10 @@ stopped or crashed process left running (they resume from their last committed b
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_chassis.worker import WakeableWorker
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.moves import JobRef
 
@@ -33,14 +33,16 @@ class MoveRunner:
     ):
         self._uow = uow
         self._batch_size = batch_size
-        self._poll_seconds = poll_seconds
-        self._retry_seconds = retry_seconds
         self._max_attempts = max_attempts
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._worker = WakeableWorker(
+            "bulk-move-runner",
+            self.run_pending,
+            poll_seconds=poll_seconds,
+            retry_seconds=retry_seconds,
+        )
 
     def wake(self) -> None:
-        self._wakeup.set()
+        self._worker.wake()
 
     async def run_pending(self) -> bool:
         """Run the runnable jobs, each to its end; False when a batch failed (it is retried
@@ -64,27 +66,10 @@ class MoveRunner:
             return False
         return True
 
-    async def _run(self) -> None:
-        while True:
-            self._wakeup.clear()
-            try:
-                healthy = await self.run_pending()
-            except Exception:
-                log.exception("bulk-move runner could not read its jobs; retrying")
-                healthy = False
-            wait = self._poll_seconds if healthy else self._retry_seconds
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), wait)
-
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="bulk-move-runner")
+        self._worker.start()
 
     async def stop(self) -> None:
         """Cancels between or inside a batch: an unfinished batch rolls back, and the job
         resumes from its last committed batch on the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._worker.stop()
