@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
-from ticketflow_chassis.replica import apply_if_newer
 from ticketflow_chassis.store.port import (
     Collection,
     Document,
@@ -141,16 +140,6 @@ def ticket_from_doc(doc: Document) -> Ticket:
     )
 
 
-def replica_to_doc(replica: PipelineReplica) -> Document:
-    return {
-        "id": scoped_id(replica.account_id, replica.pipeline.id),
-        "account_id": replica.account_id,
-        "pipeline_id": replica.pipeline.id,
-        "revision": replica.revision,
-        "snapshot": replica.pipeline.model_dump(mode="json"),
-    }
-
-
 def replica_from_doc(doc: Document) -> PipelineReplica:
     return PipelineReplica(
         doc["account_id"], doc["revision"], PipelineSnapshot.model_validate(doc["snapshot"])
@@ -253,9 +242,3 @@ class TicketRepository:
     async def pipeline(self, account_id: str, pipeline_id: str) -> PipelineReplica | None:
         doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
         return replica_from_doc(doc) if doc else None
-
-    async def save_pipeline(self, replica: PipelineReplica) -> bool:
-        """Store the snapshot if it is newer than the one held; False when it was not."""
-        return await apply_if_newer(
-            self._session, PIPELINES, replica_to_doc(replica), replica.revision
-        )
