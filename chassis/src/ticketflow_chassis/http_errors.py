@@ -72,17 +72,26 @@ def error_response(
 ) -> JSONResponse:
     """The error body every service answers with, carrying the request's correlation id."""
     correlation_id = correlation_id_of(request)
-    body = {
-        "status": "error",
-        "category": category,
-        "message": message,
-        "errors": [_detail_json(detail) for detail in errors],
-        "correlationId": correlation_id,
-    }
+    body = _standard_error(category, message, errors) | {"correlationId": correlation_id}
     response_headers = {**(headers or {}), CORRELATION_HEADER: correlation_id}
     if status == 401:
         response_headers.setdefault("WWW-Authenticate", "Bearer")
     return JSONResponse(body, status_code=status, headers=response_headers)
+
+
+def error_body(exc: TicketflowError, **extra: Any) -> dict[str, Any]:
+    """HubSpot's StandardError for one refusal, without a response around it: what a batch
+    answer lists for each input that failed (`error_body(exc, context={"index": ["0"]})`)."""
+    return _standard_error(exc.category.value, exc.message, exc.errors) | extra
+
+
+def _standard_error(category: str, message: str, errors: Iterable[ErrorDetail]) -> dict[str, Any]:
+    return {
+        "status": "error",
+        "category": category,
+        "message": message,
+        "errors": [_detail_json(detail) for detail in errors],
+    }
 
 
 def correlation_id_of(request: Request) -> str:

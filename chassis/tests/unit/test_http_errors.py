@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from ticketflow_chassis.http_errors import STATUS_BY_CATEGORY, install_error_handlers
+from ticketflow_chassis.http_errors import STATUS_BY_CATEGORY, error_body, install_error_handlers
 from ticketflow_chassis.logging import CorrelationIdMiddleware
 from ticketflow_chassis.store.port import ConflictError, InvalidCursorError, UniqueViolationError
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
@@ -236,3 +236,19 @@ async def test_errors_carry_a_correlation_id_even_without_the_middleware() -> No
     correlation_id = response.json()["correlationId"]
     assert uuid.UUID(correlation_id).version == 4
     assert response.headers["X-Correlation-ID"] == correlation_id
+
+
+def test_one_refusal_renders_as_the_same_standard_error_a_response_carries() -> None:
+    refusal = TicketflowError(
+        "subject is too long",
+        ErrorCategory.VALIDATION_ERROR,
+        [ErrorDetail("at most 255 characters", "subject", "TOO_LONG")],
+    )
+
+    assert error_body(refusal, context={"index": ["3"]}) == {
+        "status": "error",
+        "category": "VALIDATION_ERROR",
+        "message": "subject is too long",
+        "errors": [{"message": "at most 255 characters", "in": "subject", "code": "TOO_LONG"}],
+        "context": {"index": ["3"]},
+    }

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.http_errors import error_body
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
@@ -66,19 +67,8 @@ class BatchUpdateInput(BaseModel):
 
 
 def _error(exc: TicketflowError, context: dict[str, list[str]]) -> dict[str, Any]:
-    """HubSpot's StandardError, as the SDK reads it."""
-    details = [
-        {k: v for k, v in {"message": d.message, "in": d.field, "code": d.code}.items() if v}
-        for d in exc.errors
-    ]
-    return {
-        "status": "error",
-        "category": exc.category.value,
-        "message": exc.message,
-        "errors": details,
-        "context": context,
-        "links": {},
-    }
+    """HubSpot's StandardError (the chassis' one body), with the failed input's context."""
+    return error_body(exc, context=context, links={})
 
 
 def _batch(
