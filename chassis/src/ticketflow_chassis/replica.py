@@ -17,9 +17,17 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from ticketflow_chassis.messaging.consuming import QueueConsumer
 from ticketflow_chassis.store.port import Document, scoped_id
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
-from ticketflow_contracts import PipelineSnapshot, PipelineSnapshotEvent
+from ticketflow_contracts import (
+    Envelope,
+    PipelineCreated,
+    PipelineDeleted,
+    PipelineSnapshot,
+    PipelineSnapshotEvent,
+    PipelineUpdated,
+)
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -99,3 +107,21 @@ def apply_pipeline_snapshots(collection: str) -> PipelineSnapshotHandler:
             )
 
     return apply_pipeline_snapshot
+
+
+def subscribe_pipeline_replica(consumer: QueueConsumer, uow: UnitOfWork, collection: str) -> None:
+    """The typed subscribers of a service's pipeline-snapshot queue: created, updated and
+    deleted pipelines, each applied to the replica kept in `collection`."""
+    apply_pipeline_snapshot = apply_pipeline_snapshots(collection)
+
+    @consumer.on(PipelineCreated)
+    async def on_pipeline_created(event: Envelope[PipelineCreated]) -> None:
+        await apply_pipeline_snapshot(event.payload, uow, consumer.context_of(event))
+
+    @consumer.on(PipelineUpdated)
+    async def on_pipeline_updated(event: Envelope[PipelineUpdated]) -> None:
+        await apply_pipeline_snapshot(event.payload, uow, consumer.context_of(event))
+
+    @consumer.on(PipelineDeleted)
+    async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
+        await apply_pipeline_snapshot(event.payload, uow, consumer.context_of(event))

@@ -9,14 +9,11 @@ from ticketflow_channels.adapters.repository import PIPELINES
 from ticketflow_channels.handlers.accounts import apply_account_created
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
-from ticketflow_chassis.replica import apply_pipeline_snapshots
+from ticketflow_chassis.replica import subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     AccountCreated,
     Envelope,
-    PipelineCreated,
-    PipelineDeleted,
-    PipelineUpdated,
 )
 
 ACCOUNT_EVENTS = QueueSpec("channels.account-events", (on_events("account.#"),))
@@ -28,22 +25,11 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     uow = runtime.uow
     account_events = runtime.consumer(ACCOUNT_EVENTS)
     pipeline_snapshots = runtime.consumer(PIPELINE_SNAPSHOTS)
-    apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
 
     @account_events.on(AccountCreated)
     async def on_account_created(event: Envelope[AccountCreated]) -> None:
         await apply_account_created(event.payload, uow, account_events.context_of(event))
 
-    @pipeline_snapshots.on(PipelineCreated)
-    async def on_pipeline_created(event: Envelope[PipelineCreated]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, pipeline_snapshots.context_of(event))
-
-    @pipeline_snapshots.on(PipelineUpdated)
-    async def on_pipeline_updated(event: Envelope[PipelineUpdated]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, pipeline_snapshots.context_of(event))
-
-    @pipeline_snapshots.on(PipelineDeleted)
-    async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, pipeline_snapshots.context_of(event))
+    subscribe_pipeline_replica(pipeline_snapshots, uow, PIPELINES)
 
     return consumers_router(account_events, pipeline_snapshots)

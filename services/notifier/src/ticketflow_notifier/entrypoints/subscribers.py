@@ -6,13 +6,10 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
-from ticketflow_chassis.replica import apply_pipeline_snapshots
+from ticketflow_chassis.replica import subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     Envelope,
-    PipelineCreated,
-    PipelineDeleted,
-    PipelineUpdated,
     TicketCreated,
 )
 from ticketflow_notifier.adapters.repository import PIPELINES
@@ -27,22 +24,11 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     uow = runtime.uow
     ticket_events = runtime.consumer(TICKET_EVENTS)
     pipeline_snapshots = runtime.consumer(PIPELINE_SNAPSHOTS)
-    apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
 
     @ticket_events.on(TicketCreated)
     async def on_ticket_created(event: Envelope[TicketCreated]) -> None:
         await record_ticket_created(event.payload, uow, ticket_events.context_of(event))
 
-    @pipeline_snapshots.on(PipelineCreated)
-    async def on_pipeline_created(event: Envelope[PipelineCreated]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, pipeline_snapshots.context_of(event))
-
-    @pipeline_snapshots.on(PipelineUpdated)
-    async def on_pipeline_updated(event: Envelope[PipelineUpdated]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, pipeline_snapshots.context_of(event))
-
-    @pipeline_snapshots.on(PipelineDeleted)
-    async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, pipeline_snapshots.context_of(event))
+    subscribe_pipeline_replica(pipeline_snapshots, uow, PIPELINES)
 
     return consumers_router(ticket_events, pipeline_snapshots)

@@ -8,7 +8,7 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
-from ticketflow_chassis.replica import apply_pipeline_snapshots
+from ticketflow_chassis.replica import subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     CloseStatuses,
@@ -16,9 +16,6 @@ from ticketflow_contracts import (
     ConversationMessageSent,
     Envelope,
     NotificationSent,
-    PipelineCreated,
-    PipelineDeleted,
-    PipelineUpdated,
     TicketArchived,
     TicketCreated,
     TicketPropertyArchived,
@@ -54,19 +51,8 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     definitions = runtime.consumer(PROPERTY_DEFINITIONS)
     commands = runtime.consumer(TICKET_COMMANDS)
     timeline = runtime.consumer(TIMELINE)
-    apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
 
-    @snapshots.on(PipelineCreated)
-    async def on_pipeline_created(event: Envelope[PipelineCreated]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, snapshots.context_of(event))
-
-    @snapshots.on(PipelineUpdated)
-    async def on_pipeline_updated(event: Envelope[PipelineUpdated]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, snapshots.context_of(event))
-
-    @snapshots.on(PipelineDeleted)
-    async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, snapshots.context_of(event))
+    subscribe_pipeline_replica(snapshots, uow, PIPELINES)
 
     @definitions.on(TicketPropertyDefined)
     async def on_ticket_property_defined(event: Envelope[TicketPropertyDefined]) -> None:
