@@ -1,5 +1,6 @@
 """Builders for tests of message handlers and subscribers: an envelope around a payload, its
-wire body, and the context a consumer hands a handler.
+wire body, the context a consumer hands a handler, and a service's subscribers on FastStream's
+in-memory test broker.
 
     event = envelope_of(TicketCreated(...), account_id="a1")
     await record_ticket_created(event.payload, uow, consumed_context(event))
@@ -9,10 +10,16 @@ wire body, and the context a consumer hands a handler.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
+from faststream.message import StreamMessage
+from faststream.rabbit import RabbitBroker, RabbitQueue, RabbitRouter, TestRabbitBroker
+
+from ticketflow_chassis.messaging.topology import DEAD_LETTERS, QueueSpec
+from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import Envelope, Message
 
@@ -60,3 +67,52 @@ async def deliver(
     """Run a message handler as the consumer of `queue` would: payload, uow, context (with the
     inbox key, so delivering the same envelope twice raises DuplicateMessage)."""
     await handler(envelope.payload, uow, consumed_context(envelope, queue))
+
+
+class SubscribersUnderTest:
+    """A service's subscribers on FastStream's in-memory TestRabbitBroker, its store open:
+    fast tests of decoding, routing by type and handlers (not proof of delivery, redelivery or
+    dead-lettering: those run on the real broker)."""
+
+    def __init__(self, broker: RabbitBroker, parked: dict[str, list[bytes]]):
+        self._broker = broker
+        self.parked = parked
+
+    async def publish(self, queue: QueueSpec, body: bytes | Envelope[Any]) -> None:
+        """Deliver to `queue` as its bindings would (the body, or the envelope's wire form)."""
+        data = body if isinstance(body, bytes) else wire_body(body)
+        await self._broker.publish(data, queue=queue.name)
+
+
+@asynccontextmanager
+async def subscribers_under_test(
+    runtime: ServiceRuntime, router: RabbitRouter
+) -> AsyncIterator[SubscribersUnderTest]:
+    """`async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:`"""
+    parked: dict[str, list[bytes]] = {queue.name: [] for queue in runtime.queues}
+    dead_letters = RabbitRouter()
+    for queue in runtime.queues:
+        dead_letters.subscriber(
+            RabbitQueue(queue.dead_letter_queue, routing_key=queue.name),
+            DEAD_LETTERS,
+            decoder=_raw_body,
+        )(_keeper(parked[queue.name]))
+    runtime.broker.include_router(router)
+    runtime.broker.include_router(dead_letters)
+    await runtime.store.open(runtime.collections)
+    try:
+        async with TestRabbitBroker(runtime.broker) as broker:
+            yield SubscribersUnderTest(broker, parked)
+    finally:
+        await runtime.store.close()
+
+
+async def _raw_body(message: StreamMessage[Any]) -> bytes:
+    return message.body
+
+
+def _keeper(kept: list[bytes]) -> Callable[[bytes], Awaitable[None]]:
+    async def keep_parked(body: bytes) -> None:
+        kept.append(body)
+
+    return keep_parked
