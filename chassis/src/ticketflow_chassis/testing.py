@@ -9,6 +9,7 @@ in-memory test broker.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -18,12 +19,14 @@ from typing import Any, TypeVar, cast
 from faststream.message import StreamMessage
 from faststream.rabbit import RabbitBroker, RabbitQueue, RabbitRouter, TestRabbitBroker
 
+from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.topology import DEAD_LETTERS, QueueSpec
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_contracts import Envelope, Message
+from ticketflow_chassis.uow import MessageContext, UnitOfWork, outbox_message
+from ticketflow_contracts import Command, Envelope, Event, Message
 
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
 
 
 def envelope_of(
@@ -116,3 +119,34 @@ def _keeper(kept: list[bytes]) -> Callable[[bytes], Awaitable[None]]:
         kept.append(body)
 
     return keep_parked
+
+
+@asynccontextmanager
+async def consuming_on_the_broker(
+    runtime: ServiceRuntime, router: RabbitRouter
+) -> AsyncIterator[ServiceRuntime]:
+    """The service's runtime running for real (store open, topology declared, subscribers
+    consuming on the broker of `runtime.settings.amqp_url`), stopped on exit."""
+    runtime.broker.include_router(router)
+    async with runtime.lifespan():
+        yield runtime
+
+
+async def publish_on_the_broker(runtime: ServiceRuntime, envelope: Envelope[M]) -> None:
+    """Publish as another service's outbox relay would: exchange and routing key from the
+    payload's class, persistent, confirmed."""
+    payload = envelope.payload
+    assert isinstance(payload, Event | Command), f"{type(payload).__name__} is no message"
+    await publish_confirmed(runtime.broker, outbox_message(envelope, payload))
+
+
+async def eventually(check: Callable[[], Awaitable[T]], within_seconds: float = 10.0) -> T:
+    """Poll `check` until it returns something truthy (and return that) or time runs out."""
+    deadline = asyncio.get_running_loop().time() + within_seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"still {result!r} after {within_seconds} s")
+        await asyncio.sleep(0.02)

@@ -155,18 +155,22 @@ class Session:
             producer=self._producer,
             payload=message.model_dump(mode="json"),
         )
-        exchange = EVENTS_EXCHANGE if isinstance(message, Event) else COMMANDS_EXCHANGE
-        await self._tx.add_to_outbox(
-            OutboxMessage(
-                message_id=str(envelope.message_id),
-                exchange=exchange,
-                routing_key=message.routing_key(),
-                body=envelope.model_dump_json().encode(),
-                headers={"type": envelope.type, "correlation_id": str(envelope.correlation_id)},
-            )
-        )
+        await self._tx.add_to_outbox(outbox_message(envelope, message))
         self.recorded.append(envelope)
         return envelope
+
+
+def outbox_message(envelope: Envelope[Any], message: Event | Command) -> OutboxMessage:
+    """What the relay publishes for `message` in `envelope`: events on the events exchange
+    under their (source-suffixed) routing key, commands on the commands exchange by type."""
+    exchange = EVENTS_EXCHANGE if isinstance(message, Event) else COMMANDS_EXCHANGE
+    return OutboxMessage(
+        message_id=str(envelope.message_id),
+        exchange=exchange,
+        routing_key=message.routing_key(),
+        body=envelope.model_dump_json().encode(),
+        headers={"type": envelope.type, "correlation_id": str(envelope.correlation_id)},
+    )
 
 
 class UnitOfWork:

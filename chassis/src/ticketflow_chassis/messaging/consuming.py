@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from ticketflow_chassis.logging import bind_correlation_id, correlation_id_var
 from ticketflow_chassis.messaging.topology import QueueSpec, service_queue
 from ticketflow_chassis.store.port import OutboxMessage
-from ticketflow_chassis.uow import DuplicateMessage, MessageContext
+from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UndeclaredMessage
 from ticketflow_contracts import DEAD_LETTER_EXCHANGE, Envelope, Message
 from ticketflow_contracts.errors import TicketflowError
 
@@ -51,7 +51,9 @@ class PoisonMessage(Exception):
     """A message no retry can fix."""
 
 
-POISON = (PoisonMessage, TicketflowError, ValidationError)
+# No retry fixes these: bad input, a refusal by the domain, a message type the service
+# records without declaring it (a bug to fix, not to retry).
+POISON = (PoisonMessage, TicketflowError, ValidationError, UndeclaredMessage)
 
 
 ENVELOPE_FIELDS = frozenset(
