@@ -4,7 +4,6 @@ not up yet. One place for the policies, so every service backs off the same way.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 from tenacity import (
     AsyncRetrying,
@@ -17,33 +16,29 @@ from tenacity import (
 
 from ticketflow_chassis.store.port import ConflictError
 
-T = TypeVar("T")
-
 CONFLICT_ATTEMPTS = 6
 CONFLICT_FIRST_DELAY_SECONDS = 0.01
 
 
-async def retry_on_conflict(
-    work: Callable[[], Awaitable[T]],
-    *,
-    attempts: int = CONFLICT_ATTEMPTS,
-    first_delay: float = CONFLICT_FIRST_DELAY_SECONDS,
-) -> T:
-    """`await retry_on_conflict(lambda: create_once(...))`: `work` opens its own unit of work,
-    so that each attempt reads afresh; the last attempt's ConflictError propagates.
+def conflict_retries(
+    *, attempts: int = CONFLICT_ATTEMPTS, first_delay: float = CONFLICT_FIRST_DELAY_SECONDS
+) -> AsyncRetrying:
+    """Run a block again when it lost a write race; the last attempt's ConflictError
+    propagates. The block opens its own unit of work, so each attempt reads afresh:
+
+        async for attempt in conflict_retries():
+            with attempt:
+                async with uow.begin(context) as session:
+                    ...
 
     MongoDB aborts one of two transactions that write the same document (a pipeline's gate,
     say); full jitter keeps writers that back off together from colliding again."""
-    retrying = AsyncRetrying(
+    return AsyncRetrying(
         retry=retry_if_exception_type(ConflictError),
         stop=stop_after_attempt(attempts),
         wait=wait_random_exponential(multiplier=first_delay),
         reraise=True,
     )
-    async for attempt in retrying:
-        with attempt:
-            return await work()
-    raise AssertionError("unreachable: tenacity re-raises the last error")
 
 
 async def retry_connecting(

@@ -3,14 +3,26 @@ yet is connected to again with growing delays; other errors are not retried."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import pytest
 
-from ticketflow_chassis.retry import retry_connecting, retry_on_conflict
+from ticketflow_chassis.retry import conflict_retries, retry_connecting
 from ticketflow_chassis.store.port import ConflictError
+
+T = TypeVar("T")
 
 
 def conflict() -> ConflictError:
     return ConflictError("things", "t1", expected=1, actual=2)
+
+
+async def retry_on_conflict(work: Callable[[], Awaitable[T]], **policy: Any) -> T:
+    async for attempt in conflict_retries(**policy):
+        with attempt:
+            return await work()
+    raise AssertionError("unreachable: the last conflict propagates")
 
 
 async def test_a_unit_of_work_that_lost_a_race_is_run_again_until_it_wins() -> None:

@@ -131,8 +131,5 @@ async def test_a_type_the_account_queue_has_no_subscriber_for_is_ignored() -> No
     async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
         await subscribers.publish(ACCOUNT_EVENTS, envelope_of(unknown, account_id="a1"))
         parked = subscribers.parked[ACCOUNT_EVENTS.name]
-        async with runtime.uow.begin(MessageContext.for_request("a1")) as session:
-            replica = await pipeline_replica(session, "a1", "default")
 
     assert parked == []
-    assert replica is None

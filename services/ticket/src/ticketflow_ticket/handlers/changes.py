@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ticketflow_chassis.retry import retry_on_conflict
+from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -40,7 +40,10 @@ class ArchiveTicket:
 
 
 async def update_ticket(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
-    return await retry_on_conflict(lambda: _update_once(command, uow, context))
+    async for attempt in conflict_retries():
+        with attempt:
+            return await _update_once(command, uow, context)
+    raise AssertionError("unreachable: the last conflict propagates")
 
 
 async def _update_once(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
@@ -88,18 +91,17 @@ async def archive_ticket(command: ArchiveTicket, uow: UnitOfWork, context: Messa
     """Archiving an archived ticket again changes nothing (HubSpot answers 204 too)."""
     requester = command.requester
 
-    async def once() -> None:
-        async with uow.begin(context) as session:
-            tickets = TicketRepository(session)
-            ticket, pipeline = await visible_ticket(
-                tickets, context.account_id, command.ticket_id, requester
-            )
-            access.require_edit(pipeline, requester)
-            _check_version(ticket, command.expected_version)
-            if ticket.archive(requester, session.now):
-                await tickets.save(ticket)
-
-    await retry_on_conflict(once)
+    async for attempt in conflict_retries():
+        with attempt:
+            async with uow.begin(context) as session:
+                tickets = TicketRepository(session)
+                ticket, pipeline = await visible_ticket(
+                    tickets, context.account_id, command.ticket_id, requester
+                )
+                access.require_edit(pipeline, requester)
+                _check_version(ticket, command.expected_version)
+                if ticket.archive(requester, session.now):
+                    await tickets.save(ticket)
 
 
 def _check_version(ticket: Ticket, expected: int | None) -> None:

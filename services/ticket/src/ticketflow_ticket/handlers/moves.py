@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from ticketflow_chassis.retry import retry_on_conflict
+from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.move_jobs import MoveJobRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -49,7 +49,10 @@ async def start_move(command: StartMove, uow: UnitOfWork, context: MessageContex
     The same Idempotency-Key with the same request answers the job it started."""
     user_id = command.requester.user_id
     job_id = job_id_for(context.account_id, user_id, command.idempotency_key, uuid.uuid4())
-    return await retry_on_conflict(lambda: _start_once(command, uow, context, job_id))
+    async for attempt in conflict_retries():
+        with attempt:
+            return await _start_once(command, uow, context, job_id)
+    raise AssertionError("unreachable: the last conflict propagates")
 
 
 async def _start_once(
@@ -142,7 +145,10 @@ async def run_move_batch(uow: UnitOfWork, ref: JobRef, batch_size: int = BATCH_S
     """Move the next batch of the job's tickets; False once the job is over. A batch that
     loses a write race (a ticket changed meanwhile, a creation through the gate, another
     runner) is run again on a fresh read."""
-    return await retry_on_conflict(lambda: _run_batch_once(uow, ref, batch_size))
+    async for attempt in conflict_retries():
+        with attempt:
+            return await _run_batch_once(uow, ref, batch_size)
+    raise AssertionError("unreachable: the last conflict propagates")
 
 
 async def _run_batch_once(uow: UnitOfWork, ref: JobRef, batch_size: int) -> bool:
@@ -178,12 +184,11 @@ async def record_batch_failure(
     """After a batch failed unexpectedly (and rolled back): count it; the job fails after
     `max_attempts` failures in a row."""
 
-    async def once() -> None:
-        async with uow.begin(ref.context()) as session:
-            jobs = MoveJobRepository(session)
-            job = await jobs.get(ref.account_id, ref.job_id)
-            if job is not None and job.active:
-                job.batch_failed(reason, max_attempts, session.now)
-                await jobs.save(job)
-
-    await retry_on_conflict(once)
+    async for attempt in conflict_retries():
+        with attempt:
+            async with uow.begin(ref.context()) as session:
+                jobs = MoveJobRepository(session)
+                job = await jobs.get(ref.account_id, ref.job_id)
+                if job is not None and job.active:
+                    job.batch_failed(reason, max_attempts, session.now)
+                    await jobs.save(job)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ticketflow_chassis.retry import retry_on_conflict
+from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -40,7 +40,10 @@ async def create_ticket(command: CreateTicket, uow: UnitOfWork, context: Message
     """Reads and writes the pipeline's gate with the ticket, so that it cannot commit beside
     a closing of its status; one that loses that race is retried (and then sees the
     closing), and after a few losses the ConflictError surfaces (HTTP 409)."""
-    return await retry_on_conflict(lambda: _create_once(command, uow, context))
+    async for attempt in conflict_retries():
+        with attempt:
+            return await _create_once(command, uow, context)
+    raise AssertionError("unreachable: the last conflict propagates")
 
 
 async def _create_once(command: CreateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
