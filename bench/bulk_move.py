@@ -18,68 +18,33 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
-from ticketflow_chassis.messaging.consuming import Received
+from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_chassis.store.sqlite import SqliteStore
+from ticketflow_chassis.testing import deliver, envelope_of, pipeline_snapshot
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import (
-    Envelope,
     PipelineCreated,
     PipelineSnapshot,
-    StatusSnapshot,
     TicketState,
 )
-from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
+from ticketflow_ticket.adapters.repository import COLLECTIONS, PIPELINES, TicketRepository
 from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.moves import MoveRequest
 from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
-from ticketflow_ticket.handlers.replicas import apply_pipeline_snapshot
 
 ACCOUNT = "bench"
 ADMIN = Requester("bench", is_super_admin=True)
 SEED_BATCH = 2_000
-
-
-def snapshot(pipeline_id: str, statuses: list[tuple[str, TicketState]]) -> PipelineSnapshot:
-    now = datetime.now(UTC)
-    return PipelineSnapshot(
-        id=pipeline_id,
-        label=pipeline_id.title(),
-        display_order=0,
-        statuses=[
-            StatusSnapshot(
-                id=status_id,
-                label=status_id.title(),
-                display_order=order,
-                ticket_state=state,
-                created_at=now,
-                updated_at=now,
-            )
-            for order, (status_id, state) in enumerate(statuses)
-        ],
-        created_at=now,
-        updated_at=now,
-    )
+apply_pipeline_snapshot = apply_pipeline_snapshots(PIPELINES)
 
 
 async def replicate(uow: UnitOfWork, pipeline: PipelineSnapshot) -> None:
-    payload = PipelineCreated(revision=1, pipeline=pipeline)
-    envelope = Envelope(
-        message_id=uuid.uuid4(),
-        type=payload.message_type(),
-        version=1,
-        occurred_at=datetime.now(UTC),
-        account_id=ACCOUNT,
-        correlation_id=uuid.uuid4(),
-        producer="bench",
-        payload=payload.model_dump(mode="json"),
-    )
-    context = MessageContext.caused_by(envelope, f"bench:{envelope.message_id}")
-    await apply_pipeline_snapshot(uow, Received(envelope, payload, context))
+    created = PipelineCreated(revision=1, pipeline=pipeline)
+    await deliver(apply_pipeline_snapshot, uow, envelope_of(created, account_id=ACCOUNT))
 
 
 async def seed(uow: UnitOfWork, count: int) -> None:
@@ -116,10 +81,12 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
         await store.open(COLLECTIONS)
         try:
             uow = UnitOfWork(store, "ticket")
-            await replicate(uow, snapshot("support", [("new", TicketState.OPEN)]))
+            await replicate(uow, pipeline_snapshot("support", {"new": TicketState.OPEN}))
             await replicate(
                 uow,
-                snapshot("billing", [("inbox", TicketState.OPEN), ("paid", TicketState.CLOSED)]),
+                pipeline_snapshot(
+                    "billing", {"inbox": TicketState.OPEN, "paid": TicketState.CLOSED}
+                ),
             )
             await store.remove_from_outbox(
                 [e.message.message_id for e in await store.outbox_batch(10)]

@@ -23,7 +23,18 @@ from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.topology import DEAD_LETTERS, QueueSpec
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.uow import MessageContext, UnitOfWork, outbox_message
-from ticketflow_contracts import Command, Envelope, Event, Message
+from ticketflow_contracts import (
+    Command,
+    Envelope,
+    Event,
+    Message,
+    PipelineAccess,
+    PipelineRules,
+    PipelineSnapshot,
+    StatusProperty,
+    StatusSnapshot,
+    TicketState,
+)
 
 M = TypeVar("M", bound=Message)
 T = TypeVar("T")
@@ -150,3 +161,51 @@ async def eventually(check: Callable[[], Awaitable[T]], within_seconds: float = 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still {result!r} after {within_seconds} s")
         await asyncio.sleep(0.02)
+
+
+TEST_TIME = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+SUPPORT_STATUSES: dict[str, TicketState] = {
+    "new": TicketState.OPEN,
+    "waiting": TicketState.OPEN,
+    "done": TicketState.CLOSED,
+}
+
+
+def pipeline_snapshot(
+    pipeline_id: str = "default",
+    statuses: dict[str, TicketState] | None = None,
+    *,
+    label: str | None = None,
+    archived: bool = False,
+    required: dict[str, tuple[str, ...]] | None = None,
+    rules: PipelineRules | None = None,
+    access: PipelineAccess | None = None,
+    at: datetime = TEST_TIME,
+) -> PipelineSnapshot:
+    """A pipeline as the pipeline service publishes it: statuses in the order given (id ->
+    Open/Closed; default new, waiting, done), `required` status properties per status id."""
+    return PipelineSnapshot(
+        id=pipeline_id,
+        label=label or pipeline_id.title(),
+        display_order=0,
+        statuses=[
+            StatusSnapshot(
+                id=status_id,
+                label=status_id.title(),
+                display_order=order,
+                ticket_state=state,
+                created_at=at,
+                updated_at=at,
+                properties=[
+                    StatusProperty(name=name, required=True)
+                    for name in (required or {}).get(status_id, ())
+                ],
+            )
+            for order, (status_id, state) in enumerate((statuses or SUPPORT_STATUSES).items())
+        ],
+        created_at=at,
+        updated_at=at,
+        archived=archived,
+        rules=rules or PipelineRules(),
+        access=access or PipelineAccess(),
+    )

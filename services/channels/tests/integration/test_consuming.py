@@ -22,6 +22,7 @@ from ticketflow_chassis.testing import (
     consuming_on_the_broker,
     envelope_of,
     eventually,
+    pipeline_snapshot,
     publish_on_the_broker,
 )
 from ticketflow_chassis.uow import MessageContext
@@ -29,7 +30,6 @@ from ticketflow_contracts import (
     AccountCreated,
     PipelineCreated,
     PipelineSnapshot,
-    StatusSnapshot,
     TicketState,
     Tier,
 )
@@ -40,27 +40,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def snapshot() -> PipelineSnapshot:
-    statuses = [
-        StatusSnapshot(
-            id=status_id,
-            label=status_id.title(),
-            display_order=order,
-            ticket_state=state,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        for order, (status_id, state) in enumerate(
-            [("new", TicketState.OPEN), ("done", TicketState.CLOSED)]
-        )
-    ]
-    return PipelineSnapshot(
-        id="support",
-        label="Support",
-        display_order=0,
-        statuses=statuses,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    return pipeline_snapshot("support", {"new": TicketState.OPEN, "done": TicketState.CLOSED})
 
 
 async def test_account_and_pipeline_events_reach_the_replicas_in_sqlite(

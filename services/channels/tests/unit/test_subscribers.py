@@ -21,7 +21,7 @@ from ticketflow_channels.entrypoints.subscribers import (
 )
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.testing import envelope_of, subscribers_under_test
+from ticketflow_chassis.testing import envelope_of, pipeline_snapshot, subscribers_under_test
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     AccountCreated,
@@ -29,8 +29,6 @@ from ticketflow_contracts import (
     PipelineDeleted,
     PipelineSnapshot,
     PipelineUpdated,
-    StatusSnapshot,
-    TicketState,
     Tier,
 )
 
@@ -54,23 +52,7 @@ def account_created(account_id: str = "a1", name: str = "Acme") -> AccountCreate
 
 
 def snapshot(label: str, archived: bool = False) -> PipelineSnapshot:
-    closed = StatusSnapshot(
-        id="4",
-        label="Closed",
-        display_order=0,
-        ticket_state=TicketState.CLOSED,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    return PipelineSnapshot(
-        id="default",
-        label=label,
-        display_order=0,
-        statuses=[closed],
-        created_at=NOW,
-        updated_at=NOW,
-        archived=archived,
-    )
+    return pipeline_snapshot("default", label=label, archived=archived, at=NOW)
 
 
 async def account(runtime: ServiceRuntime, account_id: str) -> AccountReplica | None:

@@ -6,16 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.testing import envelope_of, subscribers_under_test
+from ticketflow_chassis.testing import envelope_of, pipeline_snapshot, subscribers_under_test
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     PipelineCreated,
     PipelineDeleted,
     PipelineSnapshot,
     PipelineUpdated,
-    StatusSnapshot,
     TicketCreated,
-    TicketState,
 )
 from ticketflow_notifier.adapters.repository import COLLECTIONS, TicketRecords, pipeline_replica
 from ticketflow_notifier.entrypoints.subscribers import (
@@ -34,23 +32,7 @@ def notifier() -> ServiceRuntime:
 
 
 def snapshot(label: str, archived: bool = False) -> PipelineSnapshot:
-    closed = StatusSnapshot(
-        id="4",
-        label="Closed",
-        display_order=0,
-        ticket_state=TicketState.CLOSED,
-        created_at=NOW,
-        updated_at=NOW,
-    )
-    return PipelineSnapshot(
-        id="default",
-        label=label,
-        display_order=0,
-        statuses=[closed],
-        created_at=NOW,
-        updated_at=NOW,
-        archived=archived,
-    )
+    return pipeline_snapshot("default", label=label, archived=archived, at=NOW)
 
 
 async def test_a_created_ticket_is_recorded() -> None:

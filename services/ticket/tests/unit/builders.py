@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ticketflow_chassis.replica import apply_pipeline_snapshots
+from ticketflow_chassis.testing import pipeline_snapshot
 from ticketflow_contracts import (
     PipelineAccess,
     PipelineRules,
-    PipelineSnapshot,
     PropertyFieldType,
     PropertyOption,
     PropertyType,
-    StatusProperty,
-    StatusSnapshot,
     TicketPropertySnapshot,
     TicketState,
 )
@@ -40,26 +38,14 @@ def pipeline(
     revision: int = 1,
     account_id: str = "a1",
 ) -> PipelineReplica:
-    snapshot = PipelineSnapshot(
-        id=pipeline_id,
-        label=pipeline_id.title(),
-        display_order=0,
-        statuses=[
-            StatusSnapshot(
-                id=status_id,
-                label=status_id.title(),
-                display_order=order,
-                ticket_state=state,
-                created_at=NOW,
-                updated_at=NOW,
-                properties=[StatusProperty(name=name, required=True) for name in required],
-            )
-            for order, (status_id, (state, required)) in enumerate((statuses or SUPPORT).items())
-        ],
-        created_at=NOW,
-        updated_at=NOW,
-        rules=rules or PipelineRules(),
-        access=access or PipelineAccess(),
+    chosen = statuses or SUPPORT
+    snapshot = pipeline_snapshot(
+        pipeline_id,
+        {status_id: state for status_id, (state, _) in chosen.items()},
+        required={status_id: required for status_id, (_, required) in chosen.items()},
+        rules=rules,
+        access=access,
+        at=NOW,
     )
     return PipelineReplica(account_id, revision, snapshot)
 
