@@ -15,15 +15,13 @@ import pytest
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import ConflictError, DocumentStore
 from ticketflow_chassis.store.sqlite import SqliteStore
-from ticketflow_chassis.testing import deliver, envelope_of
+from ticketflow_chassis.testing import deliver, envelope_of, pipeline_snapshot
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import (
     CloseStatuses,
     Envelope,
     Message,
     PipelineCreated,
-    PipelineSnapshot,
-    StatusSnapshot,
     TicketState,
 )
 from ticketflow_ticket.adapters.repository import COLLECTIONS, TicketRepository
@@ -75,25 +73,7 @@ async def ready(store: DocumentStore) -> UnitOfWork:
     """The store opened, and the replica holding pipeline p1 (new, waiting, done)."""
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "ticket", clock=lambda: NOW)
-    statuses = [
-        StatusSnapshot(
-            id=status_id,
-            label=status_id.title(),
-            display_order=order,
-            ticket_state=state,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        for order, (status_id, state) in enumerate(STATUSES.items())
-    ]
-    snapshot = PipelineSnapshot(
-        id=PIPELINE,
-        label="Support",
-        display_order=0,
-        statuses=statuses,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    snapshot = pipeline_snapshot(PIPELINE, STATUSES, label="Support", at=NOW)
     await deliver(
         apply_pipeline_snapshot, uow, received(PipelineCreated(revision=1, pipeline=snapshot))
     )
