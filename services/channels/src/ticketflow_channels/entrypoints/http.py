@@ -86,33 +86,37 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     @router.get("")
     async def list_connections(caller: Caller) -> dict[str, Any]:
         """The account's connected channels, oldest first."""
-        found = await connections.list_connections(uow, reader(caller))
+        found = await connections.list_connections(
+            connections.ListConnections(), uow, reader(caller)
+        )
         return {"results": [connection_json(c) for c in found]}
 
     @router.post("", status_code=status.HTTP_201_CREATED)
     async def connect(body: ConnectionInput, caller: Caller) -> dict[str, Any]:
         """`pipelineId` defaults to `default`; it must name a pipeline of the account."""
-        context = admin(caller)
-        created = await connections.connect_channel(uow, context, body.as_new_connection())
+        command = connections.ConnectChannel(body.as_new_connection())
+        created = await connections.connect_channel(command, uow, admin(caller))
         return connection_json(created)
 
     @router.get("/{connection_id}")
     async def get_connection(connection_id: str, caller: Caller) -> dict[str, Any]:
-        found = await connections.get_connection(uow, reader(caller), connection_id)
+        found = await connections.get_connection(
+            connections.GetConnection(connection_id), uow, reader(caller)
+        )
         return connection_json(found)
 
     @router.patch("/{connection_id}")
     async def update(connection_id: str, body: ConnectionPatch, caller: Caller) -> dict[str, Any]:
         """Target pipeline, ticket creation, or the name of a chat or Messenger channel."""
-        context = admin(caller)
-        changed = await connections.update_connection(
-            uow, context, connection_id, body.as_changes()
-        )
+        command = connections.UpdateConnection(connection_id, body.as_changes())
+        changed = await connections.update_connection(command, uow, admin(caller))
         return connection_json(changed)
 
     @router.delete("/{connection_id}", status_code=status.HTTP_204_NO_CONTENT)
     async def disconnect(connection_id: str, caller: Caller) -> None:
         """The channel stops bringing in conversations; its address may be connected again."""
-        await connections.disconnect_channel(uow, admin(caller), connection_id)
+        await connections.disconnect_channel(
+            connections.DisconnectChannel(connection_id), uow, admin(caller)
+        )
 
     return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ticketflow_channels.adapters.repository import ConnectionRepository, pipeline_replica
 from ticketflow_channels.domain import connections
@@ -34,27 +35,57 @@ async def _load_connected(
     return connection
 
 
-async def list_connections(uow: UnitOfWork, context: MessageContext) -> list[ChannelConnection]:
+@dataclass(frozen=True)
+class ListConnections:
+    """The account's connected channels, oldest first."""
+
+
+@dataclass(frozen=True)
+class GetConnection:
+    connection_id: str
+
+
+@dataclass(frozen=True)
+class ConnectChannel:
+    new: NewConnection
+    new_id: NewId = numeric_id
+
+
+@dataclass(frozen=True)
+class UpdateConnection:
+    connection_id: str
+    changes: ConnectionChanges
+
+
+@dataclass(frozen=True)
+class DisconnectChannel:
+    connection_id: str
+
+
+async def list_connections(
+    query: ListConnections, uow: UnitOfWork, context: MessageContext
+) -> list[ChannelConnection]:
     async with uow.begin(context) as session:
         return await ConnectionRepository(session).connected(context.account_id)
 
 
 async def get_connection(
-    uow: UnitOfWork, context: MessageContext, connection_id: str
+    query: GetConnection, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
     async with uow.begin(context) as session:
-        return await _load_connected(session, context, connection_id)
+        return await _load_connected(session, context, query.connection_id)
 
 
 async def connect_channel(
-    uow: UnitOfWork, context: MessageContext, new: NewConnection, new_id: NewId = numeric_id
+    command: ConnectChannel, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
+    new = command.new
     async with uow.begin(context) as session:
         repository = ConnectionRepository(session)
         address = connections.clean_address(new.type, new.address)
         connection = ChannelConnection.connect(
             account_id=context.account_id,
-            connection_id=new_id(),
+            connection_id=command.new_id(),
             new=new,
             target=await pipeline_replica(session, context.account_id, new.pipeline_id),
             taken=await repository.connected_with(
@@ -67,11 +98,12 @@ async def connect_channel(
 
 
 async def update_connection(
-    uow: UnitOfWork, context: MessageContext, connection_id: str, changes: ConnectionChanges
+    command: UpdateConnection, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
+    changes = command.changes
     async with uow.begin(context) as session:
         repository = ConnectionRepository(session)
-        connection = await _load_connected(session, context, connection_id)
+        connection = await _load_connected(session, context, command.connection_id)
         taken = None
         if changes.address is not None:
             address = connections.clean_address(connection.type, changes.address)
@@ -86,10 +118,10 @@ async def update_connection(
 
 
 async def disconnect_channel(
-    uow: UnitOfWork, context: MessageContext, connection_id: str
+    command: DisconnectChannel, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
     async with uow.begin(context) as session:
-        connection = await _load_connected(session, context, connection_id)
+        connection = await _load_connected(session, context, command.connection_id)
         connection.disconnect(session.now)
         await ConnectionRepository(session).save(connection)
     return connection
