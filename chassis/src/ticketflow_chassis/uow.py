@@ -56,6 +56,12 @@ class MessageContext:
         return cls(account_id, _as_uuid(correlation_id or current_correlation_id()) or uuid.uuid4())
 
     @classmethod
+    def across_accounts(cls) -> MessageContext:
+        """For a background worker's scan of every account (pending jobs, say): it reads
+        only, so its empty account is never recorded anywhere."""
+        return cls("", uuid.uuid4())
+
+    @classmethod
     def caused_by(cls, envelope: Envelope[Any], inbox_key: str) -> MessageContext:
         return cls(envelope.account_id, envelope.correlation_id, envelope.message_id, inbox_key)
 

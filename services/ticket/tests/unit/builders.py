@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_chassis.testing import pipeline_snapshot
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import (
     PipelineAccess,
     PipelineRules,
@@ -18,6 +19,7 @@ from ticketflow_contracts import (
 from ticketflow_ticket.adapters.repository import PIPELINES
 from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 from ticketflow_ticket.domain.replicas import PipelineReplica
+from ticketflow_ticket.handlers import moves
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 # id -> (state, required properties); display order is the order given.
@@ -99,3 +101,10 @@ def placed(
     """A new ticket's HubSpot properties: `values` in pipeline `pipeline_id`, status `status_id`."""
     placement = {"hs_pipeline": pipeline_id, "hs_pipeline_stage": status_id}
     return {k: v for k, v in placement.items() if v is not None} | (values or {})
+
+
+async def runnable_jobs(uow: UnitOfWork) -> list[moves.JobRef]:
+    """The bulk-move jobs a runner would pick up now, as the runner asks for them."""
+    return await moves.runnable_moves(
+        moves.FindRunnableMoves(), uow, MessageContext.across_accounts()
+    )

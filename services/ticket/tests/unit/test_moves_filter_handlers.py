@@ -129,7 +129,9 @@ async def test_a_job_stopped_between_batches_resumes_with_the_same_filter(
 ) -> None:
     made = await tickets_of(uow, "new", ["LOW", "HIGH", "URGENT", "HIGH", "LOW", "HIGH"])
     started = await start(uow, MOVE_HIGH)
-    assert await moves.run_move_batch(uow, ref(started), batch_size=3)
+    assert await moves.run_move_batch(
+        moves.RunMoveBatch(started.job.id, 3), uow, ref(started).context()
+    )
 
     assert await MoveRunner(uow, batch_size=3).run_pending()  # a new runner reads the job
 

@@ -34,7 +34,7 @@ from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
-from .builders import NOW, pipeline, placed
+from .builders import NOW, pipeline, placed, runnable_jobs
 from .test_changes import replicate
 
 ADMIN = Requester("boss", is_super_admin=True)
@@ -171,14 +171,16 @@ async def test_starting_a_move_writes_the_job_and_nothing_else(uow: UnitOfWork) 
     started = await start(uow)
 
     assert len(await uow.store.outbox_batch(1000)) == before
-    assert [r.job_id for r in await moves.runnable_moves(uow)] == [started.job.id]
+    assert [r.job_id for r in await runnable_jobs(uow)] == [started.job.id]
 
 
 async def test_progress_is_visible_between_batches(uow: UnitOfWork) -> None:
     await tickets_in(uow, "new", 5)
     started = await start(uow)
 
-    assert await moves.run_move_batch(uow, ref(started), batch_size=2)
+    assert await moves.run_move_batch(
+        moves.RunMoveBatch(started.job.id, 2), uow, ref(started).context()
+    )
 
     job = await job_of(uow, started)
     assert (job.state, job.moved, job.total, job.started_at) == (JobState.RUNNING, 2, 5, NOW)
@@ -191,7 +193,9 @@ async def test_a_runner_stopped_between_batches_resumes_and_moves_each_ticket_on
     ticket_ids = await tickets_in(uow, "new", 7) + await tickets_in(uow, "done", 3)
     started = await start(uow)
     for _ in range(2):
-        await moves.run_move_batch(uow, ref(started), batch_size=3)
+        await moves.run_move_batch(
+            moves.RunMoveBatch(started.job.id, 3), uow, ref(started).context()
+        )
 
     assert await MoveRunner(uow, batch_size=3).run_pending()  # "after the restart"
 
@@ -236,7 +240,7 @@ async def test_a_job_that_keeps_failing_is_marked_failed_with_the_reason(
     job = await job_of(uow, started)
     assert (job.state, job.moved) == (JobState.FAILED, 0)
     assert "PowerCut: power cut" in job.errors[-1].message
-    assert await moves.runnable_moves(uow) == []
+    assert await runnable_jobs(uow) == []
 
 
 async def test_the_same_idempotency_key_answers_the_job_it_started(uow: UnitOfWork) -> None:
@@ -246,7 +250,7 @@ async def test_the_same_idempotency_key_answers_the_job_it_started(uow: UnitOfWo
     again = await start(uow, key="k-1")
 
     assert (again.job.id, again.replayed, first.replayed) == (first.job.id, True, False)
-    assert len(await moves.runnable_moves(uow)) == 1
+    assert len(await runnable_jobs(uow)) == 1
     with pytest.raises(IdempotencyKeyReused) as reused:
         await start(uow, MoveRequest("support", "billing", default_status_id="paid"), "k-1")
     assert reused.value.errors[0].field == "Idempotency-Key"
@@ -272,7 +276,7 @@ async def test_a_refused_move_writes_nothing(uow: UnitOfWork) -> None:
         await start(uow)
 
     assert [e.field for e in refused.value.errors] == ["statusMapping.waiting"]
-    assert await moves.runnable_moves(uow) == []
+    assert await runnable_jobs(uow) == []
 
 
 async def test_a_target_status_closed_to_tickets_is_refused_naming_it(uow: UnitOfWork) -> None:
@@ -289,7 +293,7 @@ async def test_a_target_status_closed_to_tickets_is_refused_naming_it(uow: UnitO
     assert [(e.field, e.code) for e in refused.value.errors] == [
         ("statusMapping.done", "closed_to_tickets")
     ]
-    assert await moves.runnable_moves(uow) == []
+    assert await runnable_jobs(uow) == []
 
 
 async def test_another_accounts_pipelines_and_moves_do_not_exist(uow: UnitOfWork) -> None:

@@ -19,9 +19,8 @@ from ticketflow_ticket.domain.moves import parse_move_filter
 from ticketflow_ticket.entrypoints.http import build_api_router, build_moves_router
 from ticketflow_ticket.entrypoints.http.moves import filter_json
 from ticketflow_ticket.entrypoints.workers import MoveRunner
-from ticketflow_ticket.handlers import moves
 
-from .builders import pipeline
+from .builders import pipeline, runnable_jobs
 from .queries_support import TOKENS, http_client
 from .test_changes import replicate
 from .test_http_changes import ADMIN, bearer
@@ -86,7 +85,7 @@ async def post(
 
 
 async def nothing_started(uow: UnitOfWork) -> bool:
-    return await moves.runnable_moves(uow) == []
+    return await runnable_jobs(uow) == []
 
 
 async def test_a_move_answers_202_at_once_with_the_pending_job(
@@ -135,7 +134,7 @@ async def test_a_repeated_idempotency_key_answers_the_same_job(
     assert again.status_code == 202, again.text
     assert again.json()["id"] == first.json()["id"]
     assert again.headers["Idempotent-Replayed"] == "true"
-    assert len(await moves.runnable_moves(uow)) == 1
+    assert len(await runnable_jobs(uow)) == 1
     other = await post(client, {**MOVE, "statusMapping": {"new": "paid"}}, keyed)
     assert other.status_code == 422, other.text
     assert [e["in"] for e in other.json()["errors"]] == ["Idempotency-Key"]

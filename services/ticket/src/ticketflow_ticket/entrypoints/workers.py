@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_chassis.worker import WakeableWorker
 from ticketflow_ticket.handlers import moves
 from ticketflow_ticket.handlers.moves import JobRef
@@ -48,21 +48,27 @@ class MoveRunner:
         """Run the runnable jobs, each to its end; False when a batch failed (it is retried
         on the next pass)."""
         healthy = True
-        for ref in await moves.runnable_moves(self._uow):
+        runnable = await moves.runnable_moves(
+            moves.FindRunnableMoves(), self._uow, MessageContext.across_accounts()
+        )
+        for ref in runnable:
             healthy = await self._run_job(ref) and healthy
         return healthy
 
     async def _run_job(self, ref: JobRef) -> bool:
+        context = ref.context()
         try:
             more = True
             while more:
-                more = await moves.run_move_batch(self._uow, ref, self._batch_size)
+                batch = moves.RunMoveBatch(ref.job_id, self._batch_size)
+                more = await moves.run_move_batch(batch, self._uow, context)
                 await asyncio.sleep(0)  # let requests in between batches
         except Exception as exc:
             log.exception("bulk move %s: a batch failed; it will be tried again", ref.job_id)
-            await moves.record_batch_failure(
-                self._uow, ref, f"{type(exc).__name__}: {exc}", self._max_attempts
+            failure = moves.RecordBatchFailure(
+                ref.job_id, f"{type(exc).__name__}: {exc}", self._max_attempts
             )
+            await moves.record_batch_failure(failure, self._uow, context)
             return False
         return True
 

@@ -133,39 +133,63 @@ class JobRef:
         return MessageContext(self.account_id, uuid.UUID(self.correlation_id))
 
 
-async def runnable_moves(uow: UnitOfWork) -> list[JobRef]:
-    """Pending and running jobs of every account, oldest first."""
-    # Reads only, across accounts: the context's account is never recorded anywhere.
-    async with uow.begin(MessageContext("", uuid.uuid4())) as session:
+@dataclass(frozen=True)
+class FindRunnableMoves:
+    """Pending and running jobs of every account, oldest first (with
+    `MessageContext.across_accounts()`)."""
+
+
+@dataclass(frozen=True)
+class RunMoveBatch:
+    """Move the next batch of a job's tickets (with the job's `JobRef.context()`)."""
+
+    job_id: str
+    batch_size: int = BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class RecordBatchFailure:
+    """A batch failed unexpectedly (and rolled back); the job fails after `max_attempts`
+    failures in a row."""
+
+    job_id: str
+    reason: str
+    max_attempts: int
+
+
+async def runnable_moves(
+    query: FindRunnableMoves, uow: UnitOfWork, context: MessageContext
+) -> list[JobRef]:
+    async with uow.begin(context) as session:
         jobs = await MoveJobRepository(session).runnable()
     return [JobRef(j.account_id, j.id, j.correlation_id) for j in jobs]
 
 
-async def run_move_batch(uow: UnitOfWork, ref: JobRef, batch_size: int = BATCH_SIZE) -> bool:
-    """Move the next batch of the job's tickets; False once the job is over. A batch that
-    loses a write race (a ticket changed meanwhile, a creation through the gate, another
-    runner) is run again on a fresh read."""
+async def run_move_batch(command: RunMoveBatch, uow: UnitOfWork, context: MessageContext) -> bool:
+    """False once the job is over. A batch that loses a write race (a ticket changed
+    meanwhile, a creation through the gate, another runner) is run again on a fresh read."""
     async for attempt in conflict_retries():
         with attempt:
-            return await _run_batch_once(uow, ref, batch_size)
+            return await _run_batch_once(command, uow, context)
     raise AssertionError("unreachable: the last conflict propagates")
 
 
-async def _run_batch_once(uow: UnitOfWork, ref: JobRef, batch_size: int) -> bool:
-    async with uow.begin(ref.context()) as session:
+async def _run_batch_once(command: RunMoveBatch, uow: UnitOfWork, context: MessageContext) -> bool:
+    account_id, batch_size = context.account_id, command.batch_size
+    async with uow.begin(context) as session:
         jobs, tickets = MoveJobRepository(session), TicketRepository(session)
-        job = await jobs.get(ref.account_id, ref.job_id)
+        job = await jobs.get(account_id, command.job_id)
         status_id = job.current_status_id if job is not None and job.active else None
         if job is None or status_id is None:
             return False
         request = job.request
         page, next_after = await tickets.live_page(
-            ref.account_id, request.from_pipeline_id, status_id, after=job.after, limit=batch_size
+            account_id, request.from_pipeline_id, status_id, after=job.after, limit=batch_size
         )
-        gate = await tickets.gate(ref.account_id, request.to_pipeline_id)
+        gate = await tickets.gate(account_id, request.to_pipeline_id)
         moved = job.run_batch(
             page,
-            pipeline=await tickets.pipeline(ref.account_id, request.to_pipeline_id),
+            pipeline=await tickets.pipeline(account_id, request.to_pipeline_id),
             gate=gate,
             next_after=next_after,
             now=session.now,
@@ -179,16 +203,13 @@ async def _run_batch_once(uow: UnitOfWork, ref: JobRef, batch_size: int) -> bool
 
 
 async def record_batch_failure(
-    uow: UnitOfWork, ref: JobRef, reason: str, max_attempts: int
+    command: RecordBatchFailure, uow: UnitOfWork, context: MessageContext
 ) -> None:
-    """After a batch failed unexpectedly (and rolled back): count it; the job fails after
-    `max_attempts` failures in a row."""
-
     async for attempt in conflict_retries():
         with attempt:
-            async with uow.begin(ref.context()) as session:
+            async with uow.begin(context) as session:
                 jobs = MoveJobRepository(session)
-                job = await jobs.get(ref.account_id, ref.job_id)
+                job = await jobs.get(context.account_id, command.job_id)
                 if job is not None and job.active:
-                    job.batch_failed(reason, max_attempts, session.now)
+                    job.batch_failed(command.reason, command.max_attempts, session.now)
                     await jobs.save(job)
