@@ -47,7 +47,11 @@ def account_to_doc(account: Account) -> Document:
 
 def account_from_doc(doc: Document) -> Account:
     return Account(
-        doc["id"], doc["name"], Tier(doc["tier"]), datetime.fromisoformat(doc["created_at"])
+        doc["id"],
+        doc["name"],
+        Tier(doc["tier"]),
+        datetime.fromisoformat(doc["created_at"]),
+        version=doc["version"],
     )
 
 
@@ -114,10 +118,8 @@ class PipelineRepository:
         self._session = session
 
     async def add_account(self, account: Account, admin: User) -> None:
-        await self._session.put(ACCOUNTS, account_to_doc(account), expected_version=None)
         await self._session.put(USERS, user_to_doc(admin), expected_version=None)
-        for event in account.events:
-            await self._session.record(event)
+        await self._session.save(ACCOUNTS, account, account_to_doc(account))
 
     async def account(self, account_id: str) -> Account | None:
         doc = await self._session.get(ACCOUNTS, account_id)

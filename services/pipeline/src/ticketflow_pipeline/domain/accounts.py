@@ -27,6 +27,7 @@ class Account:
     name: str
     tier: Tier
     created_at: datetime
+    version: int | None = None
     events: list[Event] = field(default_factory=list, compare=False)
 
 
