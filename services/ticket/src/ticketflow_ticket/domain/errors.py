@@ -6,7 +6,8 @@ TicketflowError (contracts)
     ├── InvalidTicket             VALIDATION_ERROR (one ErrorDetail per bad property)
     ├── MissingStatusProperties   UNPROCESSABLE (required properties of the status left empty)
     ├── StaleTicket               CONFLICT (If-Match names a version that is not the current)
-    └── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
+    ├── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
+    └── IdempotencyKeyReused      UNPROCESSABLE (the key came with another creation before)
 """
 
 from __future__ import annotations
@@ -62,4 +63,17 @@ class StaleTicket(TicketError):
             f"ticket {ticket_id!r} is at version {actual}, not {expected} as If-Match says: "
             "someone else changed it; reload it and apply your change again",
             ErrorCategory.CONFLICT,
+        )
+
+
+class IdempotencyKeyReused(TicketError):
+    """An Idempotency-Key repeated with another creation request (moves have their own)."""
+
+    def __init__(self, key: str):
+        message = (
+            f"Idempotency-Key {key!r} came with another request before; use a new key for a "
+            "new request"
+        )
+        super().__init__(
+            message, ErrorCategory.UNPROCESSABLE, [ErrorDetail(message, "Idempotency-Key")]
         )
