@@ -199,6 +199,15 @@ async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
     return int(process.returncode or 0), out.decode() + err.decode()
 
 
+async def something_parked(channel: aio_pika.abc.AbstractChannel, queue: str) -> None:
+    """Wait (30 s at most: the machine may be busy) until `<queue>.dlq` holds a message."""
+    dlq = await channel.get_queue(f"{queue}.dlq")
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (await dlq.declare()).message_count:
+        assert asyncio.get_running_loop().time() < deadline, f"nothing parked in {queue}.dlq"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_keeps_consuming(
     private_suite: Suite, amqp_url: str
 ) -> None:
@@ -210,11 +219,7 @@ async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_ke
             aio_pika.Message(b'{"type": "ticket.created", "oops": true}', message_id="poison-1"),
             routing_key="ticket.created",
         )
-        dlq = await channel.get_queue("notifier.ticket-events.dlq")
-        for _ in range(100):
-            if (await dlq.declare()).message_count:
-                break
-            await asyncio.sleep(0.05)
+        await something_parked(channel, "notifier.ticket-events")
 
     code, listing = await run_cli(
         "dlq", "list", "notifier.ticket-events", env={"AMQP_URL": amqp_url}
@@ -249,11 +254,7 @@ async def test_bodies_that_do_not_decode_as_their_content_type_are_parked_and_lo
             message = aio_pika.Message(body, content_type=content_type, message_id=f"bad-{queue}")
             await events.publish(message, routing_key=key)
         for queue in undecodable:
-            dlq = await channel.get_queue(f"{queue}.dlq")
-            for _ in range(100):
-                if (await dlq.declare()).message_count:
-                    break
-                await asyncio.sleep(0.05)
+            await something_parked(channel, queue)
 
     for queue in undecodable:
         code, listing = await run_cli("dlq", "list", queue, env={"AMQP_URL": amqp_url})
