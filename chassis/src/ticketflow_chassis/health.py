@@ -1,5 +1,6 @@
-"""Liveness (`GET /healthz`: the process answers) and readiness (`GET /readyz`: every
-dependency check passes within its time limit) for orchestrators and `ticketflow up`."""
+"""Liveness (`GET /healthz`: the process answers, naming its instance) and readiness
+(`GET /readyz`: every dependency check passes within its time limit) for orchestrators and
+`ticketflow up`, which tells its own child from another process by the instance id."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+
+from ticketflow_chassis.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +28,8 @@ def build_health_router(
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(request: Request) -> dict[str, str]:
+        return {"status": "ok", "instance": _instance_id(request)}
 
     @router.get(
         "/readyz",
@@ -46,6 +49,13 @@ def build_health_router(
         )
 
     return router
+
+
+def _instance_id(request: Request) -> str:
+    # build_http_app keeps the runtime in app.state; the id `ticketflow up` gave this process
+    # lets the supervisor tell its own child from another process holding the port.
+    settings = getattr(getattr(request.app.state, "runtime", None), "settings", None)
+    return settings.instance_id if isinstance(settings, ServiceSettings) else ""
 
 
 async def _call(check: Check) -> bool:
