@@ -8,10 +8,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-
-from ticketflow_chassis.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -20,16 +18,21 @@ DEFAULT_CHECK_TIMEOUT_SECONDS = 2.0
 
 
 def build_health_router(
-    checks: Mapping[str, Check], *, timeout_seconds: float = DEFAULT_CHECK_TIMEOUT_SECONDS
+    checks: Mapping[str, Check],
+    *,
+    instance_id: str = "",
+    timeout_seconds: float = DEFAULT_CHECK_TIMEOUT_SECONDS,
 ) -> APIRouter:
     """`checks` maps a name (shown in the /readyz body) to an async probe returning True
     when ready. A probe that raises, answers anything but True, or outlasts
-    `timeout_seconds` counts as not ready."""
+    `timeout_seconds` counts as not ready. `/healthz` names `instance_id`: the id
+    `ticketflow up` gave this process, so it tells its own child from whatever else holds
+    the port."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive")
-    async def healthz(request: Request) -> dict[str, str]:
-        return {"status": "ok", "instance": _instance_id(request)}
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "instance": instance_id}
 
     @router.get(
         "/readyz",
@@ -49,13 +52,6 @@ def build_health_router(
         )
 
     return router
-
-
-def _instance_id(request: Request) -> str:
-    # build_http_app keeps the runtime in app.state; the id `ticketflow up` gave this process
-    # lets the supervisor tell its own child from another process holding the port.
-    settings = getattr(getattr(request.app.state, "runtime", None), "settings", None)
-    return settings.instance_id if isinstance(settings, ServiceSettings) else ""
 
 
 async def _call(check: Check) -> bool:

@@ -36,7 +36,10 @@ def build_http_app(
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
     app.include_router(
-        build_health_router({"broker": runtime.broker_ready, "store": runtime.store.ping})
+        build_health_router(
+            {"broker": runtime.broker_ready, "store": runtime.store.ping},
+            instance_id=runtime.settings.instance_id,
+        )
     )
     for router in routers:
         app.include_router(router)
