@@ -217,6 +217,9 @@ async def test_chat_and_messenger_channels_are_named_and_the_pipeline_defaults_t
         ({**EMAIL, "pipelineId": ""}, "pipelineId"),
         ({**EMAIL, "createTickets": "yes"}, "createTickets"),
         ({**EMAIL, "connected": False}, "connected"),
+        ({"type": "chat", "address": "Web\x1bchat", "pipelineId": "default"}, "address"),
+        ({"type": "messenger", "address": "Page\u202e", "pipelineId": "default"}, "address"),
+        ({**EMAIL, "address": "help@acme.test\x00"}, "address"),
     ],
     ids=[
         "malformed-email",
@@ -234,6 +237,9 @@ async def test_chat_and_messenger_channels_are_named_and_the_pipeline_defaults_t
         "empty-pipeline",
         "string-flag",
         "unknown-field",
+        "control-character-in-chat-name",
+        "bidi-override-in-messenger-name",
+        "nul-in-email",
     ],
 )
 async def test_a_bad_connection_is_refused_naming_the_field(
