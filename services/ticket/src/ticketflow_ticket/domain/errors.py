@@ -4,6 +4,7 @@ TicketflowError (contracts)
 └── TicketError
     ├── TicketNotFound            OBJECT_NOT_FOUND
     ├── InvalidTicket             VALIDATION_ERROR (one ErrorDetail per bad property)
+    ├── InvalidSelection          VALIDATION_ERROR (`properties` to read: too many, too long)
     ├── MissingStatusProperties   UNPROCESSABLE (required properties of the status left empty)
     ├── StaleTicket               CONFLICT (If-Match names a version that is not the current)
     ├── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
@@ -30,6 +31,12 @@ class InvalidTicket(TicketError):
         super().__init__(
             f"the ticket is not valid: {summary}", ErrorCategory.VALIDATION_ERROR, problems
         )
+
+
+class InvalidSelection(TicketError):
+    def __init__(self, problems: list[ErrorDetail]):
+        summary = "; ".join(p.message for p in problems)
+        super().__init__(f"properties: {summary}", ErrorCategory.VALIDATION_ERROR, problems)
 
 
 class TicketAccessDenied(TicketError):

@@ -16,6 +16,7 @@ from ticketflow_ticket.domain import idempotency
 from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.properties import timestamp
+from ticketflow_ticket.domain.selection import property_selection
 
 IF_MATCH = "If-Match"
 ID_PROPERTY = "hs_object_id"
@@ -53,10 +54,7 @@ class TicketInput(BaseModel):
 
 def selected(names: Iterable[str] | None) -> list[str] | None:
     """`properties=a,b&properties=c` -> [a, b, c]; None when nothing was selected."""
-    if not names:
-        return None
-    picked = [n.strip() for name in names for n in name.split(",") if n.strip()]
-    return picked or None
+    return property_selection(names)
 
 
 def ticket_json(ticket: Ticket, properties: list[str] | None = None) -> dict[str, Any]:
