@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import uvicorn
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.health import build_health_router
 from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.http_limits import BodySizeLimitMiddleware, refuse_nul_characters
+from ticketflow_chassis.http_limits import BodySizeLimitMiddleware
+from ticketflow_chassis.http_openapi import DocumentedFastAPI
 from ticketflow_chassis.logging import CorrelationIdMiddleware, configure_logging
 from ticketflow_chassis.messaging.asyncapi import asyncapi_document
 from ticketflow_chassis.runtime import ServiceRuntime
@@ -30,12 +31,7 @@ def build_http_app(
     """The service's app; its lifespan runs the runtime, kept in `app.state.runtime`."""
     for broker_router in broker_routers:
         runtime.broker.include_router(broker_router)
-    app = FastAPI(
-        title=title,
-        version="0.1.0",
-        lifespan=runtime.lifespan,
-        dependencies=[Depends(refuse_nul_characters)],
-    )
+    app = DocumentedFastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)

@@ -18,6 +18,7 @@ from ticketflow_channels.domain.connections import (
 )
 from ticketflow_channels.handlers import connections
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, bearer_principal, require_role
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelType
@@ -96,7 +97,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         )
         return {"results": [connection_json(c) for c in found]}
 
-    @router.post("", status_code=status.HTTP_201_CREATED)
+    @router.post("", status_code=status.HTTP_201_CREATED, responses=responses_for(403, 409))
     async def connect(body: ConnectionInput, caller: Caller) -> dict[str, Any]:
         """`pipelineId` defaults to `default`; it must name a pipeline of the account."""
         command = connections.ConnectChannel(body.as_new_connection())
@@ -110,14 +111,18 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         )
         return connection_json(found)
 
-    @router.patch("/{connection_id}")
+    @router.patch("/{connection_id}", responses=responses_for(403, 409))
     async def update(connection_id: str, body: ConnectionPatch, caller: Caller) -> dict[str, Any]:
         """Target pipeline, ticket creation, or the name of a chat or Messenger channel."""
         command = connections.UpdateConnection(connection_id, body.as_changes())
         changed = await connections.update_connection(command, uow, admin(caller))
         return connection_json(changed)
 
-    @router.delete("/{connection_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        "/{connection_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=responses_for(403, 409),
+    )
     async def disconnect(connection_id: str, caller: Caller) -> None:
         """The channel stops bringing in conversations; its address may be connected again."""
         await connections.disconnect_channel(

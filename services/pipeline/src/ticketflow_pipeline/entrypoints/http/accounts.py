@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, require_role
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.uow import MessageContext, UnitOfWork, utc_now
 from ticketflow_contracts import Tier
 from ticketflow_pipeline.handlers import accounts
@@ -32,7 +33,9 @@ def build_accounts_router(
     router = APIRouter(tags=["accounts"])
     Caller = Annotated[Principal, Depends(caller)]
 
-    @router.post("/admin/v1/accounts", status_code=status.HTTP_201_CREATED)
+    @router.post(
+        "/admin/v1/accounts", status_code=status.HTTP_201_CREATED, responses=responses_for(403, 409)
+    )
     async def create_account(body: AccountRequest, principal: Caller) -> dict[str, Any]:
         """Open an account with its super admin and default pipeline (platform operators only)."""
         require_role(principal, Role.OPERATOR)

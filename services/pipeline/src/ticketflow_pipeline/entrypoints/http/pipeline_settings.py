@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import Field, field_validator
 
 from ticketflow_chassis.auth import Principal
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import (
@@ -173,7 +174,8 @@ def action_json(action: StatusAction) -> dict[str, Any]:
 
 
 def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIRouter:
-    router = APIRouter(tags=["settings"])
+    # Every settings page needs a tier that offers it (403), and the access page a super admin.
+    router = APIRouter(tags=["settings"], responses=responses_for(403))
     Caller = Annotated[Principal, Depends(caller)]
     base = "/settings/v1/ticket-pipelines/{pipeline_id}"
     actions = base + "/statuses/{status_id}/actions"
@@ -184,7 +186,7 @@ def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) 
         query = handlers.GetAccess(pipeline_id, requester_of(principal))
         return access_json(await handlers.get_access(query, uow, context_of(principal)))
 
-    @router.put(base + "/access")
+    @router.put(base + "/access", responses=responses_for(409))
     async def put_access(pipeline_id: str, body: AccessInput, principal: Caller) -> dict[str, Any]:
         """Restricted with no grant leaves the pipeline to super admins."""
         command = handlers.SetAccess(pipeline_id, body.as_access(), requester_of(principal))
@@ -196,7 +198,7 @@ def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) 
         query = handlers.GetRules(pipeline_id, requester_of(principal))
         return rules_json(await handlers.get_rules(query, uow, context_of(principal)))
 
-    @router.put(base + "/rules")
+    @router.put(base + "/rules", responses=responses_for(409))
     async def put_rules(pipeline_id: str, body: RulesInput, principal: Caller) -> dict[str, Any]:
         """Stored and published; the ticket service enforces them."""
         command = handlers.SetRules(pipeline_id, body.as_rules(), requester_of(principal))
@@ -207,7 +209,7 @@ def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) 
         query = handlers.GetTriggers(pipeline_id, requester_of(principal))
         return triggers_json(await handlers.get_triggers(query, uow, context_of(principal)))
 
-    @router.put(base + "/automation/triggers")
+    @router.put(base + "/automation/triggers", responses=responses_for(409))
     async def put_triggers(
         pipeline_id: str, body: TriggersInput, principal: Caller
     ) -> dict[str, Any]:
@@ -220,7 +222,7 @@ def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) 
         found = await handlers.list_status_actions(query, uow, context_of(principal))
         return {"results": [action_json(a) for a in found]}
 
-    @router.post(actions, status_code=status.HTTP_201_CREATED)
+    @router.post(actions, status_code=status.HTTP_201_CREATED, responses=responses_for(409))
     async def add_action(
         pipeline_id: str, status_id: str, body: ActionInput, principal: Caller
     ) -> dict[str, Any]:
@@ -229,7 +231,7 @@ def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) 
         )
         return action_json(await handlers.add_status_action(command, uow, context_of(principal)))
 
-    @router.patch(actions + "/{action_id}")
+    @router.patch(actions + "/{action_id}", responses=responses_for(409))
     async def edit_action(
         pipeline_id: str, status_id: str, action_id: str, body: ActionPatch, principal: Caller
     ) -> dict[str, Any]:
@@ -238,7 +240,11 @@ def build_pipeline_settings_router(uow: UnitOfWork, caller: Callable[..., Any]) 
         )
         return action_json(await handlers.edit_status_action(command, uow, context_of(principal)))
 
-    @router.delete(actions + "/{action_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        actions + "/{action_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=responses_for(409),
+    )
     async def delete_action(
         pipeline_id: str,
         status_id: str,

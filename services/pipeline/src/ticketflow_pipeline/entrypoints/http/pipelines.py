@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from ticketflow_chassis.auth import Principal
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.domain.errors import InvalidPipeline
 from ticketflow_pipeline.domain.model import Pipeline
@@ -59,7 +60,7 @@ def build_pipelines_router(
         found = await handlers.list_pipelines(query, uow, context_of(principal))
         return {"results": [pipeline_json(p) for p in found]}
 
-    @router.post(base, status_code=status.HTTP_201_CREATED)
+    @router.post(base, status_code=status.HTTP_201_CREATED, responses=responses_for(403, 409))
     async def create(body: PipelineInput, principal: Caller) -> dict[str, Any]:
         context = editor_context(principal)
         stages = [s.as_new_status() for s in body.stages]
@@ -70,7 +71,7 @@ def build_pipelines_router(
     async def get_by_id(pipeline_id: str, principal: Caller) -> dict[str, Any]:
         return pipeline_json(await visible(pipeline_id, principal))
 
-    @router.patch(base + "/{pipeline_id}")
+    @router.patch(base + "/{pipeline_id}", responses=responses_for(403, 409))
     async def update(pipeline_id: str, body: PipelinePatch, principal: Caller) -> dict[str, Any]:
         context = editor_context(principal)
         _refuse_archiving(body.archived, "pipeline")
@@ -79,7 +80,7 @@ def build_pipelines_router(
         )
         return pipeline_json(await handlers.update_pipeline(command, uow, context))
 
-    @router.put(base + "/{pipeline_id}")
+    @router.put(base + "/{pipeline_id}", responses=responses_for(202, 403, 409))
     async def replace(
         pipeline_id: str, body: PipelineInput, principal: Caller, response: Response
     ) -> dict[str, Any]:
@@ -94,7 +95,11 @@ def build_pipelines_router(
         accepted_if(replaced.pending, response)
         return pipeline_json(replaced.pipeline)
 
-    @router.delete(base + "/{pipeline_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        base + "/{pipeline_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=responses_for(202, 403, 409),
+    )
     async def archive(
         pipeline_id: str,
         principal: Caller,
@@ -118,7 +123,7 @@ def build_pipelines_router(
         pipeline = await visible(pipeline_id, principal)
         return {"results": [stage_json(s) for s in pipeline.statuses]}
 
-    @router.post(stages, status_code=status.HTTP_201_CREATED)
+    @router.post(stages, status_code=status.HTTP_201_CREATED, responses=responses_for(403, 409))
     async def create_stage(pipeline_id: str, body: StageInput, principal: Caller) -> dict[str, Any]:
         context = editor_context(principal)
         command = handlers.AddStatus(pipeline_id, body.as_new_status(), requester_of(principal))
@@ -128,7 +133,7 @@ def build_pipelines_router(
     async def get_stage(pipeline_id: str, stage_id: str, principal: Caller) -> dict[str, Any]:
         return stage_json((await visible(pipeline_id, principal)).status(stage_id))
 
-    @router.patch(stages + "/{stage_id}")
+    @router.patch(stages + "/{stage_id}", responses=responses_for(403, 409))
     async def update_stage(
         pipeline_id: str, stage_id: str, body: StagePatch, principal: Caller
     ) -> dict[str, Any]:
@@ -144,7 +149,7 @@ def build_pipelines_router(
         )
         return stage_json(await handlers.update_status(command, uow, context))
 
-    @router.put(stages + "/{stage_id}")
+    @router.put(stages + "/{stage_id}", responses=responses_for(403, 409))
     async def replace_stage(
         pipeline_id: str, stage_id: str, body: StageInput, principal: Caller
     ) -> dict[str, Any]:
@@ -154,7 +159,11 @@ def build_pipelines_router(
         )
         return stage_json(await handlers.replace_status(command, uow, context))
 
-    @router.delete(stages + "/{stage_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        stages + "/{stage_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        responses=responses_for(202, 403, 409),
+    )
     async def archive_stage(
         pipeline_id: str,
         stage_id: str,
@@ -172,14 +181,20 @@ def build_pipelines_router(
 
     # -- the pipeline settings page's drag and drop -----------------------------------------
 
-    @router.put("/settings/v1/ticket-pipelines/order", tags=["settings"])
+    @router.put(
+        "/settings/v1/ticket-pipelines/order", tags=["settings"], responses=responses_for(403, 409)
+    )
     async def reorder_pipelines(body: PipelineOrder, principal: Caller) -> dict[str, Any]:
         context = editor_context(principal)
         command = handlers.ReorderPipelines(body.pipeline_ids, requester_of(principal))
         ordered = await handlers.reorder_pipelines(command, uow, context)
         return {"results": [pipeline_json(p) for p in ordered]}
 
-    @router.put("/settings/v1/ticket-pipelines/{pipeline_id}/statuses/order", tags=["settings"])
+    @router.put(
+        "/settings/v1/ticket-pipelines/{pipeline_id}/statuses/order",
+        tags=["settings"],
+        responses=responses_for(403, 409),
+    )
     async def reorder_statuses(
         pipeline_id: str, body: StatusOrder, principal: Caller
     ) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import Field
 
 from ticketflow_chassis.auth import Principal
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import PropertyFieldType, PropertyOption, PropertyType, StatusProperty
@@ -159,7 +160,12 @@ def build_properties_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIR
         found = await handlers.list_properties(query, uow, context_of(principal))
         return {"results": [property_json(d) for d in found]}
 
-    @router.post(base, status_code=status.HTTP_201_CREATED, tags=["properties"])
+    @router.post(
+        base,
+        status_code=status.HTTP_201_CREATED,
+        tags=["properties"],
+        responses=responses_for(403, 409),
+    )
     async def create(body: PropertyCreate, principal: Caller) -> dict[str, Any]:
         context = editor_context(principal)
         command = handlers.CreateProperty(body.as_spec())
@@ -172,14 +178,17 @@ def build_properties_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIR
         query = handlers.GetProperty(property_name, archived)
         return property_json(await handlers.get_property(query, uow, context_of(principal)))
 
-    @router.patch(base + "/{property_name}", tags=["properties"])
+    @router.patch(base + "/{property_name}", tags=["properties"], responses=responses_for(403, 409))
     async def update(property_name: str, body: PropertyUpdate, principal: Caller) -> dict[str, Any]:
         context = editor_context(principal)
         command = handlers.UpdateProperty(property_name, body.as_changes())
         return property_json(await handlers.update_property(command, uow, context))
 
     @router.delete(
-        base + "/{property_name}", status_code=status.HTTP_204_NO_CONTENT, tags=["properties"]
+        base + "/{property_name}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        tags=["properties"],
+        responses=responses_for(403, 409),
     )
     async def archive(property_name: str, principal: Caller) -> None:
         """Refused (409) while a status lists the property; the message names the statuses."""
@@ -198,7 +207,7 @@ def build_properties_router(uow: UnitOfWork, caller: Callable[..., Any]) -> APIR
         found = await handlers.get_status_properties(query, uow, context_of(principal))
         return status_properties_json(found)
 
-    @router.put(path, tags=["settings"])
+    @router.put(path, tags=["settings"], responses=responses_for(403, 409))
     async def set_status_properties(
         pipeline_id: str, status_id: str, body: StatusPropertiesInput, principal: Caller
     ) -> dict[str, Any]:

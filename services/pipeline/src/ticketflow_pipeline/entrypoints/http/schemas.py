@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_contracts import StatusSnapshot, TicketState
+from ticketflow_pipeline.domain.labels import MAX_LABEL_LENGTH
 from ticketflow_pipeline.domain.model import Pipeline
 from ticketflow_pipeline.domain.statuses import NewStatus
+
+# Documents the domain's label rule (labels.py, which enforces it): not blank, at most
+# MAX_LABEL_LENGTH characters once trimmed; surrounding and repeated spaces are accepted.
+Label = Annotated[
+    str,
+    Field(
+        max_length=1000,
+        pattern=r"\S",
+        description=f"Not blank; at most {MAX_LABEL_LENGTH} characters once spaces are collapsed.",
+    ),
+]
 
 
 class StageMetadata(BaseModel):
@@ -23,7 +35,7 @@ class StageMetadata(BaseModel):
 
 
 class StageInput(CamelInput):
-    label: str = Field(max_length=1000)
+    label: Label
     display_order: int
     metadata: StageMetadata
 
@@ -32,20 +44,20 @@ class StageInput(CamelInput):
 
 
 class StagePatch(CamelInput):
-    label: str | None = Field(default=None, max_length=1000)
+    label: Label | None = None
     display_order: int | None = None
     metadata: StageMetadata | None = None
     archived: bool | None = None
 
 
 class PipelineInput(CamelInput):
-    label: str = Field(max_length=1000)
+    label: Label
     display_order: int
     stages: list[StageInput] = Field(max_length=1000)
 
 
 class PipelinePatch(CamelInput):
-    label: str | None = Field(default=None, max_length=1000)
+    label: Label | None = None
     display_order: int | None = None
     archived: bool | None = None
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.http_errors import error_body
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
@@ -123,7 +124,7 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     router = APIRouter(prefix="/crm/v3/objects/tickets/batch", tags=["tickets"])
     Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
 
-    @router.post("/read")
+    @router.post("/read", responses=responses_for(207))
     async def read(
         body: BatchReadInput, caller: Caller, response: Response, archived: bool = False
     ) -> dict[str, Any]:
@@ -141,7 +142,7 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
             errors.append(_error(missing, {"ids": found.missing}))
         return _batch(response, started, [ticket_json(t, picked) for t in found.found], errors)
 
-    @router.post("/create", status_code=status.HTTP_201_CREATED)
+    @router.post("/create", status_code=status.HTTP_201_CREATED, responses=responses_for(207, 422))
     async def create(
         body: BatchCreateInput,
         caller: Caller,
@@ -173,7 +174,7 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
             response.headers.update(REPLAYED)
         return _batch(response, started, results, errors)
 
-    @router.post("/update")
+    @router.post("/update", responses=responses_for(207))
     async def update(body: BatchUpdateInput, caller: Caller, response: Response) -> dict[str, Any]:
         started = datetime.now(UTC)
         seen: set[str] = set()

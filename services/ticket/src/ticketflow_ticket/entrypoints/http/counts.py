@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.entrypoints.http.schemas import requester_of
 from ticketflow_ticket.handlers import queries
@@ -18,7 +19,7 @@ def build_counts_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     router = APIRouter(prefix="/crm/v3/extensions/tickets", tags=["tickets"])
     Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
 
-    @router.get("/counts")
+    @router.get("/counts", responses=responses_for(404))
     async def ticket_counts(
         caller: Caller,
         pipeline_id: Annotated[str, Query(alias="pipelineId", min_length=1, max_length=100)],

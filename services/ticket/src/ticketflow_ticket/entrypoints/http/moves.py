@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Header, Response, status
 from pydantic import Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.move_jobs import MoveJob
@@ -73,7 +74,7 @@ def build_moves_router(
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
     ]
 
-    @router.post("", status_code=status.HTTP_202_ACCEPTED)
+    @router.post("", status_code=status.HTTP_202_ACCEPTED, responses=responses_for(403, 409, 422))
     async def start(
         body: MoveInput,
         caller: Caller,

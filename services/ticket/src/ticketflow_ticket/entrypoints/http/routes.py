@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.idempotency import request_fingerprint
 from ticketflow_ticket.entrypoints.http.schemas import (
@@ -35,7 +36,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     Properties = Annotated[list[str] | None, Query()]
     IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
-    @router.post("", status_code=status.HTTP_201_CREATED)
+    @router.post("", status_code=status.HTTP_201_CREATED, responses=responses_for(403, 409, 422))
     async def create(
         body: TicketInput,
         caller: Caller,
@@ -94,7 +95,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         response.headers.update(etag(ticket))
         return ticket_json(ticket, selected(properties))
 
-    @router.patch("/{ticket_id}")
+    @router.patch("/{ticket_id}", responses=responses_for(403, 409, 422))
     async def update(
         ticket_id: str,
         body: TicketInput,
@@ -112,7 +113,9 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         response.headers.update(etag(ticket))
         return ticket_json(ticket)
 
-    @router.delete("/{ticket_id}", status_code=status.HTTP_204_NO_CONTENT)
+    @router.delete(
+        "/{ticket_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses_for(403, 409)
+    )
     async def archive(ticket_id: str, caller: Caller, if_match: IfMatch = None) -> Response:
         command = changes.ArchiveTicket(requester_of(caller), ticket_id, expected_version(if_match))
         await changes.archive_ticket(command, uow, MessageContext.for_request(caller.account_id))
