@@ -22,6 +22,7 @@ import httpx
 import tenacity
 
 from ticketflow_chassis.settings import DEFAULT_AMQP_URL, redacted
+from ticketflow_cli import jwt_secret
 from ticketflow_cli.serve import SERVICES
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,8 @@ async def up(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """`ticketflow up`: 2 when RabbitMQ is unreachable, else supervise until stopped."""
+    """`ticketflow up`: 2 when RabbitMQ is unreachable, else supervise until stopped. The
+    children get TICKETFLOW_JWT_SECRET, else the var dir's secret (made on the first start)."""
     env = dict(os.environ if env is None else env)
     amqp_url = env.get("AMQP_URL", DEFAULT_AMQP_URL)
     problem = await broker_problem(amqp_url)
@@ -258,5 +260,11 @@ async def up(
             file=err or sys.stderr,
         )
         return 2
-    children = service_children(amqp_url, env, (var_dir or Path("var")).resolve())
+    directory = (var_dir or jwt_secret.var_dir(env)).resolve()
+    try:
+        env[jwt_secret.SECRET_VARIABLE] = jwt_secret.secret_for_up(env, directory)
+    except jwt_secret.JwtSecretMissing as exc:
+        print(exc, file=err or sys.stderr)
+        return 2
+    children = service_children(amqp_url, env, directory)
     return await Supervisor(children, out=out, err=err).run()
