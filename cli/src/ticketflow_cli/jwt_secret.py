@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from ticketflow_chassis.auth import MIN_SECRET_BYTES
+from ticketflow_chassis.settings import MIN_SECRET_BYTES
 
 SECRET_VARIABLE = "TICKETFLOW_JWT_SECRET"
 SECRET_FILE = "jwt-secret"
