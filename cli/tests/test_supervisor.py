@@ -1,28 +1,40 @@
-"""`ticketflow up`: the supervisor on small fake services, and the missing-broker message."""
+"""`ticketflow up`: the supervisor on small fake services, a stranger on a child's port, a
+taken port, a child that never starts, and the missing-broker message."""
 
 from __future__ import annotations
 
 import asyncio
+import http.server
 import io
+import json
 import os
 import re
 import signal
 import socket
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from ticketflow_cli.main import main
-from ticketflow_cli.supervisor import Backoff, Child, Supervisor, service_children
+from ticketflow_cli.supervisor import (
+    DEFAULT_HTTP_PORTS,
+    Backoff,
+    Child,
+    Supervisor,
+    service_children,
+    up,
+)
 
 # A fake service: records each start in a file; its k-th start exits with code 3 after
 # crash_after[k - 1] s (comma-separated; later starts serve); optionally ignores SIGTERM;
-# then answers 200 on every GET.
+# then answers 200 on every GET, /healthz with the instance id the supervisor gave it.
 FAKE_SERVICE = """
-import http.server, pathlib, signal, sys, time
+import http.server, json, os, pathlib, signal, sys, time
 port, starts, crash_after, ignore_term = int(sys.argv[1]), pathlib.Path(sys.argv[2]), *sys.argv[3:5]
+instance = os.environ.get(sys.argv[5], "")
 with starts.open("a") as f:
     f.write("start\\n")
 lifetimes = [float(seconds) for seconds in crash_after.split(",") if seconds]
@@ -34,8 +46,11 @@ if ignore_term == "1":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 class Ready(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        body = json.dumps({"status": "ok", "instance": instance}).encode()
         self.send_response(200)
         self.end_headers()
+        if self.path == "/healthz":
+            self.wfile.write(body)
     def log_message(self, *args):
         pass
 http.server.HTTPServer(("127.0.0.1", port), Ready).serve_forever()
@@ -50,13 +65,42 @@ def free_port() -> int:
 
 
 def fake_child(
-    name: str, tmp_path: Path, *, crash_after: Sequence[float] = (), ignore_term: bool = False
+    name: str,
+    tmp_path: Path,
+    *,
+    crash_after: Sequence[float] = (),
+    ignore_term: bool = False,
+    port: int | None = None,
 ) -> Child:
-    port = free_port()
+    port = port or free_port()
     starts = tmp_path / f"{name}.starts"
-    flags = [",".join(map(str, crash_after)), str(int(ignore_term))]
+    flags = [",".join(map(str, crash_after)), str(int(ignore_term)), f"{name.upper()}_INSTANCE_ID"]
     argv = [sys.executable, "-c", FAKE_SERVICE, str(port), str(starts), *flags]
     return Child(name, argv, dict(os.environ), f"http://127.0.0.1:{port}/readyz")
+
+
+class OtherSuite(http.server.BaseHTTPRequestHandler):
+    """Another `ticketflow up`'s service: ready, healthy, and some other instance."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(json.dumps({"status": "ok", "instance": "someone-else"}).encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def other_suite_port() -> Iterator[int]:
+    """A port on which another program answers /readyz and /healthz with 200."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OtherSuite)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 async def start(supervisor: Supervisor, out: io.StringIO) -> asyncio.Task[int]:
@@ -187,6 +231,79 @@ async def test_a_child_that_never_gets_ready_fails_the_start(tmp_path: Path) -> 
 
     assert "ticket did not become ready" in err.getvalue()
     assert_all_exited(supervisor, ["ticket"])
+
+
+async def test_another_program_answering_on_the_port_is_not_taken_for_the_child(
+    other_suite_port: int,
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    child = Child(
+        "ticket", sleeper, dict(os.environ), f"http://127.0.0.1:{other_suite_port}/readyz"
+    )
+    supervisor = Supervisor([child], backoff=FAST, ready_timeout=1.0, out=out, err=err)
+
+    assert await asyncio.wait_for(supervisor.run(), 10) == 1
+
+    assert "ready" not in out.getvalue()
+    assert "ticket did not become ready" in err.getvalue()
+    assert_all_exited(supervisor, ["ticket"])
+
+
+async def test_a_child_that_exits_at_every_start_is_given_up_and_the_others_stopped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    children = [
+        fake_child("pipeline", tmp_path),
+        fake_child("ticket", tmp_path, crash_after=[0] * 9),
+    ]
+    supervisor = Supervisor(children, backoff=FAST, start_attempts=5, out=out, err=err)
+
+    assert await asyncio.wait_for(supervisor.run(), 10) == 1
+
+    assert (tmp_path / "ticket.starts").read_text().splitlines() == ["start"] * 5
+    assert restart_delays(caplog) == [0.05, 0.1, 0.2, 0.2]
+    assert err.getvalue().startswith(
+        "ticketflow up: giving up on ticket: it exited 5 times in a row (code 3) "
+        "without getting ready; its last error output:"
+    )
+    assert "ready" not in out.getvalue()
+    assert_all_exited(supervisor, ["pipeline", "ticket"])
+
+
+async def test_a_child_that_cannot_bind_its_port_is_given_up_with_its_error(
+    tmp_path: Path, other_suite_port: int
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    child = fake_child("pipeline", tmp_path, port=other_suite_port)
+    supervisor = Supervisor([child], backoff=FAST, start_attempts=3, out=out, err=err)
+
+    assert await asyncio.wait_for(supervisor.run(), 10) == 1
+
+    assert "ready" not in out.getvalue()
+    assert "giving up on pipeline: it exited 3 times in a row (code 1)" in err.getvalue()
+    assert "Address already in use" in err.getvalue()
+
+
+async def test_up_refuses_a_taken_port_before_starting_anything(tmp_path: Path) -> None:
+    err = io.StringIO()
+    env = {
+        **{f"{name.upper()}_HTTP_PORT": str(free_port()) for name in DEFAULT_HTTP_PORTS},
+        # Were the port check skipped, the broker check would fail instead: nothing starts.
+        "AMQP_URL": "amqp://guest:guest@127.0.0.1:1/",
+    }
+    with socket.create_server(("127.0.0.1", 0)) as held:
+        port = held.getsockname()[1]
+        env["PIPELINE_HTTP_PORT"] = str(port)
+
+        code = await asyncio.wait_for(up(env, var_dir=tmp_path, err=err), 10)
+
+    assert code == 2
+    assert err.getvalue() == (
+        f"ticketflow up: 127.0.0.1:{port} (pipeline) is already in use — another ticketflow up? "
+        "set PIPELINE_HTTP_PORT to another port\n"
+    )
 
 
 def test_services_share_the_broker_var_dir_and_jwt_secret(tmp_path: Path) -> None:

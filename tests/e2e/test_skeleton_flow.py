@@ -204,6 +204,15 @@ async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
     return int(process.returncode or 0), out.decode() + err.decode()
 
 
+async def something_parked(channel: aio_pika.abc.AbstractChannel, queue: str) -> None:
+    """Wait (30 s at most: the machine may be busy) until `<queue>.dlq` holds a message."""
+    dlq = await channel.get_queue(f"{queue}.dlq")
+    deadline = asyncio.get_running_loop().time() + 30
+    while not (await dlq.declare()).message_count:
+        assert asyncio.get_running_loop().time() < deadline, f"nothing parked in {queue}.dlq"
+        await asyncio.sleep(0.05)
+
+
 async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_keeps_consuming(
     private_suite: Suite, amqp_url: str
 ) -> None:
@@ -215,18 +224,14 @@ async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_ke
             aio_pika.Message(b'{"type": "ticket.created", "oops": true}', message_id="poison-1"),
             routing_key="ticket.created",
         )
-        dlq = await channel.get_queue("notifier.ticket-events.dlq")
-        for _ in range(100):
-            if (await dlq.declare()).message_count:
-                break
-            await asyncio.sleep(0.05)
+        await something_parked(channel, "notifier.ticket-events")
 
     code, listing = await run_cli(
         "dlq", "list", "notifier.ticket-events", env={"AMQP_URL": amqp_url}
     )
     assert code == 0, listing
-    [parked] = [json.loads(line) for line in listing.splitlines() if line.startswith("{")]
-    assert parked["message_id"] == "poison-1"
+    listed = [json.loads(line) for line in listing.splitlines() if line.startswith("{")]
+    [parked] = [entry for entry in listed if entry["message_id"] == "poison-1"]
     assert "not a ticketflow envelope" in parked["error"]
 
     account = await create_account(private_suite)
@@ -236,3 +241,36 @@ async def test_a_malformed_event_is_parked_in_the_service_dlq_and_the_service_ke
         )
         record = await notifier_record(client, private_suite, account["token"], ticket["id"])
     assert record["subject"] == "After poison"
+
+
+async def test_bodies_that_do_not_decode_as_their_content_type_are_parked_and_logged_as_json(
+    private_suite: Suite, amqp_url: str
+) -> None:
+    """Seen stuck unacknowledged before: never parked, never listed, a prefetch slot lost."""
+    undecodable = {
+        "channels.account-events": (b"not json", "application/json", "account.created"),
+        "notifier.ticket-events": (b"\xff\xfe not utf-8", "text/plain", "ticket.created"),
+    }
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        events = await channel.get_exchange(EVENTS_EXCHANGE)
+        for queue, (body, content_type, key) in undecodable.items():
+            message = aio_pika.Message(body, content_type=content_type, message_id=f"bad-{queue}")
+            await events.publish(message, routing_key=key)
+        for queue in undecodable:
+            await something_parked(channel, queue)
+
+    for queue in undecodable:
+        code, listing = await run_cli("dlq", "list", queue, env={"AMQP_URL": amqp_url})
+        assert code == 0, listing
+        # The queue may also hold what another private-suite test parked in this vhost.
+        listed = [json.loads(line) for line in listing.splitlines() if line.startswith("{")]
+        [parked] = [entry for entry in listed if entry["message_id"] == f"bad-{queue}"]
+        assert "not a ticketflow envelope" in parked["error"]
+    for name in ("channels", "notifier"):
+        lines = private_suite.services[name].log_path.read_text().splitlines()
+        parking = [line for line in lines if "dead-lettered" in line]
+        assert len(parking) == 1, parking
+        assert json.loads(parking[0])["level"] == "ERROR"
+        assert not [line for line in lines if line.startswith("Traceback") or "\x1b[" in line]

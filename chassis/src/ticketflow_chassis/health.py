@@ -1,5 +1,6 @@
-"""Liveness (`GET /healthz`: the process answers) and readiness (`GET /readyz`: every
-dependency check passes within its time limit) for orchestrators and `ticketflow up`."""
+"""Liveness (`GET /healthz`: the process answers, naming its instance) and readiness
+(`GET /readyz`: every dependency check passes within its time limit) for orchestrators and
+`ticketflow up`, which tells its own child from another process by the instance id."""
 
 from __future__ import annotations
 
@@ -17,16 +18,21 @@ DEFAULT_CHECK_TIMEOUT_SECONDS = 2.0
 
 
 def build_health_router(
-    checks: Mapping[str, Check], *, timeout_seconds: float = DEFAULT_CHECK_TIMEOUT_SECONDS
+    checks: Mapping[str, Check],
+    *,
+    instance_id: str = "",
+    timeout_seconds: float = DEFAULT_CHECK_TIMEOUT_SECONDS,
 ) -> APIRouter:
     """`checks` maps a name (shown in the /readyz body) to an async probe returning True
     when ready. A probe that raises, answers anything but True, or outlasts
-    `timeout_seconds` counts as not ready."""
+    `timeout_seconds` counts as not ready. `/healthz` names `instance_id`: the id
+    `ticketflow up` gave this process, so it tells its own child from whatever else holds
+    the port."""
     router = APIRouter(tags=["health"])
 
     @router.get("/healthz", summary="The process is alive")
     async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", "instance": instance_id}
 
     @router.get(
         "/readyz",

@@ -6,12 +6,12 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import uvicorn
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.health import build_health_router
 from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.http_limits import BodySizeLimitMiddleware
+from ticketflow_chassis.http_limits import BodySizeLimitMiddleware, refuse_nul_characters
 from ticketflow_chassis.logging import CorrelationIdMiddleware, configure_logging
 from ticketflow_chassis.messaging.asyncapi import asyncapi_document
 from ticketflow_chassis.runtime import ServiceRuntime
@@ -30,13 +30,21 @@ def build_http_app(
     """The service's app; its lifespan runs the runtime, kept in `app.state.runtime`."""
     for broker_router in broker_routers:
         runtime.broker.include_router(broker_router)
-    app = FastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
+    app = FastAPI(
+        title=title,
+        version="0.1.0",
+        lifespan=runtime.lifespan,
+        dependencies=[Depends(refuse_nul_characters)],
+    )
     app.state.runtime = runtime
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
     app.include_router(
-        build_health_router({"broker": runtime.broker_ready, "store": runtime.store.ping})
+        build_health_router(
+            {"broker": runtime.broker_ready, "store": runtime.store.ping},
+            instance_id=runtime.settings.instance_id,
+        )
     )
     for router in routers:
         app.include_router(router)

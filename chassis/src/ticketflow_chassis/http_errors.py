@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from ticketflow_chassis.logging import (
     CORRELATION_HEADER,
@@ -181,7 +182,25 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
         category = INTERNAL_ERROR
     else:
         category = _CATEGORY_BY_STATUS.get(status, ErrorCategory.VALIDATION_ERROR).value
-    return error_response(request, status, category, message, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if status == 405:
+        allowed = allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    return error_response(request, status, category, message, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path (RFC 9110 §15.5.6).
+
+    Starlette's 405 names only the first route that matched the path, so a path served by
+    several routes (GET and POST declared apart) would otherwise list one of them."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 async def _on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:

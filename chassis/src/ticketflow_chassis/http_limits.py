@@ -1,10 +1,18 @@
-"""A cap on request bodies: a body over the limit is answered 413 before a handler sees it,
-whether it declares its length or streams in chunks."""
+"""Limits on what a request may carry: a body over the cap is answered 413 before a handler
+sees it, whether it declares its length or streams in chunks; a NUL character in the path, a
+query parameter or a JSON body's strings is answered 400 (no store or log should hold one)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
+from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+from ticketflow_contracts.text import NUL
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -43,3 +51,41 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+async def refuse_nul_characters(request: Request) -> None:
+    """An app-wide dependency: VALIDATION_ERROR naming where a NUL was found (the path, a
+    query parameter, or a JSON body's key or string value); the value is not echoed."""
+    if NUL in request.url.path:
+        raise _nul_refused("path")
+    for key, value in request.query_params.multi_items():
+        if NUL in key or NUL in value:
+            raise _nul_refused(key.replace(NUL, "") or "query")
+    if "json" not in request.headers.get("content-type", ""):
+        return
+    try:
+        document = json.loads(await request.body())
+    except ValueError:
+        return  # FastAPI answers malformed JSON itself
+    for where in _nul_locations(document, ()):
+        raise _nul_refused(".".join(where) or "body")
+
+
+def _nul_locations(value: object, where: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    if isinstance(value, str):
+        if NUL in value:
+            yield where
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if NUL in key:
+                yield (*where, key.replace(NUL, ""))
+            yield from _nul_locations(item, (*where, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_locations(item, (*where, str(index)))
+
+
+def _nul_refused(field: str) -> TicketflowError:
+    message = f"{field} must not hold the NUL character (U+0000)."
+    detail = ErrorDetail(message, field, "nul_character")
+    return TicketflowError(message, ErrorCategory.VALIDATION_ERROR, [detail])

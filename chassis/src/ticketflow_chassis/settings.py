@@ -59,6 +59,9 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"
+    instance_id: str = Field(
+        default="", description="set per child by `ticketflow up`, echoed by GET /healthz"
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="HTTP request bodies above this answer 413"
     )

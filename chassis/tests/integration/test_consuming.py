@@ -96,9 +96,12 @@ async def channel(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
         yield await connection.channel()
 
 
-async def publish(channel: aio_pika.abc.AbstractChannel, key: str, body: bytes) -> None:
+async def publish(
+    channel: aio_pika.abc.AbstractChannel, key: str, body: bytes, content_type: str | None = None
+) -> None:
     exchange = await channel.get_exchange(EVENTS_EXCHANGE)
-    await exchange.publish(aio_pika.Message(body, message_id=str(uuid.uuid4())), routing_key=key)
+    message = aio_pika.Message(body, message_id=str(uuid.uuid4()), content_type=content_type)
+    await exchange.publish(message, routing_key=key)
 
 
 async def next_parked(
@@ -224,3 +227,32 @@ async def test_a_type_the_queue_has_no_subscriber_for_is_acknowledged_and_ignore
     dlq = await channel.declare_queue(probe.queue.dead_letter_queue, passive=True)
     assert (queue.declaration_result.message_count, dlq.declaration_result.message_count) == (0, 0)
     assert probe.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"not json", "application/json"),
+        (b"\xff\xfe\xfa not utf-8", "text/plain"),
+        (b"\xff\xfe\xfa not utf-8", "application/json"),
+        (b'{"type": "ticket.created"', None),
+    ],
+    ids=["not-json-as-json", "not-utf8-as-text", "not-utf8-as-json", "truncated-no-type"],
+)
+async def test_a_body_that_does_not_decode_as_its_content_type_says_is_parked(
+    probe: Probe, channel: aio_pika.abc.AbstractChannel, body: bytes, content_type: str | None
+) -> None:
+    await publish(channel, probe.key, body, content_type)
+    parked = await next_parked(channel, probe.queue)
+
+    assert parked.body == body
+    assert "not a ticketflow envelope" in str(parked.headers["x-error"])
+    assert parked.headers["x-attempts"] == "1"
+    queue = await channel.declare_queue(probe.queue.name, passive=True)
+    assert queue.declaration_result.message_count == 0
+    await publish(channel, probe.key, ticket_created_body("t-after"))
+
+    async def handled() -> bool:
+        return await probe.effects() == 1
+
+    await until(handled)

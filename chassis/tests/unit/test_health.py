@@ -1,4 +1,5 @@
-"""/healthz says the process is alive; /readyz says whether every dependency check passes."""
+"""/healthz says the process is alive and which instance it is; /readyz says whether every
+dependency check passes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ import httpx
 from fastapi import FastAPI
 
 from ticketflow_chassis.health import build_health_router
+from ticketflow_chassis.http_app import build_http_app
+from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -40,7 +45,24 @@ async def test_healthz_is_ok_even_when_dependencies_are_down() -> None:
     response = await get("/healthz", {"store": failing})
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "instance": ""}
+
+
+async def test_healthz_echoes_the_instance_id_the_service_was_started_with() -> None:
+    settings = ServiceSettings(
+        service_name="demo",
+        http_port=9,
+        store_url="memory://",
+        instance_id="run-7f3a",
+        jwt_secret=TEST_JWT_SECRET,
+    )
+    app = build_http_app(ServiceRuntime(settings, (), ()), title="demo", routers=[])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "instance": "run-7f3a"}
 
 
 async def test_readyz_is_ready_when_every_check_passes() -> None:

@@ -38,6 +38,18 @@ def failing_app() -> FastAPI:
     async def create_item(item: Item, limit: int = 10) -> dict[str, str]:
         return {"name": item.name}
 
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    @app.put("/items/{item_id}")
+    async def replace_item(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    @app.delete("/items/{item_id}")
+    async def delete_item(item_id: str) -> None:
+        return None
+
     @app.get("/conflict")
     async def conflict() -> None:
         raise ConflictError("tickets_internal", "t-1", expected=3, actual=4)
@@ -201,6 +213,13 @@ async def test_a_wrong_method_is_a_405_listing_the_allowed_ones() -> None:
     body = assert_error_shape(response, 405, "VALIDATION_ERROR")
     assert body["message"] == "DELETE is not allowed on /items."
     assert response.headers["Allow"] == "POST"
+
+
+async def test_a_wrong_method_on_a_path_of_several_routes_lists_every_allowed_one() -> None:
+    response = await call("POST", "/items/i1")
+
+    assert_error_shape(response, 405, "VALIDATION_ERROR")
+    assert response.headers["Allow"] == "DELETE, GET, PUT"
 
 
 async def test_an_unexpected_error_is_a_500_that_leaks_nothing_and_is_logged(

@@ -1,4 +1,5 @@
-"""Request bodies over the cap answer 413 in the usual error shape; others pass."""
+"""Request bodies over the cap answer 413 in the usual error shape; others pass. A NUL in
+the path, the query or a JSON body answers 400 naming where."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
+from ticketflow_chassis.http_app import build_http_app
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.http_limits import BodySizeLimitMiddleware
+from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 LIMIT = 2048
 
@@ -60,3 +65,61 @@ async def test_a_streamed_body_over_the_cap_is_refused(client: httpx.AsyncClient
         "/echo", content=chunks(), headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413
+
+
+def service_app() -> FastAPI:
+    """A service's app as build_http_app composes it, with one route taking a JSON body."""
+    settings = ServiceSettings(
+        service_name="demo", http_port=9, store_url="memory://", jwt_secret=TEST_JWT_SECRET
+    )
+    router = APIRouter()
+
+    @router.post("/things")
+    async def create_thing(body: dict[str, Any], q: str = "") -> dict[str, str]:
+        return {"q": q}
+
+    @router.get("/things/{thing_id}")
+    async def read_thing(thing_id: str) -> dict[str, str]:
+        return {"id": thing_id}
+
+    return build_http_app(ServiceRuntime(settings, (), ()), title="demo", routers=[router])
+
+
+async def send(method: str, url: str, **kwargs: Any) -> httpx.Response:
+    transport = httpx.ASGITransport(app=service_app())  # no lifespan: nothing connects
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.request(method, url, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field"),
+    [
+        ("POST", "/things?q=a%00b", {}, "q"),
+        ("POST", "/things?q%00=1", {}, "q"),
+        ("POST", "/things", {"name": "a\x00b"}, "name"),
+        ("POST", "/things", {"stages": [{"label": "ok"}, {"label": "\x00"}]}, "stages.1.label"),
+        ("POST", "/things", {"na\x00me": "x"}, "name"),
+        ("GET", "/things/a%00b", None, "path"),
+        ("GET", "/healthz?x=%00", None, "x"),
+    ],
+)
+async def test_a_nul_anywhere_in_a_request_is_a_400_naming_where(
+    method: str, url: str, body: Any, field: str
+) -> None:
+    response = await send(method, url, json=body)
+
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert answer["category"] == "VALIDATION_ERROR"
+    assert [e["in"] for e in answer["errors"]] == [field]
+    assert "\x00" not in response.text
+    assert "\\u0000" not in response.text
+
+
+async def test_text_without_nul_passes_even_with_an_escaped_backslash_u0000() -> None:
+    body = b'{"name": "\\\\u0000"}'
+    json_type = {"Content-Type": "application/json"}
+    response = await send("POST", "/things?q=tab%09ok", content=body, headers=json_type)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"q": "tab\tok"}

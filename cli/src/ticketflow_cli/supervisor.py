@@ -1,16 +1,24 @@
 """`ticketflow up`: the four services as supervised child processes on one event loop.
 
-A child that exits unexpectedly is restarted with backoff; SIGINT/SIGTERM stops them all.
+A child counts as ready when its /healthz names the instance id it was started with and its
+/readyz answers 200. A child that exits is restarted with backoff, unless it exits
+`start_attempts` times in a row without ever getting ready: then `up` gives up. SIGINT/SIGTERM
+stops them all.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
+import errno
 import logging
 import os
+import secrets
 import signal
+import socket
 import sys
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +56,16 @@ class Child:
         parts = urlsplit(self.ready_url)
         return f"{parts.scheme}://{parts.netloc}"
 
+    @property
+    def address(self) -> tuple[str, int]:
+        parts = urlsplit(self.ready_url)
+        return parts.hostname or "127.0.0.1", parts.port or 80
+
+    @property
+    def instance_variable(self) -> str:
+        """The service setting (`<PREFIX>_INSTANCE_ID`) that carries the id /healthz echoes."""
+        return f"{self.name.upper()}_INSTANCE_ID"
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -71,7 +89,8 @@ class Supervisor:
 
         code = await Supervisor([Child("ticket", argv, env, "http://127.0.0.1:8002/readyz")]).run()
 
-    `run()` returns 0 after a requested stop, 1 when a child is not ready in time.
+    `run()` returns 0 after a requested stop, 1 when a child is not ready in time or keeps
+    exiting before it gets ready.
     """
 
     def __init__(
@@ -80,6 +99,7 @@ class Supervisor:
         *,
         backoff: Backoff | None = None,
         ready_timeout: float = 60.0,
+        start_attempts: int = 5,
         stop_timeout: float = 10.0,
         out: TextIO | None = None,
         err: TextIO | None = None,
@@ -87,10 +107,13 @@ class Supervisor:
         self._children = tuple(children)
         self._backoff = backoff or Backoff()
         self._ready_timeout = ready_timeout
+        self._start_attempts = start_attempts
         self._stop_timeout = stop_timeout
         self._out = out or sys.stdout
         self._err = err or sys.stderr
         self._stopping = asyncio.Event()
+        self._ready = {child.name: asyncio.Event() for child in self._children}
+        self._gave_up: list[str] = []
         self.processes: dict[str, asyncio.subprocess.Process] = {}
         """The latest process of each child, by name (tests read their pids)."""
 
@@ -104,6 +127,9 @@ class Supervisor:
         tasks = [asyncio.create_task(self._supervise(child)) for child in self._children]
         try:
             not_ready = await self._wait_until_ready()
+            if self._gave_up:
+                print(*self._gave_up, sep="\n", file=self._err)
+                return 1
             if self._stopping.is_set():
                 return 0
             if not_ready:
@@ -130,33 +156,54 @@ class Supervisor:
         print("all services are ready; Ctrl-C stops them", file=self._out, flush=True)
 
     async def _wait_until_ready(self) -> list[Child]:
-        """The children that did not answer 200 in time (empty when all are ready)."""
-        deadline = asyncio.get_running_loop().time() + self._ready_timeout
-        async with httpx.AsyncClient(timeout=2.0) as client:
-            ready = await asyncio.gather(
-                *(self._until_ready(client, child, deadline) for child in self._children)
-            )
-        return [child for child, ok in zip(self._children, ready, strict=True) if not ok]
+        """The children that did not get ready in time (empty when all are ready)."""
 
-    async def _until_ready(self, client: httpx.AsyncClient, child: Child, deadline: float) -> bool:
-        loop = asyncio.get_running_loop()
-        while loop.time() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if (await client.get(child.ready_url)).status_code == 200:
-                    return True
-            if await self._sleep_unless_stopping(0.2):
-                return False
-        return False
+        async def all_ready() -> None:
+            for child in self._children:
+                await self._ready[child.name].wait()
+
+        waits = {asyncio.ensure_future(all_ready()), asyncio.ensure_future(self._stopping.wait())}
+        await asyncio.wait(waits, timeout=self._ready_timeout, return_when=asyncio.FIRST_COMPLETED)
+        for wait in waits:
+            wait.cancel()
+        return [child for child in self._children if not self._ready[child.name].is_set()]
+
+    async def _until_ready(self, child: Child, instance: str) -> None:
+        """Poll until this very process answers: /healthz with its instance id (another
+        program on the port answers /readyz too), then /readyz with 200."""
+        health_url = f"{child.base_url}/healthz"
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            while True:
+                with contextlib.suppress(httpx.TransportError, ValueError):
+                    health = await client.get(health_url)
+                    body = health.json() if health.status_code == 200 else None
+                    if (
+                        isinstance(body, dict)
+                        and body.get("instance") == instance
+                        and (await client.get(child.ready_url)).status_code == 200
+                    ):
+                        self._ready[child.name].set()
+                        return
+                await asyncio.sleep(0.1)
 
     async def _supervise(self, child: Child) -> None:
         loop = asyncio.get_running_loop()
         failures = 0
         while not self._stopping.is_set():
             started = loop.time()
-            process = await self._spawn(child)
-            if process is not None and not await self._exits_before_stop(process):
-                await self._terminate(child, process)
-                return
+            instance = secrets.token_hex(8)
+            process = await self._spawn(child, instance)
+            output = _Output(process)
+            if process is not None:
+                ready = asyncio.create_task(self._until_ready(child, instance))
+                exited = await self._exits_before_stop(process)
+                ready.cancel()
+                await asyncio.wait({ready})
+                if not exited:
+                    await self._terminate(child, process)
+                    await output.drained()
+                    return
+                await output.drained()
             if self._stopping.is_set():
                 return
             uptime = loop.time() - started
@@ -165,18 +212,35 @@ class Supervisor:
             delay = self._backoff.delay(failures)
             failures += 1
             code = "not started" if process is None else f"code {process.returncode}"
+            if failures >= self._start_attempts and not self._ready[child.name].is_set():
+                self._give_up(child, f"{failures} times in a row ({code})", output)
+                return
             log.warning(
                 "%s exited (%s) after %.1f s; restarting in %g s", child.name, code, uptime, delay
             )
             if await self._sleep_unless_stopping(delay):
                 return
 
-    async def _spawn(self, child: Child) -> asyncio.subprocess.Process | None:
+    def _give_up(self, child: Child, how_often: str, output: _Output) -> None:
+        """Stop every child; `run()` then prints why and returns 1."""
+        self._gave_up.append(
+            f"ticketflow up: giving up on {child.name}: it exited {how_often} without getting "
+            "ready; its last error output:"
+        )
+        self._gave_up.extend(f"    {line}" for line in output.last_error() or ["(none)"])
+        self.stop()
+
+    async def _spawn(self, child: Child, instance: str) -> asyncio.subprocess.Process | None:
         try:
             # Its own process group: a terminal's Ctrl-C reaches only the supervisor,
             # which then stops the children in order instead of racing them.
             process = await asyncio.create_subprocess_exec(
-                *child.argv, env=dict(child.env), stdin=asyncio.subprocess.DEVNULL, process_group=0
+                *child.argv,
+                env={**child.env, child.instance_variable: instance},
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                process_group=0,
             )
         except OSError as exc:
             log.error("%s could not start: %s", child.name, exc)
@@ -215,6 +279,66 @@ class Supervisor:
         return True
 
 
+class _Output:
+    """Copies a child's stdout and stderr through to ours, keeping the last lines of each
+    so that a child given up on can be shown with its error."""
+
+    def __init__(self, process: asyncio.subprocess.Process | None) -> None:
+        self.stdout: deque[str] = deque(maxlen=40)
+        self.stderr: deque[str] = deque(maxlen=40)
+        self._copies = set()
+        if process is not None:
+            self._copies = {
+                asyncio.create_task(_copy(process.stdout, sys.stdout, self.stdout)),
+                asyncio.create_task(_copy(process.stderr, sys.stderr, self.stderr)),
+            }
+
+    async def drained(self, within: float = 2.0) -> None:
+        """Wait for the pipes to close (a grandchild may hold them: give up after `within`)."""
+        if self._copies:
+            _, late = await asyncio.wait(self._copies, timeout=within)
+            for copy in late:
+                copy.cancel()
+
+    def last_error(self) -> list[str]:
+        """The stderr tail (a traceback, a configuration error), else the error log lines."""
+        if self.stderr:
+            return list(self.stderr)[-10:]
+        # Services log JSON lines on stdout (chassis logging): show the error-level ones.
+        errors = [line for line in self.stdout if '"level": "ERROR"' in line]
+        return (errors or list(self.stdout))[-5:]
+
+
+async def _copy(source: asyncio.StreamReader | None, sink: TextIO, tail: deque[str]) -> None:
+    if source is None:
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    partial = ""
+    while chunk := await source.read(65536):
+        text = decoder.decode(chunk)
+        sink.write(text)
+        sink.flush()
+        *lines, partial = (partial + text).split("\n")
+        tail.extend(lines)
+    if partial:
+        tail.append(partial)
+
+
+def ports_in_use(children: Sequence[Child]) -> list[Child]:
+    """The children whose host:port another process already listens on, found by binding it
+    (with SO_REUSEADDR like uvicorn, so a port left in TIME_WAIT counts as free)."""
+    taken = []
+    for child in children:
+        host, port = child.address
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            socket.create_server((host, port), family=family).close()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                taken.append(child)
+    return taken
+
+
 def service_children(amqp_url: str, env: Mapping[str, str], var_dir: Path) -> list[Child]:
     """The four services, each run as `python -m ticketflow_cli serve NAME` on one broker."""
     secret = env.get("TICKETFLOW_JWT_SECRET")
@@ -249,10 +373,22 @@ async def up(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """`ticketflow up`: 2 when RabbitMQ is unreachable, else supervise until stopped. The
-    children get TICKETFLOW_JWT_SECRET, else the var dir's secret (made on the first start)."""
+    """`ticketflow up`: 2 when a port is taken or RabbitMQ is unreachable, else supervise
+    until stopped. The children get TICKETFLOW_JWT_SECRET, else the var dir's secret (made on
+    the first start, once the checks passed)."""
     env = dict(os.environ if env is None else env)
     amqp_url = env.get("AMQP_URL", DEFAULT_AMQP_URL)
+    directory = (var_dir or jwt_secret.var_dir(env)).resolve()
+    children = service_children(amqp_url, env, directory)
+    if taken := ports_in_use(children):
+        for child in taken:
+            host, port = child.address
+            print(
+                f"ticketflow up: {host}:{port} ({child.name}) is already in use — another "
+                f"ticketflow up? set {child.name.upper()}_HTTP_PORT to another port",
+                file=err or sys.stderr,
+            )
+        return 2
     problem = await broker_problem(amqp_url)
     if problem is not None:
         print(
@@ -260,11 +396,10 @@ async def up(
             file=err or sys.stderr,
         )
         return 2
-    directory = (var_dir or jwt_secret.var_dir(env)).resolve()
     try:
         env[jwt_secret.SECRET_VARIABLE] = jwt_secret.secret_for_up(env, directory)
     except jwt_secret.JwtSecretMissing as exc:
         print(exc, file=err or sys.stderr)
         return 2
-    children = service_children(amqp_url, env, directory)
+    children = service_children(amqp_url, env, directory)  # now with the secret
     return await Supervisor(children, out=out, err=err).run()

@@ -67,6 +67,11 @@ from ticketflow_contracts.routing import (
     event_routing_key,
 )
 from ticketflow_contracts.sources import SourceType
+from ticketflow_contracts.text import (
+    NUL,
+    forbidden_control_characters,
+    has_forbidden_control_characters,
+)
 from ticketflow_contracts.tickets import (
     Actor,
     ActorKind,
@@ -82,6 +87,7 @@ __all__ = [
     "COMMANDS_EXCHANGE",
     "DEAD_LETTER_EXCHANGE",
     "EVENTS_EXCHANGE",
+    "NUL",
     "AccessGrant",
     "AccessLevel",
     "AccountCreated",
@@ -142,5 +148,7 @@ __all__ = [
     "Tier",
     "dead_letter_queue",
     "event_routing_key",
+    "forbidden_control_characters",
+    "has_forbidden_control_characters",
     "message_class",
 ]

@@ -21,11 +21,16 @@ from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.testing import deliver, envelope_of
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import (
+    AccessGrant,
+    AccessLevel,
     Envelope,
+    GranteeKind,
+    PipelineAccess,
     PipelineCreated,
     PipelineDeleted,
     PipelineSnapshot,
     PipelineSnapshotEvent,
+    PipelineUpdated,
     StatusSnapshot,
     TicketState,
 )
@@ -53,6 +58,7 @@ def pipeline_event(
     pipeline_id: str,
     revision: int = 1,
     event: type[PipelineSnapshotEvent] = PipelineCreated,
+    access: PipelineAccess | None = None,
 ) -> Envelope[PipelineSnapshotEvent]:
     status = StatusSnapshot(
         id="1",
@@ -70,6 +76,7 @@ def pipeline_event(
         statuses=[status],
         created_at=NOW,
         updated_at=NOW,
+        access=access or PipelineAccess(),
     )
     payload = event(revision=revision, pipeline=snapshot)
     return envelope_of(payload, account_id=account_id, occurred_at=NOW, producer="pipeline")
@@ -217,6 +224,9 @@ async def test_chat_and_messenger_channels_are_named_and_the_pipeline_defaults_t
         ({**EMAIL, "pipelineId": ""}, "pipelineId"),
         ({**EMAIL, "createTickets": "yes"}, "createTickets"),
         ({**EMAIL, "connected": False}, "connected"),
+        ({"type": "chat", "address": "Web\x1bchat", "pipelineId": "default"}, "address"),
+        ({"type": "messenger", "address": "Page\u202e", "pipelineId": "default"}, "address"),
+        ({**EMAIL, "address": "help@acme.test\x00"}, "address"),
     ],
     ids=[
         "malformed-email",
@@ -234,6 +244,9 @@ async def test_chat_and_messenger_channels_are_named_and_the_pipeline_defaults_t
         "empty-pipeline",
         "string-flag",
         "unknown-field",
+        "control-character-in-chat-name",
+        "bidi-override-in-messenger-name",
+        "nul-in-email",
     ],
 )
 async def test_a_bad_connection_is_refused_naming_the_field(
@@ -439,3 +452,21 @@ async def test_a_disconnected_channel_is_gone_and_its_address_may_be_connected_a
     again = await api.connect(EMAIL)
     assert again["id"] != created["id"]
     assert [c["id"] for c in await api.listed()] == [again["id"]]
+
+
+async def test_a_connection_to_a_pipeline_a_user_may_not_see_does_not_exist_for_them(
+    api: Api,
+) -> None:
+    chat = await api.connect({"type": "chat", "address": "Web", "pipelineId": "billing"})
+    email = await api.connect(EMAIL)
+    grant = AccessGrant(grantee_kind=GranteeKind.USER, grantee_id="u3", level=AccessLevel.VIEW)
+    await api.pipeline(
+        "a1", "billing", 2, PipelineUpdated, PipelineAccess(restricted=True, grants=[grant])
+    )
+    granted = bearer("a1", admin=False, user_id="u3")
+
+    assert await api.listed(AGENT) == [email]
+    assert (await api.client.get(f"{BASE}/{chat['id']}", headers=AGENT)).status_code == 404
+    assert await api.listed(granted) == [chat, email]
+    assert (await api.client.get(f"{BASE}/{chat['id']}", headers=granted)).status_code == 200
+    assert await api.listed(ADMIN) == [chat, email]

@@ -42,3 +42,9 @@ def test_the_admin_is_a_super_admin_and_the_account_event_names_them() -> None:
 def test_a_blank_account_name_is_refused() -> None:
     with pytest.raises(InvalidAccount, match="name"):
         open_account("a1", "   ", Tier.FREE, "u1", "ada@acme.test", NOW)
+
+
+@pytest.mark.parametrize("name", ["Acme\x1b[2J", "Acme\u202eemcA", "Acme\x00"])
+def test_an_account_name_with_control_characters_is_refused(name: str) -> None:
+    with pytest.raises(InvalidAccount, match="control characters"):
+        open_account("a1", name, Tier.FREE, "u1", "ada@acme.test", NOW)

@@ -145,6 +145,19 @@ async def test_another_accounts_pipelines_do_not_exist(api: Api) -> None:
         ({**BILLING, "displayOrder": "first"}, "displayOrder"),
         ({**BILLING, "stages": BILLING["stages"][:1]}, "stages"),  # type: ignore[index]
         ({**BILLING, "label": "support pipeline"}, "label"),
+        ({**BILLING, "label": "Bill\x07ing"}, "label"),
+        ({**BILLING, "label": "Bill\x00"}, "label"),
+        ({**BILLING, "label": "gnilli\u202eB"}, "label"),
+        (
+            {
+                **BILLING,
+                "stages": [
+                    {"label": "Op\u2066en", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}},
+                    {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}},
+                ],
+            },
+            "label",
+        ),
     ],
 )
 async def test_a_bad_pipeline_is_refused_naming_the_field_and_nothing_changes(

@@ -134,6 +134,12 @@ async def test_a_property_settings_editor_may_define_properties(api: Api) -> Non
         ({"options": [{"label": "A", "value": "a"}, {"label": "B", "value": "a"}]}, 400, None),
         ({"type": "string", "fieldType": "text"}, 400, "options"),
         ({"label": "  "}, 400, "label"),
+        ({"label": "Pro\x1bduct"}, 400, "label"),
+        ({"label": "Product\u202e"}, 400, "label"),
+        ({"name": "product\x00"}, 400, "name"),
+        ({"groupName": "ticket\x01information"}, 400, "groupName"),
+        ({"options": [{"label": "Wid\u2069get", "value": "widget"}]}, 400, "options.0.label"),
+        ({"options": [{"label": "Widget", "value": "wid\x08get"}]}, 400, "options.0.value"),
         ({"calculationFormula": "1 + 1"}, 400, "calculationFormula"),
     ],
 )

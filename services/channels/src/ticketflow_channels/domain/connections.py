@@ -2,9 +2,9 @@
 Facebook page, the pipeline its new tickets go to, and whether it creates tickets at all.
 
 Rules: an email address is well formed; a chat or Messenger name is non-blank, at most 100
-characters; one connected channel per (account, type, address), email compared without case;
-the target pipeline exists and is not deleted. Each change raises the revision and records
-the event replicas apply.
+characters; neither holds control characters; one connected channel per (account, type,
+address), email compared without case; the target pipeline exists and is not deleted. Each
+change raises the revision and records the event replicas apply.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from ticketflow_contracts import (
     ChannelConnectionUpdated,
     ChannelType,
     Event,
+    forbidden_control_characters,
 )
 
 MAX_NAME_LENGTH = 100
@@ -56,7 +57,15 @@ class ConnectionChanges:
 
 def clean_address(channel_type: ChannelType, address: str) -> str:
     """The address as stored: an email address trimmed and checked; a chat widget's or a
-    Facebook page's name trimmed, inner runs of spaces folded, 1-100 characters."""
+    Facebook page's name trimmed, inner runs of spaces folded, 1-100 characters; neither
+    may hold control characters or bidi overrides."""
+    forbidden = forbidden_control_characters(address)
+    if forbidden:
+        raise InvalidConnection(
+            f"address must not hold control characters ({', '.join(forbidden)})",
+            "address",
+            "control_characters",
+        )
     if channel_type is ChannelType.EMAIL:
         return _clean_email(address)
     name = " ".join(address.split())

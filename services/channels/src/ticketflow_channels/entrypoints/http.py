@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, status
 from pydantic import Field, StrictBool, field_validator
 
+from ticketflow_channels.domain.access import Requester
 from ticketflow_channels.domain.connections import (
     ChannelConnection,
     ConnectionChanges,
@@ -71,6 +72,10 @@ def connection_json(connection: ChannelConnection) -> dict[str, Any]:
     }
 
 
+def requester_of(principal: Principal) -> Requester:
+    return Requester(principal.user_id, principal.teams, is_super_admin=principal.is_super_admin)
+
+
 def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     router = APIRouter(prefix="/channels/v1/connections", tags=["channel connections"])
     Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
@@ -87,7 +92,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     async def list_connections(caller: Caller) -> dict[str, Any]:
         """The account's connected channels, oldest first."""
         found = await connections.list_connections(
-            connections.ListConnections(), uow, reader(caller)
+            connections.ListConnections(requester_of(caller)), uow, reader(caller)
         )
         return {"results": [connection_json(c) for c in found]}
 
@@ -101,7 +106,7 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     @router.get("/{connection_id}")
     async def get_connection(connection_id: str, caller: Caller) -> dict[str, Any]:
         found = await connections.get_connection(
-            connections.GetConnection(connection_id), uow, reader(caller)
+            connections.GetConnection(connection_id, requester_of(caller)), uow, reader(caller)
         )
         return connection_json(found)
 

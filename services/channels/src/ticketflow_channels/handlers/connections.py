@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ticketflow_channels.adapters.repository import ConnectionRepository, pipeline_replica
 from ticketflow_channels.domain import connections
+from ticketflow_channels.domain.access import Requester, may_view
 from ticketflow_channels.domain.connections import (
     ChannelConnection,
     ConnectionChanges,
@@ -37,12 +38,15 @@ async def _load_connected(
 
 @dataclass(frozen=True)
 class ListConnections:
-    """The account's connected channels, oldest first."""
+    """The account's connected channels the requester may see, oldest first."""
+
+    requester: Requester
 
 
 @dataclass(frozen=True)
 class GetConnection:
     connection_id: str
+    requester: Requester
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,28 @@ async def list_connections(
     query: ListConnections, uow: UnitOfWork, context: MessageContext
 ) -> list[ChannelConnection]:
     async with uow.begin(context) as session:
-        return await ConnectionRepository(session).connected(context.account_id)
+        found = await ConnectionRepository(session).connected(context.account_id)
+        pipeline_ids = {connection.state.pipeline_id for connection in found}
+        visible = {
+            pipeline_id
+            for pipeline_id in pipeline_ids
+            if may_view(
+                await pipeline_replica(session, context.account_id, pipeline_id), query.requester
+            )
+        }
+    return [connection for connection in found if connection.state.pipeline_id in visible]
 
 
 async def get_connection(
     query: GetConnection, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
     async with uow.begin(context) as session:
-        return await _load_connected(session, context, query.connection_id)
+        connection = await _load_connected(session, context, query.connection_id)
+        pipeline_id = connection.state.pipeline_id
+        pipeline = await pipeline_replica(session, context.account_id, pipeline_id)
+    if not may_view(pipeline, query.requester):
+        raise ConnectionNotFound(query.connection_id)
+    return connection
 
 
 async def connect_channel(

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_notifier.domain.access import Requester
 from ticketflow_notifier.handlers.tickets import GetTicketRecord, get_ticket_record
+
+
+def requester_of(principal: Principal) -> Requester:
+    return Requester(principal.user_id, principal.teams, is_super_admin=principal.is_super_admin)
 
 
 def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
@@ -19,7 +24,8 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     @router.get("/tickets/{ticket_id}")
     async def get_ticket(ticket_id: str, caller: Caller) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        record = await get_ticket_record(GetTicketRecord(ticket_id), uow, context)
+        query = GetTicketRecord(ticket_id, requester_of(caller))
+        record = await get_ticket_record(query, uow, context)
         return {
             "ticketId": record.ticket_id,
             "pipelineId": record.pipeline_id,

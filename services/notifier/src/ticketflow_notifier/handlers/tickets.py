@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketCreated
-from ticketflow_notifier.adapters.repository import TicketRecords
+from ticketflow_notifier.adapters.repository import TicketRecords, pipeline_replica
+from ticketflow_notifier.domain.access import Requester, may_view
 from ticketflow_notifier.domain.errors import TicketRecordNotFound
 from ticketflow_notifier.domain.replicas import TicketRecord
 
@@ -14,6 +15,7 @@ from ticketflow_notifier.domain.replicas import TicketRecord
 @dataclass(frozen=True)
 class GetTicketRecord:
     ticket_id: str
+    requester: Requester
 
 
 async def record_ticket_created(
@@ -29,6 +31,11 @@ async def get_ticket_record(
 ) -> TicketRecord:
     async with uow.begin(context) as session:
         record = await TicketRecords(session).get(context.account_id, query.ticket_id)
-    if record is None:
+        pipeline = (
+            await pipeline_replica(session, context.account_id, record.pipeline_id)
+            if record is not None
+            else None
+        )
+    if record is None or not may_view(pipeline, query.requester):
         raise TicketRecordNotFound(query.ticket_id)
     return record

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ticketflow_contracts import AccountCreated, Event, Tier
+from ticketflow_contracts import AccountCreated, Event, Tier, forbidden_control_characters
 from ticketflow_pipeline.domain.errors import InvalidAccount
 from ticketflow_pipeline.domain.model import Pipeline
 
@@ -41,6 +41,11 @@ class OpenedAccount:
 def open_account(
     account_id: str, name: str, tier: Tier, admin_user_id: str, admin_email: str, now: datetime
 ) -> OpenedAccount:
+    forbidden = forbidden_control_characters(name)
+    if forbidden:
+        raise InvalidAccount(
+            f"an account name must not hold control characters ({', '.join(forbidden)})", "name"
+        )
     name = name.strip()
     if not name:
         raise InvalidAccount("an account needs a name that is not blank", "name")

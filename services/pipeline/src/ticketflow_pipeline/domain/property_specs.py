@@ -13,6 +13,7 @@ from ticketflow_contracts import (
     PropertyOption,
     PropertyType,
     TicketPropertySnapshot,
+    forbidden_control_characters,
 )
 from ticketflow_pipeline.domain.errors import InvalidProperty
 
@@ -69,6 +70,7 @@ class PropertySpec:
 
 
 def check_name(name: str) -> None:
+    _refuse_control_characters(name, "name")
     if len(name) > MAX_NAME_LENGTH:
         raise InvalidProperty(
             f"name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are allowed",
@@ -84,7 +86,18 @@ def check_name(name: str) -> None:
         )
 
 
+def _refuse_control_characters(value: str, field: str) -> None:
+    forbidden = forbidden_control_characters(value)
+    if forbidden:
+        raise InvalidProperty(
+            f"{field} must not hold control characters ({', '.join(forbidden)})",
+            field,
+            "control_characters",
+        )
+
+
 def _text(value: str, field: str, limit: int, *, required: bool = True) -> str:
+    _refuse_control_characters(value, field)
     cleaned = " ".join(value.split())
     if required and not cleaned:
         raise InvalidProperty(f"{field} must not be blank", field, "blank")
@@ -155,6 +168,7 @@ def _options(spec: PropertySpec) -> list[PropertyOption]:
 
 def _option(option: NewOption, index: int) -> PropertyOption:
     where = f"options.{index}"
+    _refuse_control_characters(option.value, f"{where}.value")
     value = option.value.strip()
     if not value:
         raise InvalidProperty(f"{where}.value must not be blank", f"{where}.value", "blank")

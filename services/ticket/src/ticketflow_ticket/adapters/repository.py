@@ -22,6 +22,7 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
+from ticketflow_ticket.adapters.idempotency_keys import COLLECTION as IDEMPOTENCY_KEYS
 from ticketflow_ticket.adapters.move_jobs import COLLECTION as MOVE_JOBS
 from ticketflow_ticket.adapters.property_repository import COLLECTION as PROPERTY_DEFINITIONS
 from ticketflow_ticket.adapters.timeline_repository import COLLECTION as TIMELINE
@@ -76,6 +77,7 @@ COLLECTIONS = (
     PROPERTY_DEFINITIONS,
     MOVE_JOBS,  # bulk-move jobs (move_jobs.py)
     TIMELINE,  # the timeline read model (timeline_repository.py)
+    IDEMPOTENCY_KEYS,  # Idempotency-Key records of creations (idempotency_keys.py)
 )
 
 

@@ -4,9 +4,11 @@ TicketflowError (contracts)
 └── TicketError
     ├── TicketNotFound            OBJECT_NOT_FOUND
     ├── InvalidTicket             VALIDATION_ERROR (one ErrorDetail per bad property)
+    ├── InvalidSelection          VALIDATION_ERROR (`properties` to read: too many, too long)
     ├── MissingStatusProperties   UNPROCESSABLE (required properties of the status left empty)
     ├── StaleTicket               CONFLICT (If-Match names a version that is not the current)
-    └── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
+    ├── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
+    └── IdempotencyKeyReused      UNPROCESSABLE (the key came with another creation before)
 """
 
 from __future__ import annotations
@@ -29,6 +31,12 @@ class InvalidTicket(TicketError):
         super().__init__(
             f"the ticket is not valid: {summary}", ErrorCategory.VALIDATION_ERROR, problems
         )
+
+
+class InvalidSelection(TicketError):
+    def __init__(self, problems: list[ErrorDetail]):
+        summary = "; ".join(p.message for p in problems)
+        super().__init__(f"properties: {summary}", ErrorCategory.VALIDATION_ERROR, problems)
 
 
 class TicketAccessDenied(TicketError):
@@ -62,4 +70,17 @@ class StaleTicket(TicketError):
             f"ticket {ticket_id!r} is at version {actual}, not {expected} as If-Match says: "
             "someone else changed it; reload it and apply your change again",
             ErrorCategory.CONFLICT,
+        )
+
+
+class IdempotencyKeyReused(TicketError):
+    """An Idempotency-Key repeated with another creation request (moves have their own)."""
+
+    def __init__(self, key: str):
+        message = (
+            f"Idempotency-Key {key!r} came with another request before; use a new key for a "
+            "new request"
+        )
+        super().__init__(
+            message, ErrorCategory.UNPROCESSABLE, [ErrorDetail(message, "Idempotency-Key")]
         )

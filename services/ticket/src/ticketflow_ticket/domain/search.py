@@ -13,6 +13,7 @@ from typing import Any
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail
 from ticketflow_ticket.domain.errors import TicketError
 from ticketflow_ticket.domain.properties import PIPELINE, STATUS
+from ticketflow_ticket.domain.selection import selection_problems
 
 OWNER, PRIORITY, IS_CLOSED = "hubspot_owner_id", "hs_ticket_priority", "hs_is_closed"
 CREATED, MODIFIED, CLOSED = "createdate", "hs_lastmodifieddate", "closed_date"
@@ -103,6 +104,8 @@ def parse_search(body: Mapping[str, Any]) -> SearchRequest:
         not isinstance(properties, list) or not all(isinstance(p, str) for p in properties)
     ):
         problems.append(ErrorDetail("must be a list of property names", "properties"))
+    elif properties:
+        problems.extend(selection_problems(properties))
     if problems:
         raise InvalidSearch(problems)
     return SearchRequest(

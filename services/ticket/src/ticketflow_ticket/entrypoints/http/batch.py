@@ -1,6 +1,7 @@
 """POST /crm/v3/objects/tickets/batch/read|create|update: HubSpot's batch API. Each input is
 its own unit of work through the single-ticket handlers, so a batch is not atomic (nor is
-HubSpot's): the inputs that fail are reported in `errors` with a 207, the others commit."""
+HubSpot's): the inputs that fail are reported in `errors` with a 207, the others commit. With
+an Idempotency-Key, a retry of a batch cut off midway creates only the inputs still missing."""
 
 # No `from __future__ import annotations`: FastAPI resolves the routes' Annotated
 # dependencies (defined inside the builder) at definition time.
@@ -17,10 +18,14 @@ from ticketflow_chassis.http_errors import error_body
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+from ticketflow_ticket.domain.errors import IdempotencyKeyReused
+from ticketflow_ticket.domain.idempotency import request_fingerprint
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
+    REPLAYED,
+    IdempotencyKey,
     TicketInput,
     new_ticket_id,
     requester_of,
@@ -96,14 +101,16 @@ def _refuse(message: str, field: str) -> TicketflowError:
 
 async def _each(
     inputs: Sequence[Any],
-    write: Callable[[Any], Awaitable[Ticket]],
+    write: Callable[[int, Any], Awaitable[Ticket]],
     context_of: Callable[[int, Any], dict[str, list[str]]],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     results: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     for index, item in enumerate(inputs):
         try:
-            results.append(ticket_json(await write(item)))
+            results.append(ticket_json(await write(index, item)))
+        except IdempotencyKeyReused:
+            raise  # the whole request is refused (422), as moves refuse a reused key
         except TicketflowError as exc:
             errors.append(_error(exc, context_of(index, item)))
         except ConflictError:
@@ -135,16 +142,35 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         return _batch(response, started, [ticket_json(t, picked) for t in found.found], errors)
 
     @router.post("/create", status_code=status.HTTP_201_CREATED)
-    async def create(body: BatchCreateInput, caller: Caller, response: Response) -> dict[str, Any]:
+    async def create(
+        body: BatchCreateInput,
+        caller: Caller,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
         started = datetime.now(UTC)
         context = MessageContext.for_request(caller.account_id)
         requester = requester_of(caller)
+        fingerprint = request_fingerprint("batch_create", [i.properties for i in body.inputs])
+        replayed = False
 
-        async def write(item: TicketInput) -> Ticket:
-            command = tickets.CreateTicket(requester, new_ticket_id(), item.properties)
-            return await tickets.create_ticket(command, uow, context)
+        async def write(index: int, item: TicketInput) -> Ticket:
+            nonlocal replayed
+            if idempotency_key is None:
+                command = tickets.CreateTicket(requester, new_ticket_id(), item.properties)
+                return await tickets.create_ticket(command, uow, context)
+            # With a key, each input's ticket id comes from the key and the input's index: a
+            # retry of a batch cut off midway finds what the first attempt created.
+            keyed = tickets.CreateKeyedTicket(
+                requester, idempotency_key, fingerprint, index, item.properties
+            )
+            created = await tickets.create_keyed_ticket(keyed, uow, context)
+            replayed = replayed or created.replayed
+            return created.ticket
 
         results, errors = await _each(body.inputs, write, lambda i, _: {"index": [str(i)]})
+        if replayed:
+            response.headers.update(REPLAYED)
         return _batch(response, started, results, errors)
 
     @router.post("/update")
@@ -158,7 +184,7 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         context = MessageContext.for_request(caller.account_id)
         requester = requester_of(caller)
 
-        async def write(item: TicketUpdate) -> Ticket:
+        async def write(_: int, item: TicketUpdate) -> Ticket:
             command = changes.UpdateTicket(requester, item.id, item.properties)
             return await changes.update_ticket(command, uow, context)
 

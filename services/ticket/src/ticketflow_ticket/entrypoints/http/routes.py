@@ -10,8 +10,11 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.domain.idempotency import request_fingerprint
 from ticketflow_ticket.entrypoints.http.schemas import (
     DEFAULT_PROPERTIES,
+    REPLAYED,
+    IdempotencyKey,
     TicketInput,
     etag,
     expected_version,
@@ -33,10 +36,25 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
     @router.post("", status_code=status.HTTP_201_CREATED)
-    async def create(body: TicketInput, caller: Caller, response: Response) -> dict[str, Any]:
-        command = tickets.CreateTicket(requester_of(caller), new_ticket_id(), body.properties)
+    async def create(
+        body: TicketInput,
+        caller: Caller,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
-        ticket = await tickets.create_ticket(command, uow, context)
+        if idempotency_key is None:
+            command = tickets.CreateTicket(requester_of(caller), new_ticket_id(), body.properties)
+            ticket = await tickets.create_ticket(command, uow, context)
+        else:
+            fingerprint = request_fingerprint("create", [body.properties])
+            keyed = tickets.CreateKeyedTicket(
+                requester_of(caller), idempotency_key, fingerprint, 0, body.properties
+            )
+            created = await tickets.create_keyed_ticket(keyed, uow, context)
+            ticket = created.ticket
+            if created.replayed:
+                response.headers.update(REPLAYED)
         response.headers.update(etag(ticket))
         return ticket_json(ticket)
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
+from ticketflow_ticket.domain import idempotency
 from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.properties import timestamp
+from ticketflow_ticket.domain.selection import property_selection
 
 IF_MATCH = "If-Match"
 ID_PROPERTY = "hs_object_id"
@@ -28,6 +31,13 @@ DEFAULT_PROPERTIES = (
     "hs_ticket_priority",
     "subject",
 )
+# Creations take an Idempotency-Key (a ticketflow extension; HubSpot has none): a bad one is a
+# 400 naming the header.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.MAX_KEY_LENGTH),
+]
+REPLAYED = {"Idempotent-Replayed": "true"}
 # A body cap: an account has far fewer properties (HubSpot allows 1,000 custom ones).
 MAX_PROPERTIES = 1_100
 
@@ -44,10 +54,7 @@ class TicketInput(BaseModel):
 
 def selected(names: Iterable[str] | None) -> list[str] | None:
     """`properties=a,b&properties=c` -> [a, b, c]; None when nothing was selected."""
-    if not names:
-        return None
-    picked = [n.strip() for name in names for n in name.split(",") if n.strip()]
-    return picked or None
+    return property_selection(names)
 
 
 def ticket_json(ticket: Ticket, properties: list[str] | None = None) -> dict[str, Any]:
