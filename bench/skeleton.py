@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.settings import DEV_JWT_SECRET
+from ticketflow_cli.jwt_secret import secret_for_signing
 
 PIPELINE = os.environ.get("TICKETFLOW_PIPELINE_URL", "http://127.0.0.1:8001")
 TICKET = os.environ.get("TICKETFLOW_TICKET_URL", "http://127.0.0.1:8002")
@@ -30,7 +30,7 @@ NOTIFIER = os.environ.get("TICKETFLOW_NOTIFIER_URL", "http://127.0.0.1:8004")
 
 
 async def open_account(client: httpx.AsyncClient) -> str:
-    secret = os.environ.get("TICKETFLOW_JWT_SECRET", DEV_JWT_SECRET)
+    secret = secret_for_signing(os.environ)  # as `ticketflow account create` finds it
     operator = Principal("platform", "bench", frozenset({Role.OPERATOR}), frozenset())
     token = TokenCodec(secret, "ticketflow").issue(operator, now=datetime.now(UTC))
     response = await client.post(

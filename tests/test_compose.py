@@ -271,13 +271,16 @@ def test_every_app_service_is_restarted_unless_stopped(compose: dict[str, Any], 
     assert service(compose, name)["restart"] == "unless-stopped"
 
 
-def test_the_four_services_share_one_jwt_secret_taken_from_the_environment(
+def test_the_four_services_share_one_jwt_secret_required_from_the_environment(
     compose: dict[str, Any],
 ) -> None:
     secrets = {environment(compose, name)[prefix(name) + "JWT_SECRET"] for name in APP_SERVICES}
     assert len(secrets) == 1, f"the services disagree on the JWT secret: {secrets}"
     (secret,) = secrets
-    assert secret.startswith("${TICKETFLOW_JWT_SECRET"), "the secret must be overridable"
+    # `${VAR:?message}`: compose refuses to start without it; there is no default secret.
+    required = re.fullmatch(r"\$\{TICKETFLOW_JWT_SECRET:\?(?P<message>[^}]+)\}", secret)
+    assert required, f"the secret must come from TICKETFLOW_JWT_SECRET, with no default: {secret}"
+    assert "at least 32" in required["message"]
 
 
 def test_no_two_services_publish_the_same_host_port(compose: dict[str, Any]) -> None:

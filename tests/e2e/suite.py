@@ -12,6 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from ticketflow_chassis.testing import TEST_JWT_SECRET
+
 PREFIXES = {
     "pipeline": "PIPELINE",
     "ticket": "TICKET",
@@ -112,6 +114,7 @@ class Suite:
             f"{prefix}_HTTP_PORT": str(port),
             f"{prefix}_VAR_DIR": str(self.workdir / "var"),
             f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
+            f"{prefix}_JWT_SECRET": TEST_JWT_SECRET,
         }
         service = ServiceProcess(name, port, env, self.workdir / f"{name}.log")
         self.services[name] = service

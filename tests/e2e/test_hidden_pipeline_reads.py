@@ -17,7 +17,6 @@ from tests.e2e.suite import PREFIXES, Suite
 from tests.e2e.test_pipeline_deletion import Api
 from tests.e2e.test_skeleton_flow import create_account, notifier_record
 from ticketflow_chassis.auth import Principal, TokenCodec
-from ticketflow_chassis.settings import DEV_JWT_SECRET
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
 
@@ -29,7 +28,7 @@ MOVES = "/crm/v3/extensions/tickets/moves"
 def plain_user_token(suite: Suite, account_id: str) -> str:
     """A user of the account with no roles and no teams, signed as the services expect."""
     env = suite.services["pipeline"].env
-    secret = env.get("PIPELINE_JWT_SECRET") or env.get("TICKETFLOW_JWT_SECRET") or DEV_JWT_SECRET
+    secret = env["PIPELINE_JWT_SECRET"]
     issuer = env.get("PIPELINE_JWT_ISSUER") or "ticketflow"
     principal = Principal(account_id, "plain-user", frozenset(), frozenset())
     return TokenCodec(secret, issuer).issue(principal, now=datetime.now(UTC))

@@ -19,13 +19,18 @@ import httpx
 import pytest
 
 from tests.e2e.suite import Suite
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 from ticketflow_contracts import EVENTS_EXCHANGE
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
 
 
 async def create_account(suite: Suite, tier: str = "professional") -> dict[str, Any]:
-    env = dict(os.environ, TICKETFLOW_PIPELINE_URL=suite.services["pipeline"].url)
+    env = dict(
+        os.environ,
+        TICKETFLOW_PIPELINE_URL=suite.services["pipeline"].url,
+        TICKETFLOW_JWT_SECRET=TEST_JWT_SECRET,
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -22,10 +22,10 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ticketflow_chassis.settings import MIN_SECRET_BYTES
 from ticketflow_contracts.errors import ErrorCategory, TicketflowError
 
 ALGORITHM = "HS256"
-MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least as long as the hash
 DEFAULT_TTL = timedelta(days=30)
 # Tokens come from other services whose clocks may run slightly ahead of ours.
 CLOCK_SKEW = timedelta(seconds=60)

@@ -4,8 +4,9 @@
         model_config = service_settings_config("TICKET_")
         http_port: int = 8002
 
-Defaults run the embedded mode (SQLite under ./var/, RabbitMQ on localhost), so
-`ticketflow up` needs no configuration; a bad value stops start-up naming the variable.
+Defaults run the embedded mode (SQLite under ./var/, RabbitMQ on localhost). The JWT secret
+has none: a service without one does not start (`ticketflow up` generates one and passes it
+on). A bad value stops start-up naming the variable.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
-DEV_JWT_SECRET = "ticketflow-dev-secret-change-me-in-production"
+MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key must be at least as long as the hash
 
 
 def redacted(url: str) -> str:
@@ -51,7 +52,8 @@ class ServiceSettings(BaseSettings):
     var_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
     http_port: Port
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # No default: a secret in the code would let anyone who read it sign tokens.
+    jwt_secret: SecretStr = Field(description=f"at least {MIN_SECRET_BYTES} bytes, random")
     jwt_issuer: str = "ticketflow"
     delivery_limit: int = Field(default=5, ge=1, le=100)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
@@ -63,6 +65,16 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="HTTP request bodies above this answer 413"
     )
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough_for_hs256(cls, secret: SecretStr) -> SecretStr:
+        if len(secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_BYTES} bytes long; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return secret
 
     def resolved_store_url(self) -> str:
         return self.store_url or f"sqlite:///{self.var_dir / (self.service_name + '.sqlite3')}"

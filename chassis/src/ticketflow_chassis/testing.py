@@ -39,6 +39,9 @@ from ticketflow_contracts import (
 M = TypeVar("M", bound=Message)
 T = TypeVar("T")
 
+TEST_JWT_SECRET = "ticketflow-test-secret-known-to-every-test-never-deployed"
+"""The JWT secret tests configure (at least 32 bytes); real ones are generated or configured."""
+
 
 def envelope_of(
     payload: M,

@@ -16,7 +16,7 @@ from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
 from ticketflow_chassis.store.port import Collection
-from ticketflow_chassis.testing import envelope_of, wire_body
+from ticketflow_chassis.testing import TEST_JWT_SECRET, envelope_of, wire_body
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     EVENTS_EXCHANGE,
@@ -57,6 +57,7 @@ class Probe:
             amqp_url=amqp_url,
             store_url="memory://",
             delivery_limit=3,
+            jwt_secret=TEST_JWT_SECRET,
         )
         self.runtime = ServiceRuntime(settings, (Collection(EFFECTS),), (self.queue,))
         self.failure: Exception | None = None

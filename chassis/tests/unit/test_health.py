@@ -14,6 +14,7 @@ from ticketflow_chassis.health import build_health_router
 from ticketflow_chassis.http_app import build_http_app
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 Check = Callable[[], Awaitable[bool]]
 
@@ -49,7 +50,11 @@ async def test_healthz_is_ok_even_when_dependencies_are_down() -> None:
 
 async def test_healthz_echoes_the_instance_id_the_service_was_started_with() -> None:
     settings = ServiceSettings(
-        service_name="demo", http_port=9, store_url="memory://", instance_id="run-7f3a"
+        service_name="demo",
+        http_port=9,
+        store_url="memory://",
+        instance_id="run-7f3a",
+        jwt_secret=TEST_JWT_SECRET,
     )
     app = build_http_app(ServiceRuntime(settings, (), ()), title="demo", routers=[])
     transport = httpx.ASGITransport(app=app)

@@ -15,6 +15,7 @@ from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.http_limits import BodySizeLimitMiddleware
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 LIMIT = 2048
 
@@ -68,7 +69,9 @@ async def test_a_streamed_body_over_the_cap_is_refused(client: httpx.AsyncClient
 
 def service_app() -> FastAPI:
     """A service's app as build_http_app composes it, with one route taking a JSON body."""
-    settings = ServiceSettings(service_name="demo", http_port=9, store_url="memory://")
+    settings = ServiceSettings(
+        service_name="demo", http_port=9, store_url="memory://", jwt_secret=TEST_JWT_SECRET
+    )
     router = APIRouter()
 
     @router.post("/things")

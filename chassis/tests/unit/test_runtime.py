@@ -7,11 +7,16 @@ import pytest
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.runtime import BrokerUnavailable, ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 
 def runtime(amqp_url: str = "amqp://guest:guest@127.0.0.1:1/") -> ServiceRuntime:
     settings = ServiceSettings(
-        service_name="demo", http_port=9, amqp_url=amqp_url, store_url="memory://"
+        service_name="demo",
+        http_port=9,
+        amqp_url=amqp_url,
+        store_url="memory://",
+        jwt_secret=TEST_JWT_SECRET,
     )
     return ServiceRuntime(settings, (), (QueueSpec("demo.things", (on_events("thing.#"),)),))
 

@@ -7,10 +7,13 @@ import pytest
 
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 
 def runtime() -> ServiceRuntime:
-    settings = ServiceSettings(service_name="demo", http_port=9, store_url="memory://")
+    settings = ServiceSettings(
+        service_name="demo", http_port=9, store_url="memory://", jwt_secret=TEST_JWT_SECRET
+    )
     return ServiceRuntime(settings, (), ())
 
 

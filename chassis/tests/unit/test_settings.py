@@ -1,4 +1,5 @@
-"""Settings: defaults that need no configuration, and a bad value that names its variable."""
+"""Settings: defaults that need no configuration but the JWT secret, and a bad value (or no
+secret) that names its variable."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ticketflow_chassis.settings import (
     load_settings,
     service_settings_config,
 )
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 
 class DemoSettings(ServiceSettings):
@@ -20,6 +22,11 @@ class DemoSettings(ServiceSettings):
 
     service_name: str = "demo"
     http_port: Port = 8009
+
+
+@pytest.fixture(autouse=True)
+def jwt_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_JWT_SECRET", TEST_JWT_SECRET)
 
 
 def test_the_defaults_run_the_embedded_mode(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,3 +54,35 @@ def test_a_bad_value_stops_start_up_naming_the_variable(
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigurationError, match=variable):
         load_settings(DemoSettings)
+
+
+def test_without_a_jwt_secret_start_up_stops_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DEMO_JWT_SECRET")
+    with pytest.raises(ConfigurationError) as stopped:
+        load_settings(DemoSettings)
+
+    message = str(stopped.value)
+    assert message.startswith("invalid configuration: DEMO_JWT_SECRET: ")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("secret", ["x" * 31, "é" * 15 + "x"])  # 31 bytes in UTF-8 either way
+def test_a_jwt_secret_under_32_bytes_stops_start_up(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("DEMO_JWT_SECRET", secret)
+    with pytest.raises(ConfigurationError) as stopped:
+        load_settings(DemoSettings)
+
+    message = str(stopped.value)
+    assert message.startswith("invalid configuration: DEMO_JWT_SECRET: ")
+    assert "32" in message
+    assert secret not in message
+
+
+def test_a_jwt_secret_of_32_bytes_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEMO_JWT_SECRET", "é" * 16)
+
+    assert load_settings(DemoSettings).jwt_secret.get_secret_value() == "é" * 16

@@ -11,7 +11,7 @@ from typing import TextIO
 import httpx
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
-from ticketflow_chassis.settings import DEV_JWT_SECRET
+from ticketflow_cli.jwt_secret import JwtSecretMissing, secret_for_signing
 
 OPERATOR = Principal(
     account_id="platform", user_id="cli", roles=frozenset({Role.OPERATOR}), teams=frozenset()
@@ -19,8 +19,9 @@ OPERATOR = Principal(
 
 
 def operator_token(env: Mapping[str, str], now: datetime) -> str:
-    """A platform-operator token signed with the secret and issuer the pipeline service checks."""
-    secret = env.get("PIPELINE_JWT_SECRET") or env.get("TICKETFLOW_JWT_SECRET") or DEV_JWT_SECRET
+    """A platform-operator token signed with the secret and issuer the pipeline service checks;
+    JwtSecretMissing when there is no secret (see `secret_for_signing`)."""
+    secret = secret_for_signing(env)
     issuer = env.get("PIPELINE_JWT_ISSUER") or "ticketflow"
     return TokenCodec(secret, issuer).issue(OPERATOR, now=now)
 
@@ -41,6 +42,9 @@ def create_account(
     url = f"{pipeline_url.rstrip('/')}/admin/v1/accounts"
     try:
         token = operator_token(env, datetime.now(UTC))
+    except JwtSecretMissing as exc:
+        print(exc, file=err)
+        return 2
     except ValueError as exc:  # a secret too short to sign with
         print(f"cannot sign the operator token: {exc}", file=err)
         return 2

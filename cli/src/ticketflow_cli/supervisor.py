@@ -30,6 +30,7 @@ import httpx
 import tenacity
 
 from ticketflow_chassis.settings import DEFAULT_AMQP_URL, redacted
+from ticketflow_cli import jwt_secret
 from ticketflow_cli.serve import SERVICES
 
 log = logging.getLogger(__name__)
@@ -373,10 +374,12 @@ async def up(
     err: TextIO | None = None,
 ) -> int:
     """`ticketflow up`: 2 when a port is taken or RabbitMQ is unreachable, else supervise
-    until stopped."""
+    until stopped. The children get TICKETFLOW_JWT_SECRET, else the var dir's secret (made on
+    the first start, once the checks passed)."""
     env = dict(os.environ if env is None else env)
     amqp_url = env.get("AMQP_URL", DEFAULT_AMQP_URL)
-    children = service_children(amqp_url, env, (var_dir or Path("var")).resolve())
+    directory = (var_dir or jwt_secret.var_dir(env)).resolve()
+    children = service_children(amqp_url, env, directory)
     if taken := ports_in_use(children):
         for child in taken:
             host, port = child.address
@@ -393,4 +396,10 @@ async def up(
             file=err or sys.stderr,
         )
         return 2
+    try:
+        env[jwt_secret.SECRET_VARIABLE] = jwt_secret.secret_for_up(env, directory)
+    except jwt_secret.JwtSecretMissing as exc:
+        print(exc, file=err or sys.stderr)
+        return 2
+    children = service_children(amqp_url, env, directory)  # now with the secret
     return await Supervisor(children, out=out, err=err).run()

@@ -19,6 +19,7 @@ from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.testing import (
+    TEST_JWT_SECRET,
     consuming_on_the_broker,
     envelope_of,
     eventually,
@@ -46,7 +47,7 @@ def snapshot() -> PipelineSnapshot:
 async def test_account_and_pipeline_events_reach_the_replicas_in_sqlite(
     amqp_url: str, tmp_path: Path
 ) -> None:
-    settings = ChannelsSettings(amqp_url=amqp_url, var_dir=tmp_path)
+    settings = ChannelsSettings(amqp_url=amqp_url, var_dir=tmp_path, jwt_secret=TEST_JWT_SECRET)
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
     account = AccountCreated(
         account_id="a1",

@@ -7,10 +7,11 @@ import httpx
 from ticketflow_channels.app import build_app
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.messaging.asyncapi import consumed_messages
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 
 async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection_events() -> None:
-    app = build_app(ChannelsSettings(store_url="memory://"))
+    app = build_app(ChannelsSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)  # no lifespan: nothing connects
     async with httpx.AsyncClient(transport=transport, base_url="http://channels") as client:
         document = (await client.get("/asyncapi.json")).json()

@@ -21,7 +21,12 @@ from ticketflow_channels.entrypoints.subscribers import (
 )
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.testing import envelope_of, pipeline_snapshot, subscribers_under_test
+from ticketflow_chassis.testing import (
+    TEST_JWT_SECRET,
+    envelope_of,
+    pipeline_snapshot,
+    subscribers_under_test,
+)
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     AccountCreated,
@@ -36,7 +41,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def channels() -> ServiceRuntime:
-    settings = ChannelsSettings(store_url="memory://")
+    settings = ChannelsSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET)
     return ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
 
 

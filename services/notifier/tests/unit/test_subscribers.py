@@ -6,7 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.testing import envelope_of, pipeline_snapshot, subscribers_under_test
+from ticketflow_chassis.testing import (
+    TEST_JWT_SECRET,
+    envelope_of,
+    pipeline_snapshot,
+    subscribers_under_test,
+)
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     PipelineCreated,
@@ -28,7 +33,9 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def notifier() -> ServiceRuntime:
-    return ServiceRuntime(NotifierSettings(store_url="memory://"), COLLECTIONS, QUEUES)
+    return ServiceRuntime(
+        NotifierSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET), COLLECTIONS, QUEUES
+    )
 
 
 def snapshot(label: str, archived: bool = False) -> PipelineSnapshot:

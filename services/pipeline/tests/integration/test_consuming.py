@@ -10,6 +10,7 @@ import pytest
 
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.testing import (
+    TEST_JWT_SECRET,
     consuming_on_the_broker,
     envelope_of,
     eventually,
@@ -48,7 +49,7 @@ def connection(pipeline_id: str) -> ChannelConnectionSnapshot:
 async def test_connection_events_reach_the_channel_replica_in_revision_order(
     amqp_url: str, tmp_path: Path
 ) -> None:
-    settings = PipelineSettings(amqp_url=amqp_url, var_dir=tmp_path)
+    settings = PipelineSettings(amqp_url=amqp_url, var_dir=tmp_path, jwt_secret=TEST_JWT_SECRET)
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
 
     async def replica_at(revision: int) -> ChannelConnectionReplica | None:

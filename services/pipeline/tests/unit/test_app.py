@@ -6,12 +6,13 @@ from __future__ import annotations
 import httpx
 
 from ticketflow_chassis.messaging.asyncapi import consumed_messages
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 from ticketflow_pipeline.app import build_app
 from ticketflow_pipeline.settings import PipelineSettings
 
 
 async def test_consumed_and_published_messages_are_in_the_asyncapi_document() -> None:
-    app = build_app(PipelineSettings(store_url="memory://"))
+    app = build_app(PipelineSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)  # no lifespan: nothing connects
     async with httpx.AsyncClient(transport=transport, base_url="http://pipeline") as client:
         document = (await client.get("/asyncapi.json")).json()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.testing import envelope_of, subscribers_under_test
+from ticketflow_chassis.testing import TEST_JWT_SECRET, envelope_of, subscribers_under_test
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     ChannelConnectionConnected,
@@ -42,7 +42,7 @@ STATUS_IDS = ["1", "2", "3", "4"]
 
 
 def pipeline_service() -> ServiceRuntime:
-    settings = PipelineSettings(store_url="memory://")
+    settings = PipelineSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET)
     return ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
 
 

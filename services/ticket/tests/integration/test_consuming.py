@@ -13,6 +13,7 @@ import pytest
 
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.testing import (
+    TEST_JWT_SECRET,
     consuming_on_the_broker,
     envelope_of,
     eventually,
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.rabbitmq
 
 
 def ticket_service(amqp_url: str, tmp_path: Path) -> ServiceRuntime:
-    settings = TicketSettings(amqp_url=amqp_url, var_dir=tmp_path)
+    settings = TicketSettings(amqp_url=amqp_url, var_dir=tmp_path, jwt_secret=TEST_JWT_SECRET)
     return ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
 
 

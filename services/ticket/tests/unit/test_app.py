@@ -5,12 +5,13 @@ from __future__ import annotations
 import httpx
 
 from ticketflow_chassis.messaging.asyncapi import consumed_messages
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 from ticketflow_ticket.app import build_app
 from ticketflow_ticket.settings import TicketSettings
 
 
 async def test_the_asyncapi_document_shows_the_queue_and_the_published_event() -> None:
-    app = build_app(TicketSettings(store_url="memory://"))
+    app = build_app(TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)  # no lifespan: nothing connects
     async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
         document = (await client.get("/asyncapi.json")).json()
@@ -22,7 +23,7 @@ async def test_the_asyncapi_document_shows_the_queue_and_the_published_event() -
 
 
 async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_document() -> None:
-    app = build_app(TicketSettings(store_url="memory://"))
+    app = build_app(TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
         document = (await client.get("/asyncapi.json")).json()
@@ -46,7 +47,7 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
 
 
 async def test_the_asyncapi_document_shows_the_commands_queue_and_the_saga_answers() -> None:
-    app = build_app(TicketSettings(store_url="memory://"))
+    app = build_app(TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
         document = (await client.get("/asyncapi.json")).json()
@@ -59,7 +60,7 @@ async def test_the_asyncapi_document_shows_the_commands_queue_and_the_saga_answe
 
 
 async def test_the_asyncapi_document_shows_the_ticket_changes_and_the_definitions_queue() -> None:
-    app = build_app(TicketSettings(store_url="memory://"))
+    app = build_app(TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
         document = (await client.get("/asyncapi.json")).json()

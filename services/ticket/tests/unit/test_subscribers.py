@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.testing import envelope_of, subscribers_under_test
+from ticketflow_chassis.testing import TEST_JWT_SECRET, envelope_of, subscribers_under_test
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     ActionKind,
@@ -62,7 +62,7 @@ CLOSED, REFUSED = "ticket.statuses_closed", "ticket.statuses_close_refused"
 
 
 def ticket_service() -> ServiceRuntime:
-    settings = TicketSettings(store_url="memory://")
+    settings = TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET)
     return ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
 
 

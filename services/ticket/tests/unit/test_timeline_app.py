@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import httpx
 
+from ticketflow_chassis.testing import TEST_JWT_SECRET
 from ticketflow_ticket.app import build_app
 from ticketflow_ticket.settings import TicketSettings
 
 
 async def test_the_timeline_queue_and_route_are_documented() -> None:
-    app = build_app(TicketSettings(store_url="memory://"))
+    app = build_app(TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET))
     transport = httpx.ASGITransport(app=app)  # no lifespan: nothing connects
     async with httpx.AsyncClient(transport=transport, base_url="http://ticket") as client:
         asyncapi = (await client.get("/asyncapi.json")).json()
