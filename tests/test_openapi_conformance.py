@@ -27,7 +27,7 @@ from ticketflow_chassis.auth import Principal, Role
 from ticketflow_chassis.replica import apply_pipeline_snapshots
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.testing import deliver, envelope_of
+from ticketflow_chassis.testing import TEST_JWT_SECRET, deliver, envelope_of
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import AccountCreated, PipelineCreated, Tier
 from ticketflow_notifier.app import build_app as build_notifier
@@ -114,17 +114,24 @@ def documented(app: FastAPI, seed: Seed) -> tuple[schemathesis.BaseSchema, dict[
 
 
 PIPELINE, PIPELINE_AUTH = documented(
-    build_pipeline(PipelineSettings(store_url="memory://", retirement_wait_seconds=0.01)),
+    build_pipeline(
+        PipelineSettings(
+            store_url="memory://", retirement_wait_seconds=0.01, jwt_secret=TEST_JWT_SECRET
+        )
+    ),
     open_account,
 )
 TICKET, TICKET_AUTH = documented(
-    build_ticket(TicketSettings(store_url="memory://")), replicate_account
+    build_ticket(TicketSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET)),
+    replicate_account,
 )
 CHANNELS, CHANNELS_AUTH = documented(
-    build_channels(ChannelsSettings(store_url="memory://")), replicate_account_and_owner
+    build_channels(ChannelsSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET)),
+    replicate_account_and_owner,
 )
 NOTIFIER, NOTIFIER_AUTH = documented(
-    build_notifier(NotifierSettings(store_url="memory://")), replicate_account
+    build_notifier(NotifierSettings(store_url="memory://", jwt_secret=TEST_JWT_SECRET)),
+    replicate_account,
 )
 BOUNDED = settings(
     max_examples=MAX_EXAMPLES,
