@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ticketflow_chassis.settings import EXIT_CONFIGURATION
 from ticketflow_cli.main import main
 from ticketflow_cli.serve import serve
 
@@ -60,7 +61,7 @@ def test_a_service_without_a_usable_jwt_secret_refuses_to_start_in_one_line(
 
     stopped = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
 
-    assert stopped.returncode != 0
+    assert stopped.returncode == EXIT_CONFIGURATION  # a supervisor gives up on it at once
     lines = stopped.stderr.strip().splitlines()
     assert len(lines) == 1, stopped.stderr
     assert lines[0].startswith("invalid configuration: TICKET_JWT_SECRET: ")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from ticketflow_chassis.settings import EXIT_CONFIGURATION
 from ticketflow_cli.main import main
 from ticketflow_cli.supervisor import (
     DEFAULT_HTTP_PORTS,
@@ -28,7 +29,8 @@ from ticketflow_cli.supervisor import (
     up,
 )
 
-# A fake service: records each start in a file; its k-th start exits with code 3 after
+# A fake service: records each start in a file; its k-th start exits with code 3 (or
+# FAKE_EXIT_CODE) after
 # crash_after[k - 1] s (comma-separated; later starts serve); optionally ignores SIGTERM;
 # then answers 200 on every GET, /healthz with the instance id the supervisor gave it.
 FAKE_SERVICE = """
@@ -41,7 +43,7 @@ lifetimes = [float(seconds) for seconds in crash_after.split(",") if seconds]
 start = len(starts.read_text().splitlines())
 if start <= len(lifetimes):
     time.sleep(lifetimes[start - 1])
-    sys.exit(3)
+    sys.exit(int(os.environ.get("FAKE_EXIT_CODE", "3")))
 if ignore_term == "1":
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 class Ready(http.server.BaseHTTPRequestHandler):
@@ -71,12 +73,14 @@ def fake_child(
     crash_after: Sequence[float] = (),
     ignore_term: bool = False,
     port: int | None = None,
+    exit_code: int = 3,
 ) -> Child:
     port = port or free_port()
     starts = tmp_path / f"{name}.starts"
     flags = [",".join(map(str, crash_after)), str(int(ignore_term)), f"{name.upper()}_INSTANCE_ID"]
     argv = [sys.executable, "-c", FAKE_SERVICE, str(port), str(starts), *flags]
-    return Child(name, argv, dict(os.environ), f"http://127.0.0.1:{port}/readyz")
+    env = {**os.environ, "FAKE_EXIT_CODE": str(exit_code)}
+    return Child(name, argv, env, f"http://127.0.0.1:{port}/readyz")
 
 
 class OtherSuite(http.server.BaseHTTPRequestHandler):
@@ -270,6 +274,21 @@ async def test_a_child_that_exits_at_every_start_is_given_up_and_the_others_stop
     )
     assert "ready" not in out.getvalue()
     assert_all_exited(supervisor, ["pipeline", "ticket"])
+
+
+async def test_a_child_stopped_by_its_configuration_is_given_up_at_the_first_start(
+    tmp_path: Path,
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    child = fake_child("ticket", tmp_path, crash_after=[0] * 9, exit_code=EXIT_CONFIGURATION)
+    supervisor = Supervisor([child], backoff=FAST, start_attempts=5, out=out, err=err)
+
+    assert await asyncio.wait_for(supervisor.run(), 10) == 1
+
+    assert (tmp_path / "ticket.starts").read_text().splitlines() == ["start"]
+    assert err.getvalue().startswith(
+        "ticketflow up: giving up on ticket: its configuration is invalid (it cannot start)"
+    )
 
 
 async def test_a_child_that_cannot_bind_its_port_is_given_up_with_its_error(

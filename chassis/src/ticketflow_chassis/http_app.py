@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -16,7 +17,12 @@ from ticketflow_chassis.http_openapi import DocumentedFastAPI
 from ticketflow_chassis.logging import CorrelationIdMiddleware, configure_logging
 from ticketflow_chassis.messaging.asyncapi import asyncapi_document
 from ticketflow_chassis.runtime import ServiceRuntime
-from ticketflow_chassis.settings import ServiceSettings, load_settings
+from ticketflow_chassis.settings import (
+    EXIT_CONFIGURATION,
+    ConfigurationError,
+    ServiceSettings,
+    load_settings,
+)
 
 S = TypeVar("S", bound=ServiceSettings)
 
@@ -56,7 +62,11 @@ def build_http_app(
 def serve(build_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
     """Blocking: load the settings (a bad value stops start-up naming its variable), build
     the app, serve until SIGINT/SIGTERM (uvicorn handles both gracefully)."""
-    settings = load_settings(settings_class)
+    try:
+        settings = load_settings(settings_class)
+    except ConfigurationError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(EXIT_CONFIGURATION) from None
     configure_logging(settings.service_name, settings.log_level)
     uvicorn.run(
         build_app(settings),

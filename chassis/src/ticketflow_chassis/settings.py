@@ -86,6 +86,11 @@ class ServiceSettings(BaseSettings):
 S = TypeVar("S", bound=ServiceSettings)
 
 
+# The process's exit status for a bad configuration (sysexits' EX_CONFIG): a supervisor
+# gives up on it at once, since restarting cannot fix it.
+EXIT_CONFIGURATION = 78
+
+
 class ConfigurationError(SystemExit):
     """Start-up stops with this when an environment variable holds a bad value."""
 

@@ -29,7 +29,7 @@ import aio_pika
 import httpx
 import tenacity
 
-from ticketflow_chassis.settings import DEFAULT_AMQP_URL, redacted
+from ticketflow_chassis.settings import DEFAULT_AMQP_URL, EXIT_CONFIGURATION, redacted
 from ticketflow_cli import jwt_secret
 from ticketflow_cli.serve import SERVICES
 
@@ -212,8 +212,13 @@ class Supervisor:
             delay = self._backoff.delay(failures)
             failures += 1
             code = "not started" if process is None else f"code {process.returncode}"
-            if failures >= self._start_attempts and not self._ready[child.name].is_set():
-                self._give_up(child, f"{failures} times in a row ({code})", output)
+            never_ready = not self._ready[child.name].is_set()
+            if never_ready and process is not None and process.returncode == EXIT_CONFIGURATION:
+                self._give_up(child, "its configuration is invalid (it cannot start)", output)
+                return
+            if failures >= self._start_attempts and never_ready:
+                reason = f"it exited {failures} times in a row ({code}) without getting ready"
+                self._give_up(child, reason, output)
                 return
             log.warning(
                 "%s exited (%s) after %.1f s; restarting in %g s", child.name, code, uptime, delay
@@ -221,11 +226,10 @@ class Supervisor:
             if await self._sleep_unless_stopping(delay):
                 return
 
-    def _give_up(self, child: Child, how_often: str, output: _Output) -> None:
+    def _give_up(self, child: Child, reason: str, output: _Output) -> None:
         """Stop every child; `run()` then prints why and returns 1."""
         self._gave_up.append(
-            f"ticketflow up: giving up on {child.name}: it exited {how_often} without getting "
-            "ready; its last error output:"
+            f"ticketflow up: giving up on {child.name}: {reason}; its last error output:"
         )
         self._gave_up.extend(f"    {line}" for line in output.last_error() or ["(none)"])
         self.stop()
