@@ -88,7 +88,9 @@ class ServiceRuntime:
         `@consumer.on(MessageClass)` and its router is included with `consumers_router`."""
         if queue not in self.queues:
             raise ValueError(f"queue {queue.name} is not part of this service's topology")
-        return QueueConsumer(queue, self._publish, self.settings.delivery_limit)
+        return QueueConsumer(
+            queue, self._publish, self.settings.delivery_limit, self.settings.consumer_prefetch
+        )
 
     def add_worker(self, start: StartWorker, stop: StopWorker) -> None:
         """Run a background worker while the service runs: started after the broker and the

@@ -56,6 +56,12 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = Field(description=f"at least {MIN_SECRET_BYTES} bytes, random")
     jwt_issuer: str = "ticketflow"
     delivery_limit: int = Field(default=5, ge=1, le=100)
+    consumer_prefetch: int = Field(
+        default=8,
+        ge=1,
+        le=1000,
+        description="unacknowledged messages per queue at once: how many are handled together",
+    )
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)
     log_level: str = "INFO"

@@ -31,7 +31,7 @@ from faststream import BaseMiddleware
 from faststream.exceptions import SubscriberNotFound
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
-from faststream.rabbit import RabbitRouter
+from faststream.rabbit import Channel, RabbitRouter
 from pydantic import ValidationError
 
 from ticketflow_chassis.logging import bind_correlation_id, correlation_id_var
@@ -189,7 +189,9 @@ class Settlement(BaseMiddleware):
 class QueueConsumer:
     """A service queue on its own router, with one typed subscriber per message type."""
 
-    def __init__(self, queue: QueueSpec, park: Park, delivery_limit: int):
+    def __init__(self, queue: QueueSpec, park: Park, delivery_limit: int, prefetch: int):
+        """`prefetch` bounds the messages this queue's consumer holds at once, so also how
+        many it handles together (each delivery is handled in a task of its own)."""
         self.queue = queue
         self.router = RabbitRouter(
             middlewares=(
@@ -199,6 +201,7 @@ class QueueConsumer:
         bindings = ", ".join(f"`{b.routing_key}` on `{b.exchange}`" for b in queue.bindings)
         self._subscriber = self.router.subscriber(
             service_queue(queue, delivery_limit),
+            channel=Channel(prefetch_count=prefetch),
             ack_policy=AckPolicy.MANUAL,
             decoder=decode_envelope,
             title=queue.name,
