@@ -306,6 +306,36 @@ class StoreContract:
                 await tx.put(TICKETS, {**ticket(2), "number": None}, expected_version=None)
         await self._insert(store, ticket(2), TICKETS)
 
+    async def test_a_missing_unique_value_is_checked_on_replace_and_after_the_version(
+        self, store: DocumentStore
+    ) -> None:
+        first = {k: v for k, v in ticket(1).items() if k != "number"}
+        await self._insert(store, first, TICKETS)
+        await self._insert(store, ticket(2), TICKETS)
+        lacking = {k: v for k, v in ticket(2).items() if k != "number"}
+        with pytest.raises(UniqueViolationError) as caught:
+            async with store.transaction() as tx:
+                await tx.put(TICKETS, lacking, expected_version=1)
+        assert (caught.value.index, caught.value.doc_id) == ("ix_account_id__number", "a002")
+        for stale in (None, 5):  # a version that does not match is reported first
+            with pytest.raises(ConflictError) as conflict:
+                async with store.transaction() as tx:
+                    await tx.put(TICKETS, lacking, expected_version=stale)
+            assert (conflict.value.expected, conflict.value.actual) == (stale, 1)
+        async with store.transaction() as tx:  # the one lacking it may go on lacking it
+            assert (await tx.put(TICKETS, first, expected_version=1))["version"] == 2
+        assert (await self._get(store, TICKETS, "a002") or {})["number"] == 2
+
+    async def test_inserting_an_existing_id_is_a_conflict_even_when_its_values_clash(
+        self, store: DocumentStore
+    ) -> None:
+        await self._insert(store, ticket(1), TICKETS)
+        await self._insert(store, ticket(2), TICKETS)
+        with pytest.raises(ConflictError) as caught:
+            async with store.transaction() as tx:
+                await tx.put(TICKETS, {**ticket(2), "number": 1}, expected_version=None)
+        assert (caught.value.expected, caught.value.actual) == (None, 1)
+
     # -- transactions: atomicity, isolation of writers ----------------------------------
 
     async def test_an_exception_rolls_back_document_outbox_and_inbox_together(

@@ -23,6 +23,7 @@ from ticketflow_chassis.store.port import (
     ConflictError,
     Document,
     Filter,
+    Index,
     OutboxEntry,
     OutboxMessage,
     Page,
@@ -86,13 +87,6 @@ class SqliteTransaction:
             raise StoreError("this transaction is over; open a new one")
         return list(await self._connection.execute_fetchall(sql, list(params)))
 
-    async def _change(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Runs a write; returns the number of rows it changed."""
-        if not self.active:
-            raise StoreError("this transaction is over; open a new one")
-        async with self._connection.execute(sql, list(params)) as cursor:
-            return cursor.rowcount
-
     async def _version(self, collection: str, doc_id: str) -> int | None:
         rows = await self._rows(f'SELECT version FROM "{collection}" WHERE id = ?', [doc_id])
         return int(rows[0][0]) if rows else None
@@ -105,50 +99,70 @@ class SqliteTransaction:
     async def put(
         self, collection: str, document: Document, *, expected_version: int | None
     ) -> Document:
+        """One statement when it succeeds: the INSERT's primary key and the UPDATE's
+        `version = ?` are the version check. Only after a miss is the version read, for the
+        ConflictError's message."""
         spec = self._store.spec(collection)
         doc_id = document[ID_FIELD]
-        actual = await self._version(collection, doc_id)
-        if actual != expected_version:
-            raise ConflictError(collection, doc_id, expected_version, actual)
         version = (expected_version or 0) + 1
         text = _to_json({**document, VERSION_FIELD: version})
         stored = _from_json(text)  # also the caller's copy: nothing shared with `document`
-        await self._check_missing_values_unique(spec, stored)
+        guards = _missing_values_guards(spec, stored)
+        guard = Clause(
+            " AND ".join(["1", *(g.sql for _, g in guards)]),
+            [p for _, g in guards for p in g.params],
+        )
         try:
             if expected_version is None:
-                await self._change(
-                    f'INSERT INTO "{collection}" (id, version, doc) VALUES (?, ?, ?)',
-                    [doc_id, version, text],
+                written = await self._rows(
+                    f'INSERT INTO "{collection}" (id, version, doc) SELECT ?, ?, ?'
+                    f" WHERE {guard.sql} RETURNING 1",
+                    [doc_id, version, text, *guard.params],
                 )
             else:
-                await self._change(
-                    f'UPDATE "{collection}" SET version = ?, doc = ? WHERE id = ? AND version = ?',
-                    [version, text, doc_id, expected_version],
+                written = await self._rows(
+                    f'UPDATE "{collection}" SET version = ?, doc = ?'
+                    f" WHERE id = ? AND version = ? AND {guard.sql} RETURNING 1",
+                    [version, text, doc_id, expected_version, *guard.params],
                 )
         except sqlite3.IntegrityError as exc:
+            # SQLite may check a unique index before the primary key: the id comes first.
+            actual = await self._version(collection, doc_id) if expected_version is None else None
+            if actual is not None:
+                raise ConflictError(collection, doc_id, None, actual) from None
             raise UniqueViolationError(collection, _violated_index(spec, exc), doc_id) from exc
+        if not written:
+            await self._explain_refusal(spec, stored, expected_version, guards)
         return stored
 
-    async def _check_missing_values_unique(self, spec: Collection, document: Document) -> None:
-        """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not."""
-        for index in spec.indexes:
-            values = [field_value(document, f) for f in index.fields]
-            if not index.unique or all(v is not None for v in values):
-                continue
-            same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
-            rows = await self._rows(
-                f'SELECT 1 FROM "{spec.name}" WHERE {same} AND id <> ? LIMIT 1',
-                [*(parameter(v) for v in values), document[ID_FIELD]],
-            )
-            if rows:
-                raise UniqueViolationError(spec.name, index.name, document[ID_FIELD])
+    async def _explain_refusal(
+        self,
+        spec: Collection,
+        document: Document,
+        expected_version: int | None,
+        guards: list[tuple[Index, Clause]],
+    ) -> None:
+        """A write that changed no row met another version (checked first, as before any
+        uniqueness) or a guard on missing values; raises the error that says which."""
+        doc_id = document[ID_FIELD]
+        actual = await self._version(spec.name, doc_id)
+        if actual != expected_version:
+            raise ConflictError(spec.name, doc_id, expected_version, actual)
+        for index, guard in guards:
+            [(free,)] = await self._rows(f"SELECT {guard.sql}", guard.params)
+            if not free:
+                raise UniqueViolationError(spec.name, index.name, doc_id)
+        raise StoreError(f"{spec.name}/{doc_id}: the write changed nothing, for no known reason")
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
         self._store.spec(collection)
-        actual = await self._version(collection, doc_id)
-        if actual != expected_version:
+        deleted = await self._rows(
+            f'DELETE FROM "{collection}" WHERE id = ? AND version = ? RETURNING 1',
+            [doc_id, expected_version],
+        )
+        if not deleted:
+            actual = await self._version(collection, doc_id)
             raise ConflictError(collection, doc_id, expected_version, actual)
-        await self._change(f'DELETE FROM "{collection}" WHERE id = ?', [doc_id])
 
     async def find(self, collection: str, query: Query) -> Page:
         require_index(self._store.spec(collection), query.filters, query.sort)
@@ -175,7 +189,7 @@ class SqliteTransaction:
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
         try:
-            await self._change(
+            await self._rows(
                 "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
@@ -190,11 +204,33 @@ class SqliteTransaction:
             raise UniqueViolationError("_outbox", "message_id", message.message_id) from exc
 
     async def mark_processed(self, inbox_key: str) -> bool:
-        changed = await self._change(
-            "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?)",
+        inserted = await self._rows(
+            "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?) RETURNING 1",
             [inbox_key, datetime.now(UTC).isoformat()],
         )
-        return changed == 1
+        return bool(inserted)
+
+
+def _missing_values_guards(spec: Collection, document: Document) -> list[tuple[Index, Clause]]:
+    """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not. For each
+    unique index on which `document` lacks a value: a condition that no other document
+    lacks the same values. Usually there is none, and a write costs no extra lookup."""
+    guards = []
+    for index in spec.indexes:
+        values = [field_value(document, f) for f in index.fields]
+        if not index.unique or all(v is not None for v in values):
+            continue
+        same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
+        guards.append(
+            (
+                index,
+                Clause(
+                    f'NOT EXISTS (SELECT 1 FROM "{spec.name}" WHERE {same} AND id <> ?)',
+                    [*(parameter(v) for v in values), document[ID_FIELD]],
+                ),
+            )
+        )
+    return guards
 
 
 def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
