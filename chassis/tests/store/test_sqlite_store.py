@@ -186,4 +186,7 @@ async def test_a_transaction_after_the_store_closed_fails_clearly(tmp_path: Path
     with pytest.raises(StoreError, match="not open"):
         async with store.transaction():
             pass
+    with pytest.raises(StoreError, match="not open"):
+        async with store.read():
+            pass
     assert await store.ping() is False

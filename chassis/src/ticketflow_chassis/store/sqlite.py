@@ -1,5 +1,6 @@
 """SQLite adapter of the document-store port (aiosqlite): one table of JSON documents per
-collection with expression indexes, plus the outbox and inbox tables, in one WAL file.
+collection with expression indexes, plus the outbox and inbox tables, in one WAL file;
+one writer connection, and read-only connections beside it.
 """
 
 from __future__ import annotations
@@ -28,27 +29,26 @@ from ticketflow_chassis.store.port import (
     OutboxMessage,
     Page,
     Query,
+    ReadOnlyError,
     StoreError,
     UniqueViolationError,
     UnknownCollectionError,
     decode_cursor,
     encode_cursor,
-    field_value,
     require_index,
 )
+from ticketflow_chassis.store.sqlite_connections import ReaderPool, connect, run, transaction_on
 from ticketflow_chassis.store.sqlite_query import (
     Clause,
     after,
     checked_collection,
     create_index_sql,
-    expression,
     index_name,
+    missing_values_guards,
     order_by,
-    parameter,
     where,
 )
 
-BUSY_TIMEOUT_MS = 5000
 _DELETE_CHUNK = 500  # well under SQLite's limit on bound parameters
 _UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
 
@@ -69,18 +69,21 @@ def _from_json(text: str) -> Document:
     return document
 
 
-async def _run(connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> None:
-    """Runs a statement to completion, so that no half-read statement holds a lock."""
-    await connection.execute_fetchall(sql, params)
-
-
 class SqliteTransaction:
-    """Runs on the store's one connection between BEGIN IMMEDIATE and COMMIT/ROLLBACK."""
+    """Runs on the store's writer between BEGIN IMMEDIATE and COMMIT/ROLLBACK, or, when
+    `read_only`, on a reader connection between BEGIN and COMMIT (WAL: one snapshot)."""
 
-    def __init__(self, store: SqliteStore, connection: aiosqlite.Connection):
+    def __init__(
+        self, store: SqliteStore, connection: aiosqlite.Connection, *, read_only: bool = False
+    ):
         self._store = store
         self._connection = connection
+        self.read_only = read_only
         self.active = True
+
+    def _writable(self, operation: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(operation)
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         if not self.active:
@@ -102,12 +105,13 @@ class SqliteTransaction:
         """One statement when it succeeds: the INSERT's primary key and the UPDATE's
         `version = ?` are the version check. Only after a miss is the version read, for the
         ConflictError's message."""
+        self._writable("put")
         spec = self._store.spec(collection)
         doc_id = document[ID_FIELD]
         version = (expected_version or 0) + 1
         text = _to_json({**document, VERSION_FIELD: version})
         stored = _from_json(text)  # also the caller's copy: nothing shared with `document`
-        guards = _missing_values_guards(spec, stored)
+        guards = missing_values_guards(spec, stored)
         guard = Clause(
             " AND ".join(["1", *(g.sql for _, g in guards)]),
             [p for _, g in guards for p in g.params],
@@ -155,6 +159,7 @@ class SqliteTransaction:
         raise StoreError(f"{spec.name}/{doc_id}: the write changed nothing, for no known reason")
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        self._writable("delete")
         self._store.spec(collection)
         deleted = await self._rows(
             f'DELETE FROM "{collection}" WHERE id = ? AND version = ? RETURNING 1',
@@ -188,6 +193,7 @@ class SqliteTransaction:
         return int(rows[0][0])
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
+        self._writable("add_to_outbox")
         try:
             await self._rows(
                 "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
@@ -204,33 +210,12 @@ class SqliteTransaction:
             raise UniqueViolationError("_outbox", "message_id", message.message_id) from exc
 
     async def mark_processed(self, inbox_key: str) -> bool:
+        self._writable("mark_processed")
         inserted = await self._rows(
             "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?) RETURNING 1",
             [inbox_key, datetime.now(UTC).isoformat()],
         )
         return bool(inserted)
-
-
-def _missing_values_guards(spec: Collection, document: Document) -> list[tuple[Index, Clause]]:
-    """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not. For each
-    unique index on which `document` lacks a value: a condition that no other document
-    lacks the same values. Usually there is none, and a write costs no extra lookup."""
-    guards = []
-    for index in spec.indexes:
-        values = [field_value(document, f) for f in index.fields]
-        if not index.unique or all(v is not None for v in values):
-            continue
-        same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
-        guards.append(
-            (
-                index,
-                Clause(
-                    f'NOT EXISTS (SELECT 1 FROM "{spec.name}" WHERE {same} AND id <> ?)',
-                    [*(parameter(v) for v in values), document[ID_FIELD]],
-                ),
-            )
-        )
-    return guards
 
 
 def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
@@ -242,12 +227,18 @@ def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
 
 
 class SqliteStore:
-    """`SqliteStore(Path("var/ticket.sqlite3"))`: one connection; transactions take turns
-    on an asyncio lock and BEGIN IMMEDIATE, so a writer in another process waits too."""
+    """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
+    an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too); reads
+    (`read()`) run on up to `readers` read-only connections and wait for neither.
+    """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, readers: int = 4):
+        if readers < 1:
+            raise ValueError(f"a SQLite store needs at least one reader connection, not {readers}")
         self.path = path
+        self._reader_count = readers
         self._connection: aiosqlite.Connection | None = None
+        self._readers: ReaderPool | None = None
         self._specs: dict[str, Collection] = {}
         self._lock = asyncio.Lock()
 
@@ -258,31 +249,29 @@ class SqliteStore:
                 create_index_sql(spec.name, index)  # checks the field names before any I/O
         if self._connection is None:
             await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-            connection = await aiosqlite.connect(self.path, isolation_level=None)
-            try:
-                await _run(connection, "PRAGMA journal_mode=WAL")
-                await _run(connection, "PRAGMA synchronous=NORMAL")
-                await _run(connection, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            except BaseException:
-                await connection.close()
-                raise
-            self._connection = connection
+            self._connection = await connect(
+                self.path, ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"]
+            )
+            self._readers = ReaderPool(self.path, self._reader_count)
         connection = self._connection
-        async with self._lock, self._immediate(connection):
+        async with self._lock, transaction_on(connection, "BEGIN IMMEDIATE"):
             for statement in _SCHEMA:
-                await _run(connection, statement)
+                await run(connection, statement)
             for spec in collections:
-                await _run(
+                await run(
                     connection,
                     f'CREATE TABLE IF NOT EXISTS "{spec.name}" '
                     "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)",
                 )
                 for index in spec.indexes:
-                    await _run(connection, create_index_sql(spec.name, index))
+                    await run(connection, create_index_sql(spec.name, index))
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:
         async with self._lock:
+            if self._readers is not None:
+                readers, self._readers = self._readers, None
+                await readers.close()
             if self._connection is not None:
                 connection, self._connection = self._connection, None
                 await connection.close()
@@ -307,31 +296,32 @@ class SqliteStore:
             raise StoreError(f"the store at {self.path} is not open")
         return self._connection
 
-    @asynccontextmanager
-    async def _immediate(self, connection: aiosqlite.Connection) -> AsyncIterator[None]:
-        """BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between
-        processes, and a read-then-write (version check, then update) cannot race."""
-        await _run(connection, "BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if connection.in_transaction:
-                await _run(connection, "ROLLBACK")
-            raise
-        try:
-            await _run(connection, "COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                await _run(connection, "ROLLBACK")
-            raise
+    def _open_readers(self) -> ReaderPool:
+        if self._readers is None:
+            raise StoreError(f"the store at {self.path} is not open")
+        return self._readers
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        """BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between
+        processes, and a read-then-write (a get, then a put at its version) cannot race."""
         async with self._lock:
             connection = self._open_connection()
             tx = SqliteTransaction(self, connection)
             try:
-                async with self._immediate(connection):
+                async with transaction_on(connection, "BEGIN IMMEDIATE"):
+                    yield tx
+            finally:
+                tx.active = False
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteTransaction]:
+        """A deferred BEGIN on a reader: its snapshot is taken at its first read and kept
+        until COMMIT; it never takes the writer's lock."""
+        async with self._open_readers().connection() as connection:
+            tx = SqliteTransaction(self, connection, read_only=True)
+            try:
+                async with transaction_on(connection, "BEGIN"):
                     yield tx
             finally:
                 tx.active = False
@@ -354,10 +344,10 @@ class SqliteStore:
             return
         async with self._lock:
             connection = self._open_connection()
-            async with self._immediate(connection):
+            async with transaction_on(connection, "BEGIN IMMEDIATE"):
                 for start in range(0, len(ids), _DELETE_CHUNK):
                     chunk = ids[start : start + _DELETE_CHUNK]
-                    await _run(
+                    await run(
                         connection,
                         f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(chunk))})",
                         chunk,
