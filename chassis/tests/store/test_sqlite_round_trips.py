@@ -108,4 +108,4 @@ async def test_the_relay_reads_then_removes_a_batch(store: SqliteStore, hops: Ho
     with hops.counting() as calls:
         batch = await store.outbox_batch(10)
         await store.remove_from_outbox([entry.message.message_id for entry in batch])
-    assert cost(calls) == (4, 4), calls
+    assert cost(calls) == (2, 2), calls

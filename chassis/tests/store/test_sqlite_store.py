@@ -25,7 +25,7 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.store.sqlite import SqliteStore
 
-from .contract import ACCOUNT, COLLECTIONS, NOTES, TICKETS, StoreContract, seed
+from .contract import ACCOUNT, COLLECTIONS, NOTES, TICKETS, StoreContract, message, seed
 
 
 def store_path(tmp_path: Path) -> Path:
@@ -189,4 +189,17 @@ async def test_a_transaction_after_the_store_closed_fails_clearly(tmp_path: Path
     with pytest.raises(StoreError, match="not open"):
         async with store.read():
             pass
+    with pytest.raises(StoreError, match="not open"):
+        await store.outbox_batch(10)
     assert await store.ping() is False
+
+
+async def test_removing_more_ids_than_one_statement_binds_removes_them_all(
+    sqlite_store: SqliteStore,
+) -> None:
+    ids = [f"m{n}" for n in range(1201)]
+    async with sqlite_store.transaction() as tx:
+        for message_id in [*ids, "kept"]:
+            await tx.add_to_outbox(message(message_id))
+    await sqlite_store.remove_from_outbox(ids)
+    assert [e.message.message_id for e in await sqlite_store.outbox_batch(2000)] == ["kept"]

@@ -229,7 +229,8 @@ def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
 class SqliteStore:
     """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
     an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too); reads
-    (`read()`) run on up to `readers` read-only connections and wait for neither.
+    (`read()`, the relay's `outbox_batch`) run on up to `readers` read-only connections and
+    wait for neither.
     """
 
     def __init__(self, path: Path, *, readers: int = 4):
@@ -327,8 +328,9 @@ class SqliteStore:
                 tx.active = False
 
     async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
-        async with self._lock:
-            rows = await self._open_connection().execute_fetchall(
+        """One SELECT on a reader, which is its own transaction: no lock, no BEGIN."""
+        async with self._open_readers().connection() as connection:
+            rows = await connection.execute_fetchall(
                 "SELECT seq, message_id, exchange, routing_key, body, headers"
                 " FROM _outbox ORDER BY seq LIMIT ?",
                 [limit],
@@ -339,16 +341,23 @@ class SqliteStore:
         ]
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
+        """One write transaction: a single DELETE is one by itself; more chunks of ids (a
+        statement binds a limited number of parameters) share a BEGIN IMMEDIATE."""
         ids = list(message_ids)
         if not ids:
             return
+        chunks = [ids[start : start + _DELETE_CHUNK] for start in range(0, len(ids), _DELETE_CHUNK)]
         async with self._lock:
             connection = self._open_connection()
+            if len(chunks) == 1:
+                await _delete_from_outbox(connection, chunks[0])
+                return
             async with transaction_on(connection, "BEGIN IMMEDIATE"):
-                for start in range(0, len(ids), _DELETE_CHUNK):
-                    chunk = ids[start : start + _DELETE_CHUNK]
-                    await run(
-                        connection,
-                        f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(chunk))})",
-                        chunk,
-                    )
+                for chunk in chunks:
+                    await _delete_from_outbox(connection, chunk)
+
+
+async def _delete_from_outbox(connection: aiosqlite.Connection, ids: list[str]) -> None:
+    await run(
+        connection, f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(ids))})", ids
+    )
