@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import aiosqlite
 
@@ -226,17 +226,28 @@ def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
     return next((i.name for i in spec.indexes if i.unique), "unique index")
 
 
+Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
+
+
 class SqliteStore:
     """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
     an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too); reads
     (`read()`, the relay's `outbox_batch`) run on up to `readers` read-only connections and
-    wait for neither.
+    wait for neither. `synchronous`: FULL (the default) syncs the WAL at every commit, so a
+    commit survives a power loss; NORMAL only at checkpoints, so the last commits survive
+    a crash of the process but not of the machine (bench/store_commit.py measures both).
     """
 
-    def __init__(self, path: Path, *, readers: int = 4):
+    def __init__(self, path: Path, *, synchronous: Synchronous = "FULL", readers: int = 4):
+        if synchronous not in get_args(Synchronous):
+            raise ValueError(
+                f"invalid SQLite synchronous {synchronous!r}: expected one of"
+                f" {', '.join(get_args(Synchronous))}"
+            )
         if readers < 1:
             raise ValueError(f"a SQLite store needs at least one reader connection, not {readers}")
         self.path = path
+        self.synchronous = synchronous
         self._reader_count = readers
         self._connection: aiosqlite.Connection | None = None
         self._readers: ReaderPool | None = None
@@ -251,7 +262,7 @@ class SqliteStore:
         if self._connection is None:
             await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
             self._connection = await connect(
-                self.path, ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"]
+                self.path, ["PRAGMA journal_mode=WAL", f"PRAGMA synchronous={self.synchronous}"]
             )
             self._readers = ReaderPool(self.path, self._reader_count)
         connection = self._connection
