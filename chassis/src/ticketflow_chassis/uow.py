@@ -8,6 +8,9 @@
 On commit the outbox relay is woken, so the recorded messages leave within
 milliseconds; a message being consumed passes its inbox key, and a redelivery
 raises DuplicateMessage before any effect (the consumer acks it).
+
+A unit of work that only reads opens `uow.read(context)` instead: one snapshot,
+beside the writers; its session's put, save, delete and record raise ReadOnlyError.
 """
 
 from __future__ import annotations
@@ -207,3 +210,10 @@ class UnitOfWork:
             yield session
         if session.recorded:
             self._on_commit()
+
+    @asynccontextmanager
+    async def read(self, context: MessageContext) -> AsyncIterator[Session]:
+        """A read-only unit of work (`store.read()`). It writes no inbox mark: having no
+        effects, it has nothing for a redelivery to repeat."""
+        async with self.store.read() as tx:
+            yield Session(tx, context, self._producer, self._clock(), self._publishes)

@@ -36,6 +36,7 @@ from ticketflow_chassis.store.port import (
     OutboxMessage,
     Query,
     Range,
+    ReadOnlyError,
     SortKey,
     UnindexedQueryError,
     UniqueViolationError,
@@ -306,6 +307,36 @@ class StoreContract:
                 await tx.put(TICKETS, {**ticket(2), "number": None}, expected_version=None)
         await self._insert(store, ticket(2), TICKETS)
 
+    async def test_a_missing_unique_value_is_checked_on_replace_and_after_the_version(
+        self, store: DocumentStore
+    ) -> None:
+        first = {k: v for k, v in ticket(1).items() if k != "number"}
+        await self._insert(store, first, TICKETS)
+        await self._insert(store, ticket(2), TICKETS)
+        lacking = {k: v for k, v in ticket(2).items() if k != "number"}
+        with pytest.raises(UniqueViolationError) as caught:
+            async with store.transaction() as tx:
+                await tx.put(TICKETS, lacking, expected_version=1)
+        assert (caught.value.index, caught.value.doc_id) == ("ix_account_id__number", "a002")
+        for stale in (None, 5):  # a version that does not match is reported first
+            with pytest.raises(ConflictError) as conflict:
+                async with store.transaction() as tx:
+                    await tx.put(TICKETS, lacking, expected_version=stale)
+            assert (conflict.value.expected, conflict.value.actual) == (stale, 1)
+        async with store.transaction() as tx:  # the one lacking it may go on lacking it
+            assert (await tx.put(TICKETS, first, expected_version=1))["version"] == 2
+        assert (await self._get(store, TICKETS, "a002") or {})["number"] == 2
+
+    async def test_inserting_an_existing_id_is_a_conflict_even_when_its_values_clash(
+        self, store: DocumentStore
+    ) -> None:
+        await self._insert(store, ticket(1), TICKETS)
+        await self._insert(store, ticket(2), TICKETS)
+        with pytest.raises(ConflictError) as caught:
+            async with store.transaction() as tx:
+                await tx.put(TICKETS, {**ticket(2), "number": 1}, expected_version=None)
+        assert (caught.value.expected, caught.value.actual) == (None, 1)
+
     # -- transactions: atomicity, isolation of writers ----------------------------------
 
     async def test_an_exception_rolls_back_document_outbox_and_inbox_together(
@@ -381,6 +412,55 @@ class StoreContract:
         losers = [r for r in results if isinstance(r, ConflictError)]
         assert (len(winners), len(losers)) == (1, 1), results
         assert await self._get(store, NOTES, "n1") == {**winners[0], "version": 2}
+
+    # -- read-only transactions ----------------------------------------------------------
+
+    async def test_a_read_only_transaction_refuses_every_write(self, store: DocumentStore) -> None:
+        await self._insert(store, {"id": "other"})
+        attempts: list[Callable[[Any], Any]] = [
+            lambda tx: tx.put(NOTES, {"id": "n1"}, expected_version=None),
+            lambda tx: tx.put(NOTES, {"id": "other", "text": "v2"}, expected_version=1),
+            lambda tx: tx.delete(NOTES, "other", expected_version=1),
+            lambda tx: tx.add_to_outbox(message("m1")),
+            lambda tx: tx.mark_processed("inbox-1"),
+        ]
+        for attempt in attempts:
+            with pytest.raises(ReadOnlyError):
+                async with store.read() as tx:
+                    await attempt(tx)
+        assert await self._get(store, NOTES, "other") == {"id": "other", "version": 1}
+        await self._assert_nothing_committed(store)
+
+    async def test_a_read_only_transaction_keeps_one_snapshot_while_writers_commit(
+        self, store: DocumentStore
+    ) -> None:
+        await self._insert(store, {"id": "n1", "text": "v1"})
+        async with store.read() as reader:
+            assert await reader.get(NOTES, "n1") == {"id": "n1", "text": "v1", "version": 1}
+            async with store.transaction() as tx:
+                await tx.put(NOTES, {"id": "n1", "text": "v2"}, expected_version=1)
+                await tx.put(NOTES, {"id": "n2"}, expected_version=None)
+            assert await reader.get(NOTES, "n1") == {"id": "n1", "text": "v1", "version": 1}
+            assert await reader.get(NOTES, "n2") is None
+            assert await reader.count(NOTES) == 1
+            assert [d["id"] for d in (await reader.find(NOTES, Query())).items] == ["n1"]
+        async with store.read() as reader:
+            assert await reader.get(NOTES, "n1") == {"id": "n1", "text": "v2", "version": 2}
+            assert await reader.count(NOTES) == 2
+
+    async def test_a_read_only_transaction_runs_while_a_write_transaction_is_open(
+        self, store: DocumentStore
+    ) -> None:
+        await self._insert(store, {"id": "n1", "text": "v1"})
+
+        async def read() -> Document | None:
+            async with store.read() as reader:
+                return await reader.get(NOTES, "n1")
+
+        async with store.transaction() as tx:
+            await tx.put(NOTES, {"id": "n1", "text": "not yet"}, expected_version=1)
+            seen = await asyncio.wait_for(read(), timeout=5)  # would wait for the writer
+        assert seen == {"id": "n1", "text": "v1", "version": 1}
 
     # -- outbox and inbox ------------------------------------------------------------------
 

@@ -23,9 +23,9 @@ from ticketflow_chassis.store.port import (
     SortKey,
     StoreError,
 )
-from ticketflow_chassis.store.sqlite import SqliteStore
+from ticketflow_chassis.store.sqlite import SqliteStore, Synchronous
 
-from .contract import ACCOUNT, COLLECTIONS, NOTES, TICKETS, StoreContract, seed
+from .contract import ACCOUNT, COLLECTIONS, NOTES, TICKETS, StoreContract, message, seed
 
 
 def store_path(tmp_path: Path) -> Path:
@@ -186,4 +186,44 @@ async def test_a_transaction_after_the_store_closed_fails_clearly(tmp_path: Path
     with pytest.raises(StoreError, match="not open"):
         async with store.transaction():
             pass
+    with pytest.raises(StoreError, match="not open"):
+        async with store.read():
+            pass
+    with pytest.raises(StoreError, match="not open"):
+        await store.outbox_batch(10)
     assert await store.ping() is False
+
+
+async def test_removing_more_ids_than_one_statement_binds_removes_them_all(
+    sqlite_store: SqliteStore,
+) -> None:
+    ids = [f"m{n}" for n in range(1201)]
+    async with sqlite_store.transaction() as tx:
+        for message_id in [*ids, "kept"]:
+            await tx.add_to_outbox(message(message_id))
+    await sqlite_store.remove_from_outbox(ids)
+    assert [e.message.message_id for e in await sqlite_store.outbox_batch(2000)] == ["kept"]
+
+
+@pytest.mark.parametrize(("synchronous", "level"), [(None, 2), ("NORMAL", 1), ("EXTRA", 3)])
+async def test_commits_are_synced_to_disk_unless_told_otherwise(
+    tmp_path: Path, synchronous: Synchronous | None, level: int
+) -> None:
+    """FULL (2) by default: a commit survives a power loss, not only a crash of the process."""
+    store = (
+        SqliteStore(store_path(tmp_path))
+        if synchronous is None
+        else SqliteStore(store_path(tmp_path), synchronous=synchronous)
+    )
+    await store.open(COLLECTIONS)
+    try:
+        connection = store._connection  # the writer's setting: it is per connection
+        assert connection is not None
+        assert await connection.execute_fetchall("PRAGMA synchronous") == [(level,)]
+    finally:
+        await store.close()
+
+
+def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="synchronous 'OFF'"):
+        SqliteStore(store_path(tmp_path), synchronous="OFF")  # type: ignore[arg-type]  # the point

@@ -1,18 +1,30 @@
-"""The unit of work commits documents, outbox and inbox together, or nothing."""
+"""The unit of work commits documents, outbox and inbox together, or nothing; a read-only
+one writes nothing."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.store.port import Collection, ConflictError, Eq, Index, Query, SortKey
+from ticketflow_chassis.store.port import (
+    Collection,
+    ConflictError,
+    Eq,
+    Index,
+    Query,
+    ReadOnlyError,
+    SortKey,
+)
 from ticketflow_chassis.uow import (
     DuplicateMessage,
     MessageContext,
+    Session,
     UndeclaredMessage,
     UnitOfWork,
 )
@@ -183,3 +195,28 @@ async def test_recording_a_message_the_service_does_not_declare_is_refused(
     assert await store.outbox_batch(10) == []
     async with uow.begin(context()) as session:
         assert await session.get("things", "c1") is None
+
+
+async def test_a_read_only_unit_of_work_reads_and_refuses_every_write(store: MemoryStore) -> None:
+    woken: list[bool] = []
+    uow = UnitOfWork(store, "test", on_commit=lambda: woken.append(True), clock=lambda: NOW)
+    async with uow.begin(context()) as session:
+        await session.put("things", {"id": "t1"}, expected_version=None)
+    attempts: list[Callable[[Session], Awaitable[Any]]] = [
+        lambda s: s.put("things", {"id": "t2"}, expected_version=None),
+        lambda s: s.save("things", Counter(version=1), {"id": "t1"}),
+        lambda s: s.delete("things", "t1", expected_version=1),
+        lambda s: s.record(account_created()),
+    ]
+    for attempt in attempts:
+        async with uow.read(context("q:m1")) as session:
+            assert await session.get("things", "t1") == {"id": "t1", "version": 1}
+            with pytest.raises(ReadOnlyError):
+                await attempt(session)
+
+    assert await store.outbox_batch(10) == []
+    assert woken == []
+    async with store.transaction() as tx:
+        assert await tx.get("things", "t2") is None
+        assert await tx.get("things", "t1") == {"id": "t1", "version": 1}
+        assert await tx.mark_processed("q:m1") is True  # a read writes no inbox mark

@@ -25,6 +25,7 @@ from ticketflow_chassis.store.port import (
     OutboxMessage,
     Page,
     Query,
+    ReadOnlyError,
     SortKey,
     UniqueViolationError,
     UnknownCollectionError,
@@ -92,9 +93,14 @@ class _State:
 
 
 class MemoryTransaction:
-    def __init__(self, store: MemoryStore, state: _State):
+    def __init__(self, store: MemoryStore, state: _State, *, read_only: bool = False):
         self._store = store
         self._state = state
+        self.read_only = read_only
+
+    def _writable(self, operation: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(operation)
 
     def _documents(self, collection: str) -> dict[str, Document]:
         try:
@@ -109,6 +115,7 @@ class MemoryTransaction:
     async def put(
         self, collection: str, document: Document, *, expected_version: int | None
     ) -> Document:
+        self._writable("put")
         documents = self._documents(collection)
         doc_id = document[ID_FIELD]
         current = documents.get(doc_id)
@@ -122,6 +129,7 @@ class MemoryTransaction:
         return copy.deepcopy(stored)
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        self._writable("delete")
         documents = self._documents(collection)
         current = documents.get(doc_id)
         actual = current[VERSION_FIELD] if current is not None else None
@@ -149,12 +157,14 @@ class MemoryTransaction:
         return len(self._matching(collection, filters))
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
+        self._writable("add_to_outbox")
         if any(e.message.message_id == message.message_id for e in self._state.outbox):
             raise UniqueViolationError("_outbox", "message_id", message.message_id)
         self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
         self._state.next_seq += 1
 
     async def mark_processed(self, inbox_key: str) -> bool:
+        self._writable("mark_processed")
         if inbox_key in self._state.inbox:
             return False
         self._state.inbox.add(inbox_key)
@@ -162,7 +172,8 @@ class MemoryTransaction:
 
 
 class MemoryStore:
-    """Transactions run one at a time on a copy of the state that replaces it on commit."""
+    """Transactions run one at a time on a copy of the state that replaces it on commit;
+    read-only ones on a copy of their own, beside them."""
 
     def __init__(self) -> None:
         self._state = _State()
@@ -204,6 +215,12 @@ class MemoryStore:
             staged = copy.deepcopy(self._state)
             yield MemoryTransaction(self, staged)
             self._state = staged
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[MemoryTransaction]:
+        """A copy of the committed state, taken without the lock (writers work on copies of
+        their own): the snapshot, and never a wait for a writer."""
+        yield MemoryTransaction(self, copy.deepcopy(self._state), read_only=True)
 
     # Under the lock: a transaction commits by replacing the whole state, which would
     # otherwise bring back entries the relay removed while it ran.

@@ -10,7 +10,7 @@ import copy
 import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ from ticketflow_chassis.store.port import (
     OutboxMessage,
     Page,
     Query,
+    ReadOnlyError,
     StoreError,
     UniqueViolationError,
     UnknownCollectionError,
@@ -73,11 +74,21 @@ class ConcurrentWriteError(ConflictError):
 
 class MongoTransaction:
     def __init__(
-        self, store: MongoStore, database: AsyncDatabase[Raw], session: AsyncClientSession
+        self,
+        store: MongoStore,
+        database: AsyncDatabase[Raw],
+        session: AsyncClientSession,
+        *,
+        read_only: bool = False,
     ):
         self._store = store
         self._db = database
         self._session = session
+        self.read_only = read_only
+
+    def _writable(self, operation: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(operation)
 
     def _collection(self, collection: str) -> AsyncCollection[Raw]:
         self._store.spec(collection)
@@ -98,6 +109,7 @@ class MongoTransaction:
     async def put(
         self, collection: str, document: Document, *, expected_version: int | None
     ) -> Document:
+        self._writable("put")
         target = self._collection(collection)
         doc_id = document[ID_FIELD]
         stored = copy.deepcopy({**document, VERSION_FIELD: (expected_version or 0) + 1})
@@ -126,6 +138,7 @@ class MongoTransaction:
         return copy.deepcopy(stored)
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        self._writable("delete")
         target = self._collection(collection)
         with _conflicts(collection, doc_id, expected_version):
             result = await target.delete_one(
@@ -160,6 +173,7 @@ class MongoTransaction:
             return await target.count_documents(to_filter(filters), session=self._session)
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
+        self._writable("add_to_outbox")
         with _conflicts(OUTBOX, message.message_id, None):
             if await self._db[OUTBOX].find_one(
                 {MONGO_ID: message.message_id}, session=self._session
@@ -178,6 +192,7 @@ class MongoTransaction:
             )
 
     async def mark_processed(self, inbox_key: str) -> bool:
+        self._writable("mark_processed")
         with _conflicts(INBOX, inbox_key, None):
             # An upsert, not insert_one + DuplicateKeyError: that error would abort the
             # transaction, and a redelivery must leave it usable.
@@ -283,8 +298,17 @@ class MongoStore:
     def _db(self) -> AsyncDatabase[Raw]:
         return self._open_client()[self._database_name]
 
+    def transaction(self) -> AbstractAsyncContextManager[MongoTransaction]:
+        return self._in_transaction(read_only=False)
+
+    def read(self) -> AbstractAsyncContextManager[MongoTransaction]:
+        """The same snapshot transaction as a writer's (reads of majority-committed data at
+        one point in time), with its writes refused; it commits nothing and conflicts with
+        no writer."""
+        return self._in_transaction(read_only=True)
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[MongoTransaction]:
+    async def _in_transaction(self, *, read_only: bool) -> AsyncIterator[MongoTransaction]:
         client = self._open_client()
         try:
             async with (
@@ -293,7 +317,7 @@ class MongoStore:
                     read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
                 ),
             ):
-                yield MongoTransaction(self, self._db(), session)
+                yield MongoTransaction(self, self._db(), session, read_only=read_only)
         except PyMongoError as exc:
             # What is left here failed at commit time.
             if exc.has_error_label("TransientTransactionError"):

@@ -7,6 +7,8 @@ and the inbox, so state, published messages and processed message ids commit
 together. `find` and `count` refuse a filter or sort that no declared index serves.
 A missing field and a null one are the same value, which sorts before every other.
 After a StoreError inside a transaction, leave the block: MongoDB has aborted it.
+`store.read()` opens a read-only transaction: one consistent snapshot that runs beside
+the writers (on SQLite without waiting for the one writer) and refuses every write.
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ class UniqueViolationError(StoreError):
     def __init__(self, collection: str, index: str, doc_id: str):
         self.collection, self.index, self.doc_id = collection, index, doc_id
         super().__init__(f"{collection}/{doc_id}: another document has the same {index}")
+
+
+class ReadOnlyError(StoreError):
+    """A write (put, delete, outbox, inbox) inside a read-only transaction."""
+
+    def __init__(self, operation: str):
+        super().__init__(f"{operation} in a read-only transaction: write in store.transaction()")
 
 
 class UnindexedQueryError(StoreError):
@@ -190,6 +199,15 @@ class DocumentStore(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
         """Commits when the block exits normally, rolls back when it raises."""
+
+    def read(self) -> AbstractAsyncContextManager[Transaction]:
+        """A read-only transaction: get, find and count see one snapshot of committed data
+        for the whole block, without waiting for a writer; put, delete, add_to_outbox and
+        mark_processed raise ReadOnlyError.
+
+            async with store.read() as tx:
+                ticket = await tx.get("tickets", ticket_id)
+        """
 
     async def outbox_batch(self, limit: int) -> list[OutboxEntry]: ...
 

@@ -1,5 +1,6 @@
 """SQLite adapter of the document-store port (aiosqlite): one table of JSON documents per
-collection with expression indexes, plus the outbox and inbox tables, in one WAL file.
+collection with expression indexes, plus the outbox and inbox tables, in one WAL file;
+one writer connection, and read-only connections beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import aiosqlite
 
@@ -23,31 +24,31 @@ from ticketflow_chassis.store.port import (
     ConflictError,
     Document,
     Filter,
+    Index,
     OutboxEntry,
     OutboxMessage,
     Page,
     Query,
+    ReadOnlyError,
     StoreError,
     UniqueViolationError,
     UnknownCollectionError,
     decode_cursor,
     encode_cursor,
-    field_value,
     require_index,
 )
+from ticketflow_chassis.store.sqlite_connections import ReaderPool, connect, run, transaction_on
 from ticketflow_chassis.store.sqlite_query import (
     Clause,
     after,
     checked_collection,
     create_index_sql,
-    expression,
     index_name,
+    missing_values_guards,
     order_by,
-    parameter,
     where,
 )
 
-BUSY_TIMEOUT_MS = 5000
 _DELETE_CHUNK = 500  # well under SQLite's limit on bound parameters
 _UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
 
@@ -68,30 +69,26 @@ def _from_json(text: str) -> Document:
     return document
 
 
-async def _run(connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> None:
-    """Runs a statement to completion, so that no half-read statement holds a lock."""
-    await connection.execute_fetchall(sql, params)
-
-
 class SqliteTransaction:
-    """Runs on the store's one connection between BEGIN IMMEDIATE and COMMIT/ROLLBACK."""
+    """Runs on the store's writer between BEGIN IMMEDIATE and COMMIT/ROLLBACK, or, when
+    `read_only`, on a reader connection between BEGIN and COMMIT (WAL: one snapshot)."""
 
-    def __init__(self, store: SqliteStore, connection: aiosqlite.Connection):
+    def __init__(
+        self, store: SqliteStore, connection: aiosqlite.Connection, *, read_only: bool = False
+    ):
         self._store = store
         self._connection = connection
+        self.read_only = read_only
         self.active = True
+
+    def _writable(self, operation: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(operation)
 
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         if not self.active:
             raise StoreError("this transaction is over; open a new one")
         return list(await self._connection.execute_fetchall(sql, list(params)))
-
-    async def _change(self, sql: str, params: Iterable[Any] = ()) -> int:
-        """Runs a write; returns the number of rows it changed."""
-        if not self.active:
-            raise StoreError("this transaction is over; open a new one")
-        async with self._connection.execute(sql, list(params)) as cursor:
-            return cursor.rowcount
 
     async def _version(self, collection: str, doc_id: str) -> int | None:
         rows = await self._rows(f'SELECT version FROM "{collection}" WHERE id = ?', [doc_id])
@@ -105,50 +102,72 @@ class SqliteTransaction:
     async def put(
         self, collection: str, document: Document, *, expected_version: int | None
     ) -> Document:
+        """One statement when it succeeds: the INSERT's primary key and the UPDATE's
+        `version = ?` are the version check. Only after a miss is the version read, for the
+        ConflictError's message."""
+        self._writable("put")
         spec = self._store.spec(collection)
         doc_id = document[ID_FIELD]
-        actual = await self._version(collection, doc_id)
-        if actual != expected_version:
-            raise ConflictError(collection, doc_id, expected_version, actual)
         version = (expected_version or 0) + 1
         text = _to_json({**document, VERSION_FIELD: version})
         stored = _from_json(text)  # also the caller's copy: nothing shared with `document`
-        await self._check_missing_values_unique(spec, stored)
+        guards = missing_values_guards(spec, stored)
+        guard = Clause(
+            " AND ".join(["1", *(g.sql for _, g in guards)]),
+            [p for _, g in guards for p in g.params],
+        )
         try:
             if expected_version is None:
-                await self._change(
-                    f'INSERT INTO "{collection}" (id, version, doc) VALUES (?, ?, ?)',
-                    [doc_id, version, text],
+                written = await self._rows(
+                    f'INSERT INTO "{collection}" (id, version, doc) SELECT ?, ?, ?'
+                    f" WHERE {guard.sql} RETURNING 1",
+                    [doc_id, version, text, *guard.params],
                 )
             else:
-                await self._change(
-                    f'UPDATE "{collection}" SET version = ?, doc = ? WHERE id = ? AND version = ?',
-                    [version, text, doc_id, expected_version],
+                written = await self._rows(
+                    f'UPDATE "{collection}" SET version = ?, doc = ?'
+                    f" WHERE id = ? AND version = ? AND {guard.sql} RETURNING 1",
+                    [version, text, doc_id, expected_version, *guard.params],
                 )
         except sqlite3.IntegrityError as exc:
+            # SQLite may check a unique index before the primary key: the id comes first.
+            actual = await self._version(collection, doc_id) if expected_version is None else None
+            if actual is not None:
+                raise ConflictError(collection, doc_id, None, actual) from None
             raise UniqueViolationError(collection, _violated_index(spec, exc), doc_id) from exc
+        if not written:
+            await self._explain_refusal(spec, stored, expected_version, guards)
         return stored
 
-    async def _check_missing_values_unique(self, spec: Collection, document: Document) -> None:
-        """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not."""
-        for index in spec.indexes:
-            values = [field_value(document, f) for f in index.fields]
-            if not index.unique or all(v is not None for v in values):
-                continue
-            same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
-            rows = await self._rows(
-                f'SELECT 1 FROM "{spec.name}" WHERE {same} AND id <> ? LIMIT 1',
-                [*(parameter(v) for v in values), document[ID_FIELD]],
-            )
-            if rows:
-                raise UniqueViolationError(spec.name, index.name, document[ID_FIELD])
+    async def _explain_refusal(
+        self,
+        spec: Collection,
+        document: Document,
+        expected_version: int | None,
+        guards: list[tuple[Index, Clause]],
+    ) -> None:
+        """A write that changed no row met another version (checked first, as before any
+        uniqueness) or a guard on missing values; raises the error that says which."""
+        doc_id = document[ID_FIELD]
+        actual = await self._version(spec.name, doc_id)
+        if actual != expected_version:
+            raise ConflictError(spec.name, doc_id, expected_version, actual)
+        for index, guard in guards:
+            [(free,)] = await self._rows(f"SELECT {guard.sql}", guard.params)
+            if not free:
+                raise UniqueViolationError(spec.name, index.name, doc_id)
+        raise StoreError(f"{spec.name}/{doc_id}: the write changed nothing, for no known reason")
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        self._writable("delete")
         self._store.spec(collection)
-        actual = await self._version(collection, doc_id)
-        if actual != expected_version:
+        deleted = await self._rows(
+            f'DELETE FROM "{collection}" WHERE id = ? AND version = ? RETURNING 1',
+            [doc_id, expected_version],
+        )
+        if not deleted:
+            actual = await self._version(collection, doc_id)
             raise ConflictError(collection, doc_id, expected_version, actual)
-        await self._change(f'DELETE FROM "{collection}" WHERE id = ?', [doc_id])
 
     async def find(self, collection: str, query: Query) -> Page:
         require_index(self._store.spec(collection), query.filters, query.sort)
@@ -174,8 +193,9 @@ class SqliteTransaction:
         return int(rows[0][0])
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
+        self._writable("add_to_outbox")
         try:
-            await self._change(
+            await self._rows(
                 "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
@@ -190,11 +210,12 @@ class SqliteTransaction:
             raise UniqueViolationError("_outbox", "message_id", message.message_id) from exc
 
     async def mark_processed(self, inbox_key: str) -> bool:
-        changed = await self._change(
-            "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?)",
+        self._writable("mark_processed")
+        inserted = await self._rows(
+            "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?) RETURNING 1",
             [inbox_key, datetime.now(UTC).isoformat()],
         )
-        return changed == 1
+        return bool(inserted)
 
 
 def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
@@ -205,13 +226,31 @@ def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
     return next((i.name for i in spec.indexes if i.unique), "unique index")
 
 
-class SqliteStore:
-    """`SqliteStore(Path("var/ticket.sqlite3"))`: one connection; transactions take turns
-    on an asyncio lock and BEGIN IMMEDIATE, so a writer in another process waits too."""
+Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 
-    def __init__(self, path: Path):
+
+class SqliteStore:
+    """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
+    an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too); reads
+    (`read()`, the relay's `outbox_batch`) run on up to `readers` read-only connections and
+    wait for neither. `synchronous`: FULL (the default) syncs the WAL at every commit, so a
+    commit survives a power loss; NORMAL only at checkpoints, so the last commits survive
+    a crash of the process but not of the machine (bench/store_commit.py measures both).
+    """
+
+    def __init__(self, path: Path, *, synchronous: Synchronous = "FULL", readers: int = 4):
+        if synchronous not in get_args(Synchronous):
+            raise ValueError(
+                f"invalid SQLite synchronous {synchronous!r}: expected one of"
+                f" {', '.join(get_args(Synchronous))}"
+            )
+        if readers < 1:
+            raise ValueError(f"a SQLite store needs at least one reader connection, not {readers}")
         self.path = path
+        self.synchronous = synchronous
+        self._reader_count = readers
         self._connection: aiosqlite.Connection | None = None
+        self._readers: ReaderPool | None = None
         self._specs: dict[str, Collection] = {}
         self._lock = asyncio.Lock()
 
@@ -222,31 +261,29 @@ class SqliteStore:
                 create_index_sql(spec.name, index)  # checks the field names before any I/O
         if self._connection is None:
             await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
-            connection = await aiosqlite.connect(self.path, isolation_level=None)
-            try:
-                await _run(connection, "PRAGMA journal_mode=WAL")
-                await _run(connection, "PRAGMA synchronous=NORMAL")
-                await _run(connection, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            except BaseException:
-                await connection.close()
-                raise
-            self._connection = connection
+            self._connection = await connect(
+                self.path, ["PRAGMA journal_mode=WAL", f"PRAGMA synchronous={self.synchronous}"]
+            )
+            self._readers = ReaderPool(self.path, self._reader_count)
         connection = self._connection
-        async with self._lock, self._immediate(connection):
+        async with self._lock, transaction_on(connection, "BEGIN IMMEDIATE"):
             for statement in _SCHEMA:
-                await _run(connection, statement)
+                await run(connection, statement)
             for spec in collections:
-                await _run(
+                await run(
                     connection,
                     f'CREATE TABLE IF NOT EXISTS "{spec.name}" '
                     "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)",
                 )
                 for index in spec.indexes:
-                    await _run(connection, create_index_sql(spec.name, index))
+                    await run(connection, create_index_sql(spec.name, index))
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:
         async with self._lock:
+            if self._readers is not None:
+                readers, self._readers = self._readers, None
+                await readers.close()
             if self._connection is not None:
                 connection, self._connection = self._connection, None
                 await connection.close()
@@ -271,38 +308,40 @@ class SqliteStore:
             raise StoreError(f"the store at {self.path} is not open")
         return self._connection
 
-    @asynccontextmanager
-    async def _immediate(self, connection: aiosqlite.Connection) -> AsyncIterator[None]:
-        """BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between
-        processes, and a read-then-write (version check, then update) cannot race."""
-        await _run(connection, "BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if connection.in_transaction:
-                await _run(connection, "ROLLBACK")
-            raise
-        try:
-            await _run(connection, "COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                await _run(connection, "ROLLBACK")
-            raise
+    def _open_readers(self) -> ReaderPool:
+        if self._readers is None:
+            raise StoreError(f"the store at {self.path} is not open")
+        return self._readers
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
+        """BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between
+        processes, and a read-then-write (a get, then a put at its version) cannot race."""
         async with self._lock:
             connection = self._open_connection()
             tx = SqliteTransaction(self, connection)
             try:
-                async with self._immediate(connection):
+                async with transaction_on(connection, "BEGIN IMMEDIATE"):
+                    yield tx
+            finally:
+                tx.active = False
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[SqliteTransaction]:
+        """A deferred BEGIN on a reader: its snapshot is taken at its first read and kept
+        until COMMIT; it never takes the writer's lock."""
+        async with self._open_readers().connection() as connection:
+            tx = SqliteTransaction(self, connection, read_only=True)
+            try:
+                async with transaction_on(connection, "BEGIN"):
                     yield tx
             finally:
                 tx.active = False
 
     async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
-        async with self._lock:
-            rows = await self._open_connection().execute_fetchall(
+        """One SELECT on a reader, which is its own transaction: no lock, no BEGIN."""
+        async with self._open_readers().connection() as connection:
+            rows = await connection.execute_fetchall(
                 "SELECT seq, message_id, exchange, routing_key, body, headers"
                 " FROM _outbox ORDER BY seq LIMIT ?",
                 [limit],
@@ -313,16 +352,23 @@ class SqliteStore:
         ]
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
+        """One write transaction: a single DELETE is one by itself; more chunks of ids (a
+        statement binds a limited number of parameters) share a BEGIN IMMEDIATE."""
         ids = list(message_ids)
         if not ids:
             return
+        chunks = [ids[start : start + _DELETE_CHUNK] for start in range(0, len(ids), _DELETE_CHUNK)]
         async with self._lock:
             connection = self._open_connection()
-            async with self._immediate(connection):
-                for start in range(0, len(ids), _DELETE_CHUNK):
-                    chunk = ids[start : start + _DELETE_CHUNK]
-                    await _run(
-                        connection,
-                        f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(chunk))})",
-                        chunk,
-                    )
+            if len(chunks) == 1:
+                await _delete_from_outbox(connection, chunks[0])
+                return
+            async with transaction_on(connection, "BEGIN IMMEDIATE"):
+                for chunk in chunks:
+                    await _delete_from_outbox(connection, chunk)
+
+
+async def _delete_from_outbox(connection: aiosqlite.Connection, ids: list[str]) -> None:
+    await run(
+        connection, f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(ids))})", ids
+    )

@@ -1,6 +1,7 @@
-"""The port's filters, sorts and paging cursors as SQLite SQL, written over the very
-`json_extract(doc, '$.field')` expressions the declared indexes are built on, so that
-SQLite's planner uses those indexes. Names are checked here: they end up in the SQL text.
+"""The port's filters, sorts, paging cursors and unique-missing-value guards as SQLite SQL,
+written over the very `json_extract(doc, '$.field')` expressions the declared indexes are
+built on, so that SQLite's planner uses those indexes. Names are checked here: they end up
+in the SQL text.
 """
 
 from __future__ import annotations
@@ -11,7 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ticketflow_chassis.store.port import ID_FIELD, Eq, Exists, Filter, In, Index, SortKey
+from ticketflow_chassis.store.port import (
+    ID_FIELD,
+    Collection,
+    Document,
+    Eq,
+    Exists,
+    Filter,
+    In,
+    Index,
+    SortKey,
+    field_value,
+)
 
 COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 # One identifier per dotted segment: "a.b" addresses {"a": {"b": ...}} in every adapter.
@@ -147,3 +159,25 @@ def after(sort: Sequence[SortKey], cursor: Sequence[Any]) -> Clause:
         "(" + " OR ".join(f"({b.sql})" for b in branches) + ")",
         [p for b in branches for p in b.params],
     )
+
+
+def missing_values_guards(spec: Collection, document: Document) -> list[tuple[Index, Clause]]:
+    """SQLite lets NULLs repeat in a unique index; the port (like MongoDB) does not. For each
+    unique index on which `document` lacks a value: a condition that no other document
+    lacks the same values. Usually there is none, and a write costs no extra lookup."""
+    guards: list[tuple[Index, Clause]] = []
+    for index in spec.indexes:
+        values = [field_value(document, f) for f in index.fields]
+        if not index.unique or all(v is not None for v in values):
+            continue
+        same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
+        guards.append(
+            (
+                index,
+                Clause(
+                    f'NOT EXISTS (SELECT 1 FROM "{spec.name}" WHERE {same} AND id <> ?)',
+                    [*(parameter(v) for v in values), document[ID_FIELD]],
+                ),
+            )
+        )
+    return guards

@@ -1,0 +1,90 @@
+"""The SQLite adapter's connections: opening one with its pragmas, the pool of read-only
+connections beside the one writer (WAL lets readers run while it writes), and the
+BEGIN ... COMMIT/ROLLBACK around a block.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from ticketflow_chassis.store.port import StoreError
+
+BUSY_TIMEOUT_MS = 5000
+
+
+async def run(connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> None:
+    """Runs a statement to completion, so that no half-read statement holds a lock."""
+    await connection.execute_fetchall(sql, params)
+
+
+async def connect(path: Path, pragmas: Sequence[str]) -> aiosqlite.Connection:
+    """A connection in autocommit mode (transactions are begun explicitly) with `pragmas`."""
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        for pragma in [*pragmas, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"]:
+            await run(connection, pragma)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+@asynccontextmanager
+async def transaction_on(connection: aiosqlite.Connection, begin: str) -> AsyncIterator[None]:
+    """`begin` (BEGIN IMMEDIATE for the writer, BEGIN for a reader), then COMMIT when the
+    block exits normally, ROLLBACK when it raises or the COMMIT fails."""
+    await run(connection, begin)
+    try:
+        yield
+    except BaseException:
+        if connection.in_transaction:
+            await run(connection, "ROLLBACK")
+        raise
+    try:
+        await run(connection, "COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            await run(connection, "ROLLBACK")
+        raise
+
+
+class ReaderPool:
+    """Up to `size` read-only connections (`PRAGMA query_only`), opened on first need and
+    reused; a reader waits only for a free connection, never for the writer."""
+
+    def __init__(self, path: Path, size: int):
+        self._path = path
+        self._slots = asyncio.Semaphore(size)
+        self._idle: list[aiosqlite.Connection] = []
+        self._closed = False
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._slots:
+            if self._closed:
+                raise StoreError(f"the store at {self._path} is closed")
+            connection = self._idle.pop() if self._idle else await self._connect()
+            try:
+                yield connection
+            finally:
+                # One left inside a transaction (its ROLLBACK failed) is not handed out again.
+                if self._closed or connection.in_transaction:
+                    await connection.close()
+                else:
+                    self._idle.append(connection)
+
+    async def _connect(self) -> aiosqlite.Connection:
+        return await connect(self._path, ["PRAGMA query_only=ON"])
+
+    async def close(self) -> None:
+        """Closes the idle connections now and those in use when they are given back."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
