@@ -47,8 +47,9 @@ async def replicate(uow: UnitOfWork, pipeline: PipelineSnapshot) -> None:
     await deliver(apply_pipeline_snapshot, uow, envelope_of(created, account_id=ACCOUNT))
 
 
-async def seed(uow: UnitOfWork, count: int) -> None:
-    """`count` tickets in support/new, many per transaction (a seed, not what is measured)."""
+async def seed(uow: UnitOfWork, count: int, statuses: tuple[str, ...] = ("new",)) -> None:
+    """`count` tickets in pipeline support, in `statuses` in turn, many per transaction (a
+    seed, not what is measured)."""
     context = MessageContext.for_request(ACCOUNT)
     made = 0
     while made < count:
@@ -63,7 +64,7 @@ async def seed(uow: UnitOfWork, count: int) -> None:
                     pipeline=pipeline,
                     gate=gate,
                     pipeline_id="support",
-                    status_id="new",
+                    status_id=statuses[made % len(statuses)],
                     values={"subject": f"ticket {made}"},
                     definitions={},
                     requester=ADMIN,

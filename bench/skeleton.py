@@ -1,12 +1,24 @@
-"""Latency of the walking skeleton on a running suite: HTTP create -> notifier records it.
+"""Throughput and latency of the walking skeleton: HTTP create -> notifier records it.
 
-    make up                       # in one terminal (or: .venv/bin/ticketflow up)
-    .venv/bin/python bench/skeleton.py [--tickets 200] [--concurrency 10]
+    .venv/bin/python bench/skeleton.py --start [--tickets 1000] [--concurrency 1 10]
 
-Opens an account, sends the tickets through the ticket service's HTTP API, and
-prints p50/p95/p99 of (notifier's recordedAt - moment the POST was sent), split into the
-HTTP create itself and the event path (ticket committed -> notifier recorded), and the
-throughput. All clocks are this machine's.
+With --start it runs its own suite: `ticketflow up` in a temp dir (TICKETFLOW_VAR_DIR), on a
+fresh RabbitMQ virtual host, on ports 18001-18004 (`--port-base`), stopped and deleted at the
+end; it then also prints each service's peak RSS (VmHWM). Without --start it measures a
+suite already running, found as `ticketflow up` places it:
+
+    TICKETFLOW_VAR_DIR=/tmp/tf-bench PIPELINE_HTTP_PORT=18001 TICKET_HTTP_PORT=18002 \\
+      CHANNELS_HTTP_PORT=18003 NOTIFIER_HTTP_PORT=18004 .venv/bin/ticketflow up
+    TICKETFLOW_VAR_DIR=/tmp/tf-bench PIPELINE_HTTP_PORT=18001 TICKET_HTTP_PORT=18002 \\
+      NOTIFIER_HTTP_PORT=18004 .venv/bin/python bench/skeleton.py
+
+(the JWT secret comes from `<var dir>/jwt-secret`). For each concurrency it opens an account,
+creates the tickets through the ticket service's HTTP API with that many requests in flight,
+then reads each ticket's `recordedAt` from the notifier (at most --poll-concurrency reads in
+flight, so 10,000 tickets do not exhaust the connection pool), and prints tickets/s from the
+first POST sent to the last ticket recorded, p50/p95/p99 of sent -> recorded (split into the
+HTTP create and the event path), and the ratio of the rates c10/c1. All clocks are this
+machine's.
 """
 
 from __future__ import annotations
@@ -14,32 +26,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
+import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
+from measure import latency_line
+from suite import RunningSuite, running_suite
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_cli.jwt_secret import secret_for_signing
 
-PIPELINE = os.environ.get("TICKETFLOW_PIPELINE_URL", "http://127.0.0.1:8001")
-TICKET = os.environ.get("TICKETFLOW_TICKET_URL", "http://127.0.0.1:8002")
-NOTIFIER = os.environ.get("TICKETFLOW_NOTIFIER_URL", "http://127.0.0.1:8004")
+ENV_URLS = {"pipeline": 8001, "ticket": 8002, "notifier": 8004}
 
 
-async def open_account(client: httpx.AsyncClient) -> str:
-    secret = secret_for_signing(os.environ)  # as `ticketflow account create` finds it
-    operator = Principal("platform", "bench", frozenset({Role.OPERATOR}), frozenset())
-    token = TokenCodec(secret, "ticketflow").issue(operator, now=datetime.now(UTC))
-    response = await client.post(
-        f"{PIPELINE}/admin/v1/accounts",
-        json={"name": "Bench", "tier": "enterprise", "admin_email": "bench@example.test"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    response.raise_for_status()
-    return str(response.json()["token"])
+def urls_from(env: Mapping[str, str]) -> dict[str, str]:
+    """Where `ticketflow up` with this environment serves each service (`<PREFIX>_HTTP_PORT`)."""
+    return {
+        name: f"http://127.0.0.1:{env.get(f'{name.upper()}_HTTP_PORT', default)}"
+        for name, default in ENV_URLS.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -50,92 +58,146 @@ class Sent:
     created_at: datetime
 
 
-async def send(client: httpx.AsyncClient, token: str, n: int) -> Sent:
-    body = {
-        "properties": {"subject": f"bench {n}", "hs_pipeline": "default", "hs_pipeline_stage": "1"}
-    }
-    while True:
-        sent_at = datetime.now(UTC)
-        response = await client.post(
-            f"{TICKET}/crm/v3/objects/tickets",
-            json=body,
+class Skeleton:
+    """The suite's HTTP APIs, as an account's super admin."""
+
+    def __init__(self, client: httpx.AsyncClient, urls: Mapping[str, str], secret: str):
+        self._client = client
+        self._urls = urls
+        self._secret = secret
+        self._headers: dict[str, str] = {}
+
+    async def open_account(self) -> None:
+        operator = Principal("platform", "bench", frozenset({Role.OPERATOR}), frozenset())
+        token = TokenCodec(self._secret, "ticketflow").issue(operator, now=datetime.now(UTC))
+        response = await self._client.post(
+            f"{self._urls['pipeline']}/admin/v1/accounts",
+            json={"name": "Bench", "tier": "enterprise", "admin_email": "bench@example.test"},
             headers={"Authorization": f"Bearer {token}"},
         )
-        if response.status_code == 201:
-            created = response.json()
-            return Sent(
-                str(created["id"]),
-                sent_at,
-                datetime.now(UTC),
-                datetime.fromisoformat(created["createdAt"].replace("Z", "+00:00")),
+        response.raise_for_status()
+        self._headers = {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def send(self, n: int) -> Sent:
+        body = {
+            "properties": {
+                "subject": f"bench {n}",
+                "hs_pipeline": "default",
+                "hs_pipeline_stage": "1",
+            }
+        }
+        for _ in range(600):
+            sent_at = datetime.now(UTC)
+            response = await self._client.post(
+                f"{self._urls['ticket']}/crm/v3/objects/tickets", json=body, headers=self._headers
             )
-        if response.status_code != 400:  # 400 only while the new pipeline replicates
-            response.raise_for_status()
-        await asyncio.sleep(0.05)
+            if response.status_code == 201:
+                created = response.json()
+                return Sent(
+                    str(created["id"]),
+                    sent_at,
+                    datetime.now(UTC),
+                    datetime.fromisoformat(created["createdAt"].replace("Z", "+00:00")),
+                )
+            if response.status_code != 400:  # 400 only while the new pipeline replicates
+                response.raise_for_status()
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"ticket {n}: still 400 after 30 s: {response.text}")
+
+    async def recorded_at(self, ticket_id: str) -> datetime:
+        for _ in range(3000):
+            response = await self._client.get(
+                f"{self._urls['notifier']}/notifier/v1/tickets/{ticket_id}", headers=self._headers
+            )
+            if response.status_code == 200:
+                return datetime.fromisoformat(response.json()["recordedAt"])
+            if response.status_code != 404:
+                response.raise_for_status()
+            await asyncio.sleep(0.05)
+        raise TimeoutError(f"ticket {ticket_id} not recorded by the notifier within 150 s")
 
 
-async def recorded_at(client: httpx.AsyncClient, token: str, ticket_id: str) -> datetime:
-    while True:
-        response = await client.get(
-            f"{NOTIFIER}/notifier/v1/tickets/{ticket_id}",
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        if response.status_code == 200:
-            return datetime.fromisoformat(response.json()["recordedAt"])
-        await asyncio.sleep(0.02)
+async def measure(
+    urls: Mapping[str, str], secret: str, tickets: int, concurrency: int, poll_concurrency: int
+) -> float:
+    """Runs one concurrency level; prints its figures and returns its tickets/s."""
+    connections = max(concurrency, poll_concurrency) + 2
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30, pool=120), limits=limits) as client:
+        skeleton = Skeleton(client, urls, secret)
+        await skeleton.open_account()
+        await skeleton.send(-1)  # waits for the new pipeline to replicate; not measured
 
+        sending = asyncio.Semaphore(concurrency)
 
-def percentile(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+        async def send_one(n: int) -> Sent:
+            async with sending:
+                return await skeleton.send(n)
 
+        polling = asyncio.Semaphore(poll_concurrency)
 
-def report(label: str, durations: list[timedelta]) -> None:
-    ms = [d.total_seconds() * 1000 for d in durations]
+        async def poll_one(ticket_id: str) -> datetime:
+            async with polling:
+                return await skeleton.recorded_at(ticket_id)
+
+        began = time.perf_counter()
+        sent = await asyncio.gather(*(send_one(n) for n in range(tickets)))
+        created_seconds = time.perf_counter() - began
+        recorded = await asyncio.gather(*(poll_one(s.ticket_id) for s in sent))
+    span = (max(recorded) - min(s.sent_at for s in sent)).total_seconds()
+    rate = tickets / span
     print(
-        f"{label} (ms): p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  "
-        f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}"
+        f"concurrency {concurrency}: {tickets:,} tickets, {rate:,.1f} tickets/s created -> "
+        f"recorded ({span:.2f} s; all 201s after {created_seconds:.2f} s)"
     )
 
+    paths = {
+        "sent -> recorded": [r - s.sent_at for s, r in zip(sent, recorded, strict=True)],
+        "  HTTP create (sent -> 201)": [s.answered_at - s.sent_at for s in sent],
+        "  event path (committed -> recorded)": [
+            r - s.created_at for s, r in zip(sent, recorded, strict=True)
+        ],
+    }
+    for label, durations in paths.items():
+        print("  " + latency_line(label, [d.total_seconds() * 1000 for d in durations]))
+    return rate
 
-async def run(tickets: int, concurrency: int) -> None:
-    async with httpx.AsyncClient(timeout=30) as client:
-        token = await open_account(client)
-        await send(client, token, -1)  # wait for the pipeline to replicate; not measured
-        gate = asyncio.Semaphore(concurrency)
 
-        async def one(n: int) -> Sent:
-            async with gate:
-                return await send(client, token, n)
-
-        started = time.perf_counter()
-        sent = await asyncio.gather(*(one(n) for n in range(tickets)))
-        recorded = await asyncio.gather(*(recorded_at(client, token, s.ticket_id) for s in sent))
-        last = max(recorded)
-        elapsed = time.perf_counter() - started
-    first_sent = min(s.sent_at for s in sent)
-    print(f"tickets: {tickets}, concurrency: {concurrency}")
-    report(
-        "create sent -> notifier recorded",
-        [r - s.sent_at for s, r in zip(sent, recorded, strict=True)],
-    )
-    report("  HTTP create (sent -> 201)", [s.answered_at - s.sent_at for s in sent])
-    report(
-        "  event path (committed -> recorded)",
-        [r - s.created_at for s, r in zip(sent, recorded, strict=True)],
-    )
-    span = (last - first_sent).total_seconds()
-    print(
-        f"throughput: {tickets / span:.1f} tickets/s end to end ({span:.2f} s); "
-        f"wall {elapsed:.2f} s"
-    )
+async def bench(
+    suite: RunningSuite | None,
+    env: Mapping[str, str],
+    tickets: int,
+    levels: list[int],
+    poll_concurrency: int,
+) -> None:
+    urls = suite.urls if suite else urls_from(env)
+    secret = secret_for_signing(suite.env if suite else env)
+    rates = {c: await measure(urls, secret, tickets, c, poll_concurrency) for c in levels}
+    if 1 in rates and 10 in rates:
+        print(f"ratio c10/c1: {rates[10] / rates[1]:.2f}")
+    if suite:
+        print("peak RSS: " + ", ".join(f"{n} {m:.0f} MiB" for n, m in suite.peak_rss().items()))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tickets", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=10)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--poll-concurrency", type=int, default=20)
+    parser.add_argument("--start", action="store_true", help="run its own `ticketflow up`")
+    parser.add_argument("--port-base", type=int, default=18000)
     args = parser.parse_args()
-    asyncio.run(run(args.tickets, args.concurrency))
+    env = dict(os.environ)
+
+    async def run() -> None:
+        if not args.start:
+            await bench(None, env, args.tickets, args.concurrency, args.poll_concurrency)
+            return
+        async with running_suite(env, args.port_base) as suite:
+            await bench(suite, env, args.tickets, args.concurrency, args.poll_concurrency)
+
+    print(f"skeleton: python {sys.version.split()[0]}", flush=True)
+    asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""What every benchmark here needs: a throw-away RabbitMQ virtual host, percentiles, and the
+peak resident memory (VmHWM) of a process.
+
+    with scratch_vhost("bench-hop") as amqp_url: ...
+    print(latency_line("GET", durations_ms), f"peak RSS {peak_rss_mib(pid):.0f} MiB")
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+BROKER = urlsplit(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")).netloc
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def scratch_vhost(prefix: str) -> Iterator[str]:
+    """An AMQP URL into a fresh virtual host (guest may do anything), deleted on exit with
+    every queue and exchange in it."""
+    vhost = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"amqp://{BROKER}/{quote(vhost, safe='')}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """`p` in 1..99, on the inclusive method (so a small sample's p99 is near its max)."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(p) - 1]
+
+
+def latency_line(label: str, milliseconds: list[float]) -> str:
+    return (
+        f"{label}: n {len(milliseconds)}  p50 {percentile(milliseconds, 50):.1f} ms  "
+        f"p95 {percentile(milliseconds, 95):.1f} ms  p99 {percentile(milliseconds, 99):.1f} ms  "
+        f"max {max(milliseconds):.1f} ms"
+    )
+
+
+def _status_kib(pid: int | str, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(f"no {field} in /proc/{pid}/status")
+
+
+def peak_rss_mib(pid: int | str = "self") -> float:
+    """The process's peak resident set size so far (VmHWM), in MiB."""
+    return _status_kib(pid, "VmHWM") / 1024
+
+
+def reset_peak_rss(pid: int | str = "self") -> None:
+    """Start VmHWM again from the current RSS (Linux: `5` into clear_refs), so the next
+    reading is the peak of what follows."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
