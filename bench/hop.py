@@ -221,7 +221,7 @@ def faststream(amqp_url: str, prefetch: int) -> tuple[Consume, str]:
     return consume, f"prefetch {prefetch}"
 
 
-def ours(amqp_url: str, directory: Path) -> tuple[Consume, str]:
+def ours(amqp_url: str, directory: Path, prefetch: int) -> tuple[Consume, str]:
     settings = ServiceSettings(
         service_name="bench",
         http_port=8999,  # unused: no HTTP here
@@ -230,6 +230,7 @@ def ours(amqp_url: str, directory: Path) -> tuple[Consume, str]:
         store_url=f"sqlite:///{directory / 'bench.sqlite3'}",
         var_dir=directory,
         delivery_limit=DELIVERY_LIMIT,
+        consumer_prefetch=prefetch,
     )
     runtime = ServiceRuntime(settings, (HOPS,), (HOP_IN,), publishes=(TicketArchived,))
     hop_in = runtime.consumer(HOP_IN)
@@ -260,12 +261,7 @@ def ours(amqp_url: str, directory: Path) -> tuple[Consume, str]:
         async with runtime.lifespan():
             await asyncio.Event().wait()
 
-    # The chassis' broker and QueueConsumer take no prefetch: no basic.qos, so RabbitMQ
-    # pushes without limit (FastStream still handles one message at a time).
-    return consume, (
-        "prefetch: the chassis cannot set one today, measured unlimited; "
-        f"relay batch {settings.outbox_batch_size}"
-    )
+    return consume, f"prefetch {prefetch}, relay batch {settings.outbox_batch_size}"
 
 
 async def bench(messages: int, prefetch: int, ways: list[str], limit_seconds: float) -> None:
@@ -278,7 +274,7 @@ async def bench(messages: int, prefetch: int, ways: list[str], limit_seconds: fl
             elif way == "faststream":
                 run, note = faststream(amqp_url, prefetch)
             else:
-                run, note = ours(amqp_url, Path(directory))
+                run, note = ours(amqp_url, Path(directory), prefetch)
             figures = await timed(way, amqp_url, messages, limit_seconds, run, note)
         results[way] = figures
         print(
