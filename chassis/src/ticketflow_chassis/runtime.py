@@ -53,7 +53,10 @@ class ServiceRuntime:
         self.collections = collections
         self.queues = queues
         self.store = open_store_for(
-            settings.resolved_store_url(), settings.resolved_mongo_database()
+            settings.resolved_store_url(),
+            settings.resolved_mongo_database(),
+            sqlite_synchronous=settings.sqlite_synchronous,
+            sqlite_readers=settings.sqlite_readers,
         )
         self.broker = RabbitBroker(
             settings.amqp_url,

@@ -12,7 +12,7 @@ on). A bad value stops start-up naming the variable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -49,6 +49,13 @@ class ServiceSettings(BaseSettings):
         description="sqlite:///path/file.sqlite3 or mongodb://...; empty: ./var/<service>.sqlite3",
     )
     mongo_database: str = Field(default="", description="empty means ticketflow_<service>")
+    sqlite_synchronous: Literal["NORMAL", "FULL", "EXTRA"] = Field(
+        default="FULL",
+        description="FULL survives a power loss; NORMAL (faster) only a crash of the process",
+    )
+    sqlite_readers: int = Field(
+        default=4, ge=1, le=32, description="connections for read-only transactions"
+    )
     var_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
     http_port: Port

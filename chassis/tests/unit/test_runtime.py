@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.runtime import BrokerUnavailable, ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
+from ticketflow_chassis.store.sqlite import SqliteStore
 from ticketflow_chassis.testing import TEST_JWT_SECRET
 
 
@@ -35,3 +38,20 @@ async def test_an_unreachable_broker_is_retried_then_reported(
 def test_only_a_queue_of_the_service_topology_can_be_consumed() -> None:
     with pytest.raises(ValueError, match="not part of this service's topology"):
         runtime().consumer(QueueSpec("other.things", ()))
+
+
+def test_the_sqlite_store_is_built_with_the_configured_durability_and_readers(
+    tmp_path: Path,
+) -> None:
+    settings = ServiceSettings(
+        service_name="demo",
+        http_port=9,
+        store_url=f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        jwt_secret=TEST_JWT_SECRET,
+        sqlite_synchronous="NORMAL",
+        sqlite_readers=2,
+    )
+    store = ServiceRuntime(settings, (), ()).store
+
+    assert isinstance(store, SqliteStore)
+    assert (store.synchronous, store.path) == ("NORMAL", tmp_path / "demo.sqlite3")

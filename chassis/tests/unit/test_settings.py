@@ -36,6 +36,7 @@ def test_the_defaults_run_the_embedded_mode(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.amqp_url == "amqp://guest:guest@127.0.0.1:5672/"
     assert settings.resolved_store_url() == f"sqlite:///{Path('var') / 'demo.sqlite3'}"
     assert settings.resolved_mongo_database() == "ticketflow_demo"
+    assert (settings.sqlite_synchronous, settings.consumer_prefetch) == ("FULL", 8)
 
 
 def test_the_service_prefix_selects_the_variables(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,7 +47,14 @@ def test_the_service_prefix_selects_the_variables(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("DEMO_HTTP_PORT", "eighty"), ("DEMO_HTTP_PORT", "70000"), ("DEMO_DELIVERY_LIMIT", "0")],
+    [
+        ("DEMO_HTTP_PORT", "eighty"),
+        ("DEMO_HTTP_PORT", "70000"),
+        ("DEMO_DELIVERY_LIMIT", "0"),
+        ("DEMO_CONSUMER_PREFETCH", "0"),
+        ("DEMO_SQLITE_SYNCHRONOUS", "OFF"),
+        ("DEMO_SQLITE_READERS", "0"),
+    ],
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str

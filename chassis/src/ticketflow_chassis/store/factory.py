@@ -9,16 +9,23 @@ from pathlib import Path
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.mongo import MongoStore
 from ticketflow_chassis.store.port import DocumentStore
-from ticketflow_chassis.store.sqlite import SqliteStore
+from ticketflow_chassis.store.sqlite import SqliteStore, Synchronous
 
 SQLITE_PREFIX = "sqlite:///"
 
 
-def open_store_for(url: str, mongo_database: str) -> DocumentStore:
+def open_store_for(
+    url: str,
+    mongo_database: str,
+    *,
+    sqlite_synchronous: Synchronous = "FULL",
+    sqlite_readers: int = 4,
+) -> DocumentStore:
     """`sqlite:///var/ticket.sqlite3` (relative) or `sqlite:////srv/ticket.sqlite3`
     (absolute), `mongodb://...` or `mongodb+srv://...` (in `mongo_database`), `memory://`."""
     if url.startswith(SQLITE_PREFIX) and len(url) > len(SQLITE_PREFIX):
-        return SqliteStore(Path(url.removeprefix(SQLITE_PREFIX)))
+        path = Path(url.removeprefix(SQLITE_PREFIX))
+        return SqliteStore(path, synchronous=sqlite_synchronous, readers=sqlite_readers)
     if url.startswith(("mongodb://", "mongodb+srv://")):
         if not mongo_database:
             raise ValueError("a mongodb:// store url needs a MongoDB database name")
