@@ -38,6 +38,7 @@ from ticketflow_chassis.store.port import (
     require_index,
 )
 from ticketflow_chassis.store.sqlite_connections import ReaderPool, connect, run, transaction_on
+from ticketflow_chassis.store.sqlite_group_commit import GroupCommit
 from ticketflow_chassis.store.sqlite_query import (
     Clause,
     after,
@@ -231,7 +232,8 @@ Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 
 class SqliteStore:
     """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
-    an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too); reads
+    an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too), and the
+    writers waiting meanwhile share one COMMIT (sqlite_group_commit.py); reads
     (`read()`, the relay's `outbox_batch`) run on up to `readers` read-only connections and
     wait for neither. `synchronous`: FULL (the default) syncs the WAL at every commit, so a
     commit survives a power loss; NORMAL only at checkpoints, so the last commits survive
@@ -253,6 +255,7 @@ class SqliteStore:
         self._readers: ReaderPool | None = None
         self._specs: dict[str, Collection] = {}
         self._lock = asyncio.Lock()
+        self._writer = GroupCommit(self._lock, self._open_connection)
 
     async def open(self, collections: Sequence[Collection]) -> None:
         for spec in collections:
@@ -265,8 +268,7 @@ class SqliteStore:
                 self.path, ["PRAGMA journal_mode=WAL", f"PRAGMA synchronous={self.synchronous}"]
             )
             self._readers = ReaderPool(self.path, self._reader_count)
-        connection = self._connection
-        async with self._lock, transaction_on(connection, "BEGIN IMMEDIATE"):
+        async with self._writer.unit() as connection:
             for statement in _SCHEMA:
                 await run(connection, statement)
             for spec in collections:
@@ -280,6 +282,7 @@ class SqliteStore:
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:
+        await self._writer.close()
         async with self._lock:
             if self._readers is not None:
                 readers, self._readers = self._readers, None
@@ -315,14 +318,13 @@ class SqliteStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteTransaction]:
-        """BEGIN IMMEDIATE takes the write lock up front: no upgrade deadlock between
-        processes, and a read-then-write (a get, then a put at its version) cannot race."""
-        async with self._lock:
-            connection = self._open_connection()
+        """A unit of the writer's group commit (sqlite_group_commit.py): BEGIN IMMEDIATE
+        takes the write lock up front (no upgrade deadlock between processes; a get, then a
+        put at its version, cannot race); writers already waiting share its COMMIT."""
+        async with self._writer.unit() as connection:
             tx = SqliteTransaction(self, connection)
             try:
-                async with transaction_on(connection, "BEGIN IMMEDIATE"):
-                    yield tx
+                yield tx
             finally:
                 tx.active = False
 
@@ -352,23 +354,19 @@ class SqliteStore:
         ]
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
-        """One write transaction: a single DELETE is one by itself; more chunks of ids (a
-        statement binds a limited number of parameters) share a BEGIN IMMEDIATE."""
+        """One DELETE by itself (a statement binds a limited number of parameters, so more
+        ids take one unit of the writer with a DELETE per chunk)."""
         ids = list(message_ids)
         if not ids:
             return
         chunks = [ids[start : start + _DELETE_CHUNK] for start in range(0, len(ids), _DELETE_CHUNK)]
-        async with self._lock:
-            connection = self._open_connection()
-            if len(chunks) == 1:
-                await _delete_from_outbox(connection, chunks[0])
-                return
-            async with transaction_on(connection, "BEGIN IMMEDIATE"):
-                for chunk in chunks:
-                    await _delete_from_outbox(connection, chunk)
+        if len(chunks) == 1:
+            await self._writer.statement(_delete_sql(len(ids)), ids)
+            return
+        async with self._writer.unit() as connection:
+            for chunk in chunks:
+                await run(connection, _delete_sql(len(chunk)), chunk)
 
 
-async def _delete_from_outbox(connection: aiosqlite.Connection, ids: list[str]) -> None:
-    await run(
-        connection, f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * len(ids))})", ids
-    )
+def _delete_sql(count: int) -> str:
+    return f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * count)})"
