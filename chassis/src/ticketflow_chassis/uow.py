@@ -144,8 +144,11 @@ class Session:
                 return
             after = page.next_after
 
-    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
-        return await self._tx.count(collection, filters)
+    async def count(
+        self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
+    ) -> int:
+        """The number of matches, at most `limit` (the store stops reading there)."""
+        return await self._tx.count(collection, filters, limit=limit)
 
     async def record(self, message: Event | Command) -> Envelope:
         """Write the message to the outbox of this transaction."""

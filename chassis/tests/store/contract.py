@@ -571,6 +571,40 @@ class StoreContract:
         by_id = {d["id"]: d for d in docs}
         assert all(d == {**by_id[d["id"]], "version": 1} for d in page.items)
 
+    # -- count with a limit --------------------------------------------------------------------
+
+    @pytest.mark.parametrize("limit", [0, 1, 7, 8, 9, 1000, None])
+    async def test_count_with_a_limit_counts_at_most_the_limit(
+        self, store: DocumentStore, limit: int | None
+    ) -> None:
+        docs = await seed(store)
+        filters: tuple[Filter, ...] = (Eq("account_id", ACCOUNT), Eq("status", "open"))
+        matching = len(expected_ids(docs, filters, ()))
+        assert matching == 8
+        async with store.transaction() as tx:
+            count = await tx.count(TICKETS, filters, limit=limit)
+        assert count == (matching if limit is None else min(matching, limit))
+
+    async def test_count_with_a_limit_reads_a_range_and_a_read_only_snapshot(
+        self, store: DocumentStore
+    ) -> None:
+        docs = await seed(store)
+        filters: tuple[Filter, ...] = (
+            Eq("account_id", ACCOUNT),
+            Range("created_at", gte="2026-01-02T00:00:00Z", lt="2026-01-04T00:00:00Z"),
+        )
+        matching = len(expected_ids(docs, filters, ()))
+        async with store.read() as reader:
+            assert await reader.count(TICKETS, filters, limit=matching - 1) == matching - 1
+            assert await reader.count(TICKETS, filters, limit=matching + 1) == matching
+
+    async def test_count_with_a_limit_still_refuses_an_unindexed_filter(
+        self, store: DocumentStore
+    ) -> None:
+        async with store.transaction() as tx:
+            with pytest.raises(UnindexedQueryError):
+                await tx.count(TICKETS, (Eq("subject", "Subject 1"),), limit=10)
+
     # -- find: sort and keyset paging --------------------------------------------------------
 
     @pytest.mark.parametrize("sort", list(PAGED_SORTS.values()), ids=list(PAGED_SORTS))

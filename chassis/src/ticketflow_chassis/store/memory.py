@@ -152,9 +152,16 @@ class MemoryTransaction:
         more = len(found) > query.limit
         return Page(items, encode_cursor(items[-1], query.sort) if more and items else None)
 
-    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+    async def count(
+        self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
+    ) -> int:
         require_index(self._store.spec(collection), filters, ())
-        return len(self._matching(collection, filters))
+        found = 0
+        for document in self._documents(collection).values():
+            if limit is not None and found >= limit:
+                break
+            found += all(matches(document, f) for f in filters)
+        return found
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
         self._writable("add_to_outbox")

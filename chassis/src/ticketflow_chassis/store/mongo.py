@@ -166,11 +166,18 @@ class MongoTransaction:
         more = len(stored) > query.limit
         return Page(items, encode_cursor(items[-1], query.sort) if more and items else None)
 
-    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+    async def count(
+        self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
+    ) -> int:
         target = self._collection(collection)
         require_index(self._store.spec(collection), filters, ())
+        if limit is not None and limit <= 0:
+            return 0  # count_documents takes limit=0 as "no limit"
+        options = {} if limit is None else {"limit": limit}
         with _conflicts(collection, "*", None):
-            return await target.count_documents(to_filter(filters), session=self._session)
+            return await target.count_documents(
+                to_filter(filters), session=self._session, **options
+            )
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
         self._writable("add_to_outbox")

@@ -181,7 +181,11 @@ class Transaction(Protocol):
 
     async def find(self, collection: str, query: Query) -> Page: ...
 
-    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int: ...
+    async def count(
+        self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
+    ) -> int:
+        """The number of matches, or `limit` when there are at least that many: the store
+        stops reading at `limit` (a capped total costs at most `limit` index entries)."""
 
     async def add_to_outbox(self, message: OutboxMessage) -> None: ...
 

@@ -185,12 +185,17 @@ class SqliteTransaction:
         more = len(rows) > query.limit
         return Page(items, encode_cursor(items[-1], query.sort) if more and items else None)
 
-    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+    async def count(
+        self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
+    ) -> int:
         require_index(self._store.spec(collection), filters, ())
         clause = where(filters)
-        rows = await self._rows(
-            f'SELECT count(*) FROM "{collection}" WHERE {clause.sql}', clause.params
-        )
+        if limit is None:
+            sql, params = f'SELECT count(*) FROM "{collection}" WHERE {clause.sql}', clause.params
+        else:
+            sql = f'SELECT count(*) FROM (SELECT 1 FROM "{collection}" WHERE {clause.sql} LIMIT ?)'
+            params = [*clause.params, max(limit, 0)]
+        rows = await self._rows(sql, params)
         return int(rows[0][0])
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:

@@ -47,9 +47,11 @@ class InterleavingTransaction:
         await asyncio.sleep(0)
         return await self._inner.find(collection, query)
 
-    async def count(self, collection: str, filters: tuple[Filter, ...] = ()) -> int:
+    async def count(
+        self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
+    ) -> int:
         await asyncio.sleep(0)
-        return await self._inner.count(collection, filters)
+        return await self._inner.count(collection, filters, limit=limit)
 
     async def add_to_outbox(self, message: OutboxMessage) -> None:
         await asyncio.sleep(0)

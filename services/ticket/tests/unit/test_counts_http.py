@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_ticket.domain import search as search_domain
 
 from .queries_support import ADMIN, FOREIGN, URL, bearer, created, serving
 
@@ -41,6 +42,19 @@ async def test_counts_follow_the_tickets_per_status_leaving_out_archived_ones(
         "total": 5,
         "byStatus": {"new": 2, "waiting": 2, "escalated": 0, "done": 1},
     }
+
+
+async def test_counts_stay_exact_past_the_search_cap(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_domain, "MAX_RESULTS", 2)
+    for _ in range(3):
+        await created(client)
+
+    response = await client.get(f"{COUNTS}?pipelineId=p1", headers=bearer())
+
+    assert response.json()["total"] == 3
+    assert response.json()["byStatus"]["new"] == 3
 
 
 async def test_a_pipeline_the_caller_may_not_see_is_not_found(

@@ -8,11 +8,15 @@ from typing import Any
 import pytest
 
 from ticketflow_ticket.domain.search import (
+    MAX_RESULTS,
     InvalidSearch,
     Operator,
+    SearchRequest,
     Sort,
+    Window,
     parse_moment,
     parse_search,
+    search_window,
 )
 
 
@@ -186,3 +190,52 @@ def test_dates_are_epoch_milliseconds_or_iso_8601_in_utc() -> None:
     assert parse_moment("2026-11-25T12:00:00Z") == moment
     assert parse_moment("2026-11-25T12:00:00") == moment
     assert parse_moment("tomorrow") is None
+
+
+# -- the 10,000-result window (HubSpot's cap) -----------------------------------------------
+
+
+def window_of(after: str | None, limit: int = 10) -> Window:
+    return search_window(SearchRequest(((),), limit=limit, after=after))
+
+
+def test_the_first_page_starts_at_nothing_seen_and_counts_up_to_hubspots_cap() -> None:
+    assert MAX_RESULTS == 10_000
+    assert window_of(None, limit=200) == Window(0, None, 200, 10_000)
+
+
+def test_the_next_after_carries_what_was_seen_and_the_stores_cursor() -> None:
+    first = window_of(None, limit=2)
+
+    after = first.next_after(2, "KEYSET")
+
+    assert after == "2.KEYSET"
+    assert window_of(after, limit=3) == Window(2, "KEYSET", 3, 10_000)
+    assert first.next_after(1, None) is None
+
+
+def test_the_page_that_reaches_the_cap_is_cut_there_and_has_no_next_page() -> None:
+    window = window_of("9995.KEYSET", limit=10)
+
+    assert window.limit == 5
+    assert window.next_after(5, "MORE") is None
+    assert window_of("9994.KEYSET", limit=1).next_after(1, "MORE") == "9995.MORE"
+
+
+@pytest.mark.parametrize("after", ["10000.KEYSET", "12345.KEYSET", "10000", "999999999"])
+def test_an_after_past_the_cap_is_refused_naming_after_as_hubspot_does(after: str) -> None:
+    with pytest.raises(InvalidSearch) as caught:
+        window_of(after)
+
+    (error,) = caught.value.errors
+    assert error.field == "after"
+    assert "at most 10000 results" in error.message
+
+
+@pytest.mark.parametrize("after", ["KEYSET", "9999", "-1.KEYSET", "x.KEYSET", "5.", "٣.KEYSET"])
+def test_an_after_that_no_page_gave_is_refused_naming_after(after: str) -> None:
+    with pytest.raises(InvalidSearch) as caught:
+        window_of(after)
+
+    assert [e.field for e in caught.value.errors] == ["after"]
+    assert "previous page" in caught.value.errors[0].message

@@ -1,6 +1,7 @@
 """POST /crm/v3/objects/tickets/search and the list on the in-memory store: HubSpot's shapes,
-filters and sorts, paging that returns every ticket once in order, access, tenancy and
-malformed bodies answered 400 at the exact field."""
+filters and sorts, paging that returns every ticket once in order, HubSpot's cap on results
+(lowered here from 10,000), access, tenancy and malformed bodies answered 400 at the exact
+field."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_ticket.domain import search as search_domain
 
 from .queries_support import ADMIN, FOREIGN, URL, bearer, created, eq, search, serving
 
@@ -136,6 +138,66 @@ async def test_several_filter_groups_are_an_or(client: httpx.AsyncClient) -> Non
 
     assert sorted(t["id"] for t in response.json()["results"]) == sorted([waiting, urgent])
     assert response.json()["total"] == 2
+
+
+async def test_a_search_over_more_than_the_cap_totals_the_cap_and_pages_up_to_it(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_domain, "MAX_RESULTS", 5)
+    ids = [await created(client) for _ in range(7)]
+
+    first = (await search(client, {"limit": 2})).json()
+    seen, pages = await every_page(client, {"limit": 2})
+
+    assert first["total"] == 5
+    assert (seen, pages) == (ids[:5], 3)
+
+
+async def test_several_filter_groups_total_at_most_the_cap_together(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_domain, "MAX_RESULTS", 5)
+    for status_id in ("new", "new", "new", "waiting", "waiting", "waiting"):
+        await created(client, status_id=status_id)
+    groups = [{"filters": [eq("hs_pipeline_stage", s)]} for s in ("new", "waiting")]
+
+    response = await search(client, {"filterGroups": groups})
+
+    assert response.json()["total"] == 5
+
+
+async def test_totals_below_the_cap_stay_exact(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_domain, "MAX_RESULTS", 5)
+    ids = [await created(client) for _ in range(4)]
+    waiting = await created(client, status_id="waiting")
+    new = {"limit": 3, "filterGroups": [{"filters": [eq("hs_pipeline_stage", "new")]}]}
+    one = {"filterGroups": [{"filters": [eq("hs_pipeline_stage", "waiting")]}]}
+
+    first = (await search(client, new)).json()
+    only = (await search(client, one)).json()
+
+    assert first["total"] == 4
+    assert await every_page(client, new) == (ids, 2)
+    assert (only["total"], [t["id"] for t in only["results"]]) == (1, [waiting])
+
+
+@pytest.mark.parametrize("after", ["10000", "10000.{keyset}", "10001.{keyset}"])
+async def test_paging_past_hubspots_10000_results_is_a_400_naming_after(
+    client: httpx.AsyncClient, after: str
+) -> None:
+    for _ in range(3):
+        await created(client)
+    page = (await search(client, {"limit": 1})).json()
+    keyset = page["paging"]["next"]["after"].partition(".")[2]
+
+    response = await search(client, {"limit": 1, "after": after.format(keyset=keyset)})
+
+    assert response.status_code == 400, response.text
+    assert response.json()["category"] == "VALIDATION_ERROR"
+    assert [e["in"] for e in response.json()["errors"]] == ["after"]
+    assert "at most 10000 results" in response.json()["errors"][0]["message"]
 
 
 async def test_a_modified_since_search_pages_by_modification(client: httpx.AsyncClient) -> None:

@@ -149,15 +149,18 @@ class TicketQueries:
         cursor = encode_cursor(taken[-1], sort) if more and taken else None
         return TicketPage([ticket_from_doc(doc) for doc in taken], cursor)
 
-    async def total(self, account_id: str, archived: bool, plan: Plan) -> int:
-        """Exact for one filter group (its branches are disjoint); across groups a ticket
-        that matches two is counted twice."""
+    async def total(self, account_id: str, archived: bool, plan: Plan, *, at_most: int) -> int:
+        """The matches up to `at_most`: each branch is counted only up to what is left of it,
+        so the store stops reading there. Below it, exact for one filter group (its branches
+        are disjoint); across groups a ticket that matches two is counted twice."""
         self.check(account_id, archived, plan)
-        counts = [
-            await self._session.count(TICKETS, branch_filters(account_id, archived, branch))
-            for branch in plan.branches
-        ]
-        return sum(counts)
+        total = 0
+        for branch in plan.branches:
+            if total >= at_most:
+                break
+            filters = branch_filters(account_id, archived, branch)
+            total += await self._session.count(TICKETS, filters, limit=at_most - total)
+        return total
 
     async def status_counts(
         self, account_id: str, pipeline_id: str, status_ids: Sequence[str]

@@ -24,7 +24,10 @@ SEARCHABLE = (*EQUALITY, *DATES, IS_CLOSED)
 MAX_LIMIT, DEFAULT_LIMIT = 200, 10
 MAX_GROUPS, MAX_FILTERS_PER_GROUP, MAX_FILTERS = 5, 6, 18
 MAX_VALUES = 100
+# HubSpot's search answers at most 10,000 results: `total` stops there, and so does paging.
+MAX_RESULTS = 10_000
 _EPOCH_MILLIS = re.compile(r"^-?\d{1,15}$")
+_SEEN = re.compile(r"[0-9]{1,15}")
 
 
 class Operator(StrEnum):
@@ -116,6 +119,46 @@ def parse_search(body: Mapping[str, Any]) -> SearchRequest:
         # HubSpot's examples start with `"after": 0` (its cursor is an offset): the first page.
         str(after) if after not in (None, "", 0, "0") else None,
     )
+
+
+@dataclass(frozen=True)
+class Window:
+    """The part of a search's results one page reads: `limit` results after the first `seen`,
+    from the store's keyset cursor `keyset` (None: the first page); `cap` is where counting
+    and paging stop (MAX_RESULTS).
+
+        window = search_window(request)   # InvalidSearch on `after` past the cap
+        ... read window.limit from window.keyset, count up to window.cap ...
+        after = window.next_after(len(tickets), keyset_after_them)
+    """
+
+    seen: int
+    keyset: str | None
+    limit: int
+    cap: int
+
+    def next_after(self, taken: int, keyset: str | None) -> str | None:
+        """The next page's `after`, `<seen>.<keyset>`; none at the cap, as HubSpot's."""
+        seen = self.seen + taken
+        return f"{seen}.{keyset}" if keyset is not None and seen < self.cap else None
+
+
+def search_window(request: SearchRequest) -> Window:
+    """Where the request's page lies. HubSpot refuses (400) an `after` past its 10,000 results,
+    so does this, naming `after`; a bare number is HubSpot's offset form of `after`."""
+    cap = MAX_RESULTS
+    if request.after is None:
+        return Window(0, None, min(request.limit, cap), cap)
+    seen_text, dot, keyset = request.after.partition(".")
+    seen = int(seen_text) if _SEEN.fullmatch(seen_text) else None
+    if seen is not None and seen >= cap:
+        message = f"the search answers at most {cap} results; narrow the filters to reach more"
+        raise InvalidSearch([ErrorDetail(message, "after")])
+    if seen is None or not dot or not keyset:
+        raise InvalidSearch(
+            [ErrorDetail("must be the paging cursor a previous page gave", "after")]
+        )
+    return Window(seen, keyset, min(request.limit, cap - seen), cap)
 
 
 def parse_filter_groups(raw: Any) -> FilterGroups:

@@ -13,7 +13,7 @@ from ticketflow_ticket.domain import access
 from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
-from ticketflow_ticket.domain.search import SearchRequest, parse_search
+from ticketflow_ticket.domain.search import SearchRequest, parse_search, search_window
 from ticketflow_ticket.domain.search_plan import Plan, plan
 
 
@@ -83,16 +83,18 @@ async def _plan(
 async def search_tickets(
     command: SearchTickets, uow: UnitOfWork, context: MessageContext
 ) -> SearchResult:
-    """HubSpot's search: one page (in one transaction with its total)."""
+    """HubSpot's search: one page (in one transaction with its total), both stopping at
+    HubSpot's 10,000 results (domain/search.py's MAX_RESULTS)."""
     request, archived = command.request, command.archived
     async with uow.begin(context) as session:
         queries = TicketQueries(session)
+        window = search_window(request)
         the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
         page = await queries.page(
-            context.account_id, archived, the_plan, limit=request.limit, after=request.after
+            context.account_id, archived, the_plan, limit=window.limit, after=window.keyset
         )
-        total = await queries.total(context.account_id, archived, the_plan)
-    return SearchResult(page.tickets, page.after, total)
+        total = await queries.total(context.account_id, archived, the_plan, at_most=window.cap)
+    return SearchResult(page.tickets, window.next_after(len(page.tickets), page.after), total)
 
 
 async def list_tickets(
