@@ -5,6 +5,8 @@ in-memory test broker.
     event = envelope_of(TicketCreated(...), account_id="a1")
     await record_ticket_created(event.payload, uow, consumed_context(event))
     await broker.publish(wire_body(event), queue=...)
+
+and a writer held open (`writer_held_open`), to show that reads do not wait for it.
 """
 
 from __future__ import annotations
@@ -164,6 +166,34 @@ async def eventually(check: Callable[[], Awaitable[T]], within_seconds: float = 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"still {result!r} after {within_seconds} s")
         await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def writer_held_open(uow: UnitOfWork) -> AsyncIterator[None]:
+    """A write transaction open on `uow`'s store for as long as the block runs (on SQLite:
+    the writers' lock and BEGIN IMMEDIATE), for tests that a read does not queue behind it:
+
+        async with writer_held_open(uow):
+            response = await asyncio.wait_for(client.get(...), timeout=2)
+    """
+    began, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with uow.begin(MessageContext("writer-held-open", uuid.uuid4())):
+            began.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    waiting = asyncio.create_task(began.wait())
+    await asyncio.wait({holder, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    try:
+        if holder.done():
+            waiting.cancel()
+            holder.result()  # its error, if it could not begin
+        yield
+    finally:
+        release.set()
+        await holder
 
 
 TEST_TIME = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
