@@ -103,7 +103,7 @@ async def get_move(command: GetMove, uow: UnitOfWork, context: MessageContext) -
     """A move is visible to whoever started it, super admins, and users who may see both of
     its pipelines; to anyone else (and other accounts) it does not exist."""
     job_id, requester = command.job_id, command.requester
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         job = await MoveJobRepository(session).get(context.account_id, job_id)
         if job is None:
             raise MoveNotFound(job_id)
@@ -160,7 +160,7 @@ class RecordBatchFailure:
 async def runnable_moves(
     query: FindRunnableMoves, uow: UnitOfWork, context: MessageContext
 ) -> list[JobRef]:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         jobs = await MoveJobRepository(session).runnable()
     return [JobRef(j.account_id, j.id, j.correlation_id) for j in jobs]
 

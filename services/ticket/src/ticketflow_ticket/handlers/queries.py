@@ -86,7 +86,7 @@ async def search_tickets(
     """HubSpot's search: one page (in one transaction with its total), both stopping at
     HubSpot's 10,000 results (domain/search.py's MAX_RESULTS)."""
     request, archived = command.request, command.archived
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         queries = TicketQueries(session)
         window = search_window(request)
         the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
@@ -104,7 +104,7 @@ async def list_tickets(
     without filters, so every page is full but the last."""
     limit, after, archived = command.limit, command.after, command.archived
     request = parse_search({"limit": limit, "after": after})
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         queries = TicketQueries(session)
         the_plan = await _plan(queries, context.account_id, archived, command.requester, request)
         return await queries.page(context.account_id, archived, the_plan, limit=limit, after=after)
@@ -122,7 +122,7 @@ async def read_tickets(command: ReadTickets, uow: UnitOfWork, context: MessageCo
     found: list[Ticket] = []
     missing: list[str] = []
     pipelines: dict[str, PipelineReplica | None] = {}
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         repository = TicketRepository(session)
         for ticket_id in dict.fromkeys(command.ticket_ids):
             ticket = await repository.get(context.account_id, ticket_id)
@@ -154,7 +154,7 @@ async def count_tickets(
     """Live tickets of the pipeline per status (display order), counted in one transaction
     from the tickets themselves; 404 for a pipeline the requester may not see."""
     pipeline_id = command.pipeline_id
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         replica = await TicketRepository(session).pipeline(context.account_id, pipeline_id)
         if replica is None or not access.may_view(replica, command.requester):
             raise ObjectNotFoundError(f"pipeline {pipeline_id!r} does not exist")

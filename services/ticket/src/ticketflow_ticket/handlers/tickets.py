@@ -136,7 +136,7 @@ async def _create_keyed_once(
 
 
 async def get_ticket(command: GetTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         ticket, _ = await visible_ticket(
             TicketRepository(session), context.account_id, command.ticket_id, command.requester
         )

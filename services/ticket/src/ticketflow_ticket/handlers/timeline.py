@@ -58,7 +58,7 @@ async def read_timeline(
     may not see the ticket. An archived ticket's timeline stays readable: it ends with the
     archiving."""
     account_id, ticket_id = context.account_id, command.ticket_id
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         await visible_ticket(TicketRepository(session), account_id, ticket_id, command.requester)
         entries, next_after = await TimelineRepository(session).page(
             account_id, ticket_id, limit=command.limit, after=command.after
