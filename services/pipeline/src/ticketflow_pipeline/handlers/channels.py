@@ -36,7 +36,7 @@ async def list_pipeline_channels(
 ) -> list[ConnectedChannel]:
     """As `pipelines.get_pipeline`: a deleted pipeline, or one hidden from the requester, is
     404; then its connected channels."""
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         await load_visible(session, context, query)
         found = await ChannelConnectionReplicas(session).connected_to(
             context.account_id, query.pipeline_id

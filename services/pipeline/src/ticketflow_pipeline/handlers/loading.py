@@ -64,7 +64,7 @@ async def read_pipeline(
 ) -> T:
     """One unit of work: `check` (e.g. the account's tier), load what the requester may see,
     `read` it."""
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         if check is not None:
             await check(session)
         return read(await load_visible(session, context, asked))

@@ -61,7 +61,7 @@ class GetPipeline:
 async def list_pipelines(
     query: ListPipelines, uow: UnitOfWork, context: MessageContext
 ) -> list[Pipeline]:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         pipelines = await PipelineRepository(session).all(context.account_id)
         return access.visible(account_pipelines.live(pipelines), query.requester)
 

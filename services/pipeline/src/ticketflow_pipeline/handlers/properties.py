@@ -70,7 +70,7 @@ async def list_properties(
     query: ListProperties, uow: UnitOfWork, context: MessageContext
 ) -> list[PropertyDefinition]:
     """Built-ins first, then custom ones by name."""
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         account = await load_account(session, context)
         custom = await PropertyRepository(session).all(account.id, archived=query.archived)
         if query.archived:
@@ -81,7 +81,7 @@ async def list_properties(
 async def get_property(
     query: GetProperty, uow: UnitOfWork, context: MessageContext
 ) -> PropertyDefinition:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         account = await load_account(session, context)
         definition = await _definition(session, account, query.name)
         if definition is None or definition.archived != query.archived:

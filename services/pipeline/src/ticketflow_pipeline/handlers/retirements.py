@@ -73,7 +73,7 @@ async def await_outcome(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
     while True:
-        async with uow.begin(context) as session:
+        async with uow.read(context) as session:
             entry = await RetirementLog(session).get(context.account_id, retirement_id)
         if entry is not None and entry["outcome"] != PENDING:
             return RetirementOutcome(
