@@ -69,7 +69,7 @@ class DisconnectChannel:
 async def list_connections(
     query: ListConnections, uow: UnitOfWork, context: MessageContext
 ) -> list[ChannelConnection]:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         found = await ConnectionRepository(session).connected(context.account_id)
         pipeline_ids = {connection.state.pipeline_id for connection in found}
         visible = {
@@ -85,7 +85,7 @@ async def list_connections(
 async def get_connection(
     query: GetConnection, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         connection = await _load_connected(session, context, query.connection_id)
         pipeline_id = connection.state.pipeline_id
         pipeline = await pipeline_replica(session, context.account_id, pipeline_id)
