@@ -29,7 +29,7 @@ async def record_ticket_created(
 async def get_ticket_record(
     query: GetTicketRecord, uow: UnitOfWork, context: MessageContext
 ) -> TicketRecord:
-    async with uow.begin(context) as session:
+    async with uow.read(context) as session:
         record = await TicketRecords(session).get(context.account_id, query.ticket_id)
         pipeline = (
             await pipeline_replica(session, context.account_id, record.pipeline_id)
