@@ -53,6 +53,9 @@ class BodySizeLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
+_JSON_NUL = b"\\u0000"
+
+
 async def refuse_nul_characters(request: Request) -> None:
     """An app-wide dependency: VALIDATION_ERROR naming where a NUL was found (the path, a
     query parameter, or a JSON body's key or string value); the value is not echoed."""
@@ -63,8 +66,11 @@ async def refuse_nul_characters(request: Request) -> None:
             raise _nul_refused(key.replace(NUL, "") or "query")
     if "json" not in request.headers.get("content-type", ""):
         return
+    body = await request.body()
+    if _JSON_NUL not in body:
+        return  # valid JSON holds a NUL only as that escape: no second parse of the body
     try:
-        document = json.loads(await request.body())
+        document = json.loads(body)
     except ValueError:
         return  # FastAPI answers malformed JSON itself
     for where in _nul_locations(document, ()):
