@@ -28,7 +28,7 @@ from ticketflow_ticket.domain.move_jobs import MoveJob
 from ticketflow_ticket.domain.moves import MoveRequest, parse_move_filter
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
-from ticketflow_ticket.entrypoints.http.schemas import requester_of
+from ticketflow_ticket.entrypoints.http.schemas import REPLAYED, requester_of
 from ticketflow_ticket.handlers import moves
 
 PREFIX = "/crm/v3/extensions/tickets/moves"
@@ -87,7 +87,7 @@ def build_moves_router(
         wake()
         response.headers["Location"] = f"{PREFIX}/{started.job.id}"
         if started.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
+            response.headers.update(REPLAYED)
         return job_json(started.job)
 
     @router.get("/{job_id}")
