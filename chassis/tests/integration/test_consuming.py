@@ -16,7 +16,7 @@ from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.settings import ServiceSettings
 from ticketflow_chassis.store.port import Collection
-from ticketflow_chassis.testing import TEST_JWT_SECRET, envelope_of, wire_body
+from ticketflow_chassis.testing import TEST_JWT_SECRET, envelope_of, eventually, wire_body
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     EVENTS_EXCHANGE,
@@ -117,14 +117,6 @@ async def next_parked(
     raise AssertionError(f"nothing arrived in {queue.dead_letter_queue}")
 
 
-async def until(condition_met: object, timeout: float = 10.0) -> None:
-    async def wait() -> None:
-        while not await condition_met():  # type: ignore[operator]
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(wait(), timeout)
-
-
 async def test_a_malformed_message_is_parked_with_its_error_and_consuming_goes_on(
     probe: Probe, channel: aio_pika.abc.AbstractChannel
 ) -> None:
@@ -141,7 +133,7 @@ async def test_a_malformed_message_is_parked_with_its_error_and_consuming_goes_o
     async def handled() -> bool:
         return await probe.effects() == 1
 
-    await until(handled)
+    await eventually(handled)
 
 
 async def test_an_invalid_payload_is_parked_without_retry(
@@ -191,7 +183,7 @@ async def test_a_redelivered_message_has_its_effect_once(
     async def all_seen() -> bool:
         return probe.calls == 4
 
-    await until(all_seen)
+    await eventually(all_seen)
     assert await probe.effects() == 2
 
 
@@ -222,7 +214,7 @@ async def test_a_type_the_queue_has_no_subscriber_for_is_acknowledged_and_ignore
     async def handled() -> bool:
         return await probe.effects() == 1
 
-    await until(handled)
+    await eventually(handled)
     queue = await channel.declare_queue(probe.queue.name, passive=True)
     dlq = await channel.declare_queue(probe.queue.dead_letter_queue, passive=True)
     assert (queue.declaration_result.message_count, dlq.declaration_result.message_count) == (0, 0)
@@ -255,4 +247,4 @@ async def test_a_body_that_does_not_decode_as_its_content_type_says_is_parked(
     async def handled() -> bool:
         return await probe.effects() == 1
 
-    await until(handled)
+    await eventually(handled)
