@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aio_pika import IncomingMessage
 from faststream import BaseMiddleware
@@ -75,12 +75,16 @@ async def decode_envelope(message: StreamMessage[Any]) -> dict[str, Any]:
     return body
 
 
+async def _decoded(message: StreamMessage[Any]) -> dict[str, Any]:
+    """What decode_envelope made of the body (FastStream keeps it): every envelope field."""
+    return cast("dict[str, Any]", await message.decode())
+
+
 def of_type(message_class: type[Message]) -> Callable[[StreamMessage[Any]], Awaitable[bool]]:
     message_type = message_class.message_type()
 
     async def is_of_type(message: StreamMessage[Any]) -> bool:
-        body = await message.decode()
-        return isinstance(body, dict) and body.get("type") == message_type
+        return bool((await _decoded(message))["type"] == message_type)
 
     is_of_type.__name__ = f"is_{message_type.replace('.', '_')}"
     return is_of_type
@@ -108,9 +112,7 @@ class Settlement(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        body = await msg.decode()
-        correlation_id = body.get("correlation_id") if isinstance(body, dict) else None
-        token = bind_correlation_id(str(correlation_id or ""))
+        token = bind_correlation_id(str((await _decoded(msg))["correlation_id"]))
         try:
             return await call_next(msg)
         finally:
@@ -132,9 +134,10 @@ class Settlement(BaseMiddleware):
         return True
 
     async def _settle(self, error: Exception | None) -> None:
-        if error is None or isinstance(error, DuplicateMessage):
-            if error is not None:
-                log.info("duplicate message acknowledged", extra=self._extra)
+        if error is None:
+            await self._raw.ack()
+        elif isinstance(error, DuplicateMessage):
+            log.info("duplicate message acknowledged", extra=self._extra)
             await self._raw.ack()
         elif isinstance(error, SubscriberNotFound):
             log.debug("no subscriber for this type on %s; ignored", self._queue.name)
