@@ -9,7 +9,6 @@ stops them all.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import errno
 import logging
@@ -18,7 +17,6 @@ import secrets
 import signal
 import socket
 import sys
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ import tenacity
 
 from ticketflow_chassis.settings import DEFAULT_AMQP_URL, EXIT_CONFIGURATION, redacted
 from ticketflow_cli import jwt_secret
+from ticketflow_cli.child_output import ChildOutput
 from ticketflow_cli.serve import SERVICES
 
 log = logging.getLogger(__name__)
@@ -193,7 +192,7 @@ class Supervisor:
             started = loop.time()
             instance = secrets.token_hex(8)
             process = await self._spawn(child, instance)
-            output = _Output(process)
+            output = ChildOutput(process)
             if process is not None:
                 ready = asyncio.create_task(self._until_ready(child, instance))
                 exited = await self._exits_before_stop(process)
@@ -212,12 +211,8 @@ class Supervisor:
             delay = self._backoff.delay(failures)
             failures += 1
             code = "not started" if process is None else f"code {process.returncode}"
-            never_ready = not self._ready[child.name].is_set()
-            if never_ready and process is not None and process.returncode == EXIT_CONFIGURATION:
-                self._give_up(child, "its configuration is invalid (it cannot start)", output)
-                return
-            if failures >= self._start_attempts and never_ready:
-                reason = f"it exited {failures} times in a row ({code}) without getting ready"
+            reason = self._reason_to_give_up(child, process, failures, code)
+            if reason is not None:
                 self._give_up(child, reason, output)
                 return
             log.warning(
@@ -226,7 +221,24 @@ class Supervisor:
             if await self._sleep_unless_stopping(delay):
                 return
 
-    def _give_up(self, child: Child, reason: str, output: _Output) -> None:
+    def _reason_to_give_up(
+        self,
+        child: Child,
+        process: asyncio.subprocess.Process | None,
+        failures: int,
+        code: str,
+    ) -> str | None:
+        """Only a child that never got ready is given up on: at once when its configuration
+        is invalid (no restart can fix it), else after `start_attempts` exits in a row."""
+        if self._ready[child.name].is_set():
+            return None
+        if process is not None and process.returncode == EXIT_CONFIGURATION:
+            return "its configuration is invalid (it cannot start)"
+        if failures >= self._start_attempts:
+            return f"it exited {failures} times in a row ({code}) without getting ready"
+        return None
+
+    def _give_up(self, child: Child, reason: str, output: ChildOutput) -> None:
         """Stop every child; `run()` then prints why and returns 1."""
         self._gave_up.append(
             f"ticketflow up: giving up on {child.name}: {reason}; its last error output:"
@@ -281,51 +293,6 @@ class Supervisor:
         except TimeoutError:
             return False
         return True
-
-
-class _Output:
-    """Copies a child's stdout and stderr through to ours, keeping the last lines of each
-    so that a child given up on can be shown with its error."""
-
-    def __init__(self, process: asyncio.subprocess.Process | None) -> None:
-        self.stdout: deque[str] = deque(maxlen=40)
-        self.stderr: deque[str] = deque(maxlen=40)
-        self._copies = set()
-        if process is not None:
-            self._copies = {
-                asyncio.create_task(_copy(process.stdout, sys.stdout, self.stdout)),
-                asyncio.create_task(_copy(process.stderr, sys.stderr, self.stderr)),
-            }
-
-    async def drained(self, within: float = 2.0) -> None:
-        """Wait for the pipes to close (a grandchild may hold them: give up after `within`)."""
-        if self._copies:
-            _, late = await asyncio.wait(self._copies, timeout=within)
-            for copy in late:
-                copy.cancel()
-
-    def last_error(self) -> list[str]:
-        """The stderr tail (a traceback, a configuration error), else the error log lines."""
-        if self.stderr:
-            return list(self.stderr)[-10:]
-        # Services log JSON lines on stdout (chassis logging): show the error-level ones.
-        errors = [line for line in self.stdout if '"level": "ERROR"' in line]
-        return (errors or list(self.stdout))[-5:]
-
-
-async def _copy(source: asyncio.StreamReader | None, sink: TextIO, tail: deque[str]) -> None:
-    if source is None:
-        return
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    partial = ""
-    while chunk := await source.read(65536):
-        text = decoder.decode(chunk)
-        sink.write(text)
-        sink.flush()
-        *lines, partial = (partial + text).split("\n")
-        tail.extend(lines)
-    if partial:
-        tail.append(partial)
 
 
 def ports_in_use(children: Sequence[Child]) -> list[Child]:
