@@ -21,7 +21,8 @@ from pathlib import Path
 import httpx
 from measure import peak_rss_mib, scratch_vhost
 
-SERVICES = ("pipeline", "ticket", "channels", "notifier")
+from ticketflow_cli.serve import SERVICES
+
 BIN = Path(sys.executable).parent
 
 
