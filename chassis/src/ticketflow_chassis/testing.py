@@ -31,8 +31,12 @@ from ticketflow_contracts import (
     Event,
     Message,
     PipelineAccess,
+    PipelineCreated,
+    PipelineDeleted,
     PipelineRules,
     PipelineSnapshot,
+    PipelineSnapshotEvent,
+    PipelineUpdated,
     StatusProperty,
     StatusSnapshot,
     TicketState,
@@ -242,3 +246,15 @@ def pipeline_snapshot(
         rules=rules or PipelineRules(),
         access=access or PipelineAccess(),
     )
+
+
+def pipeline_lifecycle(pipeline_id: str = "default") -> list[PipelineSnapshotEvent]:
+    """Every event a pipeline replica follows, in order: created (revision 1, label `v1`),
+    updated (2, `v2`), deleted (3, `v2`, archived: the tombstone)."""
+    return [
+        PipelineCreated(revision=1, pipeline=pipeline_snapshot(pipeline_id, label="v1")),
+        PipelineUpdated(revision=2, pipeline=pipeline_snapshot(pipeline_id, label="v2")),
+        PipelineDeleted(
+            revision=3, pipeline=pipeline_snapshot(pipeline_id, label="v2", archived=True)
+        ),
+    ]

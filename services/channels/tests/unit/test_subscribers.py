@@ -24,16 +24,12 @@ from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.testing import (
     TEST_JWT_SECRET,
     envelope_of,
-    pipeline_snapshot,
+    pipeline_lifecycle,
     subscribers_under_test,
 )
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     AccountCreated,
-    PipelineCreated,
-    PipelineDeleted,
-    PipelineSnapshot,
-    PipelineUpdated,
     Tier,
 )
 
@@ -56,10 +52,6 @@ def account_created(account_id: str = "a1", name: str = "Acme") -> AccountCreate
     )
 
 
-def snapshot(label: str, archived: bool = False) -> PipelineSnapshot:
-    return pipeline_snapshot("default", label=label, archived=archived, at=NOW)
-
-
 async def account(runtime: ServiceRuntime, account_id: str) -> AccountReplica | None:
     async with runtime.uow.begin(MessageContext.for_request(account_id)) as session:
         return await AccountReplicas(session).get(account_id)
@@ -76,14 +68,9 @@ async def test_a_created_account_is_kept_in_the_account_replica() -> None:
 
 async def test_created_updated_and_deleted_pipelines_each_reach_the_replica() -> None:
     runtime = channels()
-    events = [
-        PipelineCreated(revision=1, pipeline=snapshot("v1")),
-        PipelineUpdated(revision=2, pipeline=snapshot("v2")),
-        PipelineDeleted(revision=3, pipeline=snapshot("v2", archived=True)),
-    ]
     held = []
     async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
-        for event in events:
+        for event in pipeline_lifecycle():
             await subscribers.publish(PIPELINE_SNAPSHOTS, envelope_of(event, account_id="a1"))
             async with runtime.uow.begin(MessageContext.for_request("a1")) as session:
                 replica = await pipeline_replica(session, "a1", "default")
@@ -114,7 +101,7 @@ async def test_poison_is_parked_and_a_later_account_event_still_reaches_the_repl
 
 async def test_a_type_the_account_queue_has_no_subscriber_for_is_ignored() -> None:
     runtime = channels()
-    unknown = PipelineCreated(revision=1, pipeline=snapshot("v1"))  # not an account event
+    unknown = pipeline_lifecycle()[0]  # not an account event
     async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
         await subscribers.publish(ACCOUNT_EVENTS, envelope_of(unknown, account_id="a1"))
         parked = subscribers.parked[ACCOUNT_EVENTS.name]

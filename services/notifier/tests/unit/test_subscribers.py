@@ -9,15 +9,11 @@ from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.testing import (
     TEST_JWT_SECRET,
     envelope_of,
-    pipeline_snapshot,
+    pipeline_lifecycle,
     subscribers_under_test,
 )
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
-    PipelineCreated,
-    PipelineDeleted,
-    PipelineSnapshot,
-    PipelineUpdated,
     TicketCreated,
 )
 from ticketflow_notifier.adapters.repository import COLLECTIONS, TicketRecords, pipeline_replica
@@ -38,10 +34,6 @@ def notifier() -> ServiceRuntime:
     )
 
 
-def snapshot(label: str, archived: bool = False) -> PipelineSnapshot:
-    return pipeline_snapshot("default", label=label, archived=archived, at=NOW)
-
-
 async def test_a_created_ticket_is_recorded() -> None:
     runtime = notifier()
     created = TicketCreated(ticket_id="t1", pipeline_id="default", status_id="1", created_at=NOW)
@@ -56,14 +48,9 @@ async def test_a_created_ticket_is_recorded() -> None:
 
 async def test_created_updated_and_deleted_pipelines_each_reach_the_replica() -> None:
     runtime = notifier()
-    events = [
-        PipelineCreated(revision=1, pipeline=snapshot("v1")),
-        PipelineUpdated(revision=2, pipeline=snapshot("v2")),
-        PipelineDeleted(revision=3, pipeline=snapshot("v2", archived=True)),
-    ]
     labels = []
     async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
-        for event in events:
+        for event in pipeline_lifecycle():
             await subscribers.publish(PIPELINE_SNAPSHOTS, envelope_of(event, account_id="a1"))
             async with runtime.uow.begin(MessageContext.for_request("a1")) as session:
                 replica = await pipeline_replica(session, "a1", "default")
@@ -75,7 +62,7 @@ async def test_created_updated_and_deleted_pipelines_each_reach_the_replica() ->
 
 async def test_a_body_that_is_no_envelope_is_parked_and_an_unknown_type_is_ignored() -> None:
     runtime = notifier()
-    unknown = PipelineCreated(revision=1, pipeline=snapshot("v1"))  # not a ticket event
+    unknown = pipeline_lifecycle()[0]  # not a ticket event
     async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
         await subscribers.publish(TICKET_EVENTS, b"{not json")
         await subscribers.publish(TICKET_EVENTS, envelope_of(unknown))
