@@ -30,6 +30,7 @@ from ticketflow_chassis.store.port import (
     OutboxMessage,
     Page,
     Query,
+    ReadOnlyError,
     Transaction,
 )
 from ticketflow_contracts import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, Command, Envelope, Event
@@ -100,13 +101,17 @@ class Session:
         producer: str,
         now: datetime,
         publishes: frozenset[str] | None = None,
+        *,
+        read_only: bool = False,
     ):
         self._tx = tx
+        self._read_only = read_only
         self._publishes = publishes
         self.context = context
         self._producer = producer
         self.now = now
         self.recorded: list[Envelope] = []
+        self._unwritten: list[OutboxMessage] = []
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         return await self._tx.get(collection, doc_id)
@@ -151,7 +156,10 @@ class Session:
         return await self._tx.count(collection, filters, limit=limit)
 
     async def record(self, message: Event | Command) -> Envelope:
-        """Write the message to the outbox of this transaction."""
+        """Add the message to the outbox of this transaction (written with the others when
+        the unit of work's block ends: `write_outbox`)."""
+        if self._read_only:
+            raise ReadOnlyError("record")
         if self._publishes is not None and message.message_type() not in self._publishes:
             raise UndeclaredMessage(
                 f"{self._producer} records {message.message_type()} but does not declare it"
@@ -167,9 +175,15 @@ class Session:
             producer=self._producer,
             payload=message.model_dump(mode="json"),
         )
-        await self._tx.add_to_outbox(outbox_message(envelope, message))
+        self._unwritten.append(outbox_message(envelope, message))
         self.recorded.append(envelope)
         return envelope
+
+    async def write_outbox(self) -> None:
+        """The messages recorded since the last call, in one outbox write."""
+        unwritten, self._unwritten = self._unwritten, []
+        if unwritten:
+            await self._tx.add_to_outbox(*unwritten)
 
 
 def outbox_message(envelope: Envelope[Any], message: Event | Command) -> OutboxMessage:
@@ -211,6 +225,7 @@ class UnitOfWork:
                 raise DuplicateMessage(context.inbox_key)
             session = Session(tx, context, self._producer, self._clock(), self._publishes)
             yield session
+            await session.write_outbox()
         if session.recorded:
             self._on_commit()
 
@@ -219,4 +234,6 @@ class UnitOfWork:
         """A read-only unit of work (`store.read()`). It writes no inbox mark: having no
         effects, it has nothing for a redelivery to repeat."""
         async with self.store.read() as tx:
-            yield Session(tx, context, self._producer, self._clock(), self._publishes)
+            yield Session(
+                tx, context, self._producer, self._clock(), self._publishes, read_only=True
+            )

@@ -494,6 +494,22 @@ class StoreContract:
                 await tx.add_to_outbox(message("m1"))
         assert len(await store.outbox_batch(10)) == 1
 
+    async def test_several_messages_go_to_the_outbox_in_their_order_or_none_of_them(
+        self, store: DocumentStore
+    ) -> None:
+        async with store.transaction() as tx:
+            await tx.add_to_outbox(message("m1"), message("m2", b"two"), message("m3"))
+            await tx.add_to_outbox()
+        async with store.transaction() as tx:
+            for repeated in [("m4", "m5", "m2"), ("m6", "m6")]:
+                with pytest.raises(UniqueViolationError) as refused:
+                    await tx.add_to_outbox(*(message(i) for i in repeated))
+                assert repeated[-1] in str(refused.value)
+            await tx.add_to_outbox(message("m7"))
+        ids = [e.message.message_id for e in await store.outbox_batch(10)]
+        assert ids == ["m1", "m2", "m3", "m7"]
+        assert (await store.outbox_batch(10))[1].message == message("m2", b"two")
+
     async def test_removing_from_the_outbox_during_a_transaction_is_not_undone_by_its_commit(
         self, store: DocumentStore
     ) -> None:

@@ -163,12 +163,17 @@ class MemoryTransaction:
             found += all(matches(document, f) for f in filters)
         return found
 
-    async def add_to_outbox(self, message: OutboxMessage) -> None:
+    async def add_to_outbox(self, *messages: OutboxMessage) -> None:
+        """All or none of `messages`, as the other stores."""
         self._writable("add_to_outbox")
-        if any(e.message.message_id == message.message_id for e in self._state.outbox):
-            raise UniqueViolationError("_outbox", "message_id", message.message_id)
-        self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
-        self._state.next_seq += 1
+        taken = {e.message.message_id for e in self._state.outbox}
+        for message in messages:
+            if message.message_id in taken:
+                raise UniqueViolationError("_outbox", "message_id", message.message_id)
+            taken.add(message.message_id)
+        for message in messages:
+            self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
+            self._state.next_seq += 1
 
     async def mark_processed(self, inbox_key: str) -> bool:
         self._writable("mark_processed")

@@ -179,22 +179,32 @@ class MongoTransaction:
                 to_filter(filters), session=self._session, **options
             )
 
-    async def add_to_outbox(self, message: OutboxMessage) -> None:
+    async def add_to_outbox(self, *messages: OutboxMessage) -> None:
+        """One insert_many, ordered (as the SQLite adapter's one executemany)."""
         self._writable("add_to_outbox")
-        with _conflicts(OUTBOX, message.message_id, None):
-            if await self._db[OUTBOX].find_one(
-                {MONGO_ID: message.message_id}, session=self._session
-            ):
-                raise UniqueViolationError(OUTBOX, "message_id", message.message_id)
-            await self._db[OUTBOX].insert_one(
-                {
-                    MONGO_ID: message.message_id,
-                    "seq": self._store.next_outbox_seq(),
-                    "exchange": message.exchange,
-                    "routing_key": message.routing_key,
-                    "body": message.body,
-                    "headers": dict(message.headers),
-                },
+        if not messages:
+            return
+        ids = [m.message_id for m in messages]
+        with _conflicts(OUTBOX, ids[0], None):
+            taken = await self._db[OUTBOX].find_one({MONGO_ID: {"$in": ids}}, session=self._session)
+            repeated = [i for n, i in enumerate(ids) if i in ids[:n]]
+            if taken or repeated:
+                raise UniqueViolationError(
+                    OUTBOX, "message_id", str(taken[MONGO_ID]) if taken else repeated[0]
+                )
+            await self._db[OUTBOX].insert_many(
+                [
+                    {
+                        MONGO_ID: m.message_id,
+                        "seq": self._store.next_outbox_seq(),
+                        "exchange": m.exchange,
+                        "routing_key": m.routing_key,
+                        "body": m.body,
+                        "headers": dict(m.headers),
+                    }
+                    for m in messages
+                ],
+                ordered=True,
                 session=self._session,
             )
 

@@ -187,7 +187,9 @@ class Transaction(Protocol):
         """The number of matches, or `limit` when there are at least that many: the store
         stops reading at `limit` (a capped total costs at most `limit` index entries)."""
 
-    async def add_to_outbox(self, message: OutboxMessage) -> None: ...
+    async def add_to_outbox(self, *messages: OutboxMessage) -> None:
+        """Append `messages` to the outbox in their order, in one write where the store can
+        (a unit of work records its messages together when its block ends)."""
 
     async def mark_processed(self, inbox_key: str) -> bool:
         """Record a consumed message; False when it was recorded before (a redelivery)."""

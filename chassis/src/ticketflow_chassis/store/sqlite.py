@@ -1,6 +1,6 @@
 """SQLite adapter of the document-store port (aiosqlite): one table of JSON documents per
-collection with expression indexes, plus the outbox and inbox tables, in one WAL file;
-one writer connection, and read-only connections beside it.
+collection, with a column per indexed field (sqlite_schema.py), plus the outbox and inbox
+tables, in one WAL file; one writer connection, and read-only connections beside it.
 """
 
 from __future__ import annotations
@@ -43,14 +43,17 @@ from ticketflow_chassis.store.sqlite_query import (
     Clause,
     after,
     checked_collection,
+    column,
     create_index_sql,
     index_name,
     missing_values_guards,
     order_by,
     where,
 )
+from ticketflow_chassis.store.sqlite_schema import column_values, indexed_fields, migrate
 
 _DELETE_CHUNK = 500  # well under SQLite's limit on bound parameters
+_KNOWN_AT_MOST = 2_000  # documents whose text a writing transaction keeps (a few MB)
 _UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
 
 _SCHEMA = (
@@ -81,6 +84,9 @@ class SqliteTransaction:
         self._connection = connection
         self.read_only = read_only
         self.active = True
+        # The text of each document this (writing) transaction read or wrote: an update at
+        # that version sets only the columns whose values it changes.
+        self._known: dict[tuple[str, str], str] = {}
 
     def _writable(self, operation: str) -> None:
         if self.read_only:
@@ -98,7 +104,39 @@ class SqliteTransaction:
     async def get(self, collection: str, doc_id: str) -> Document | None:
         self._store.spec(collection)
         rows = await self._rows(f'SELECT doc FROM "{collection}" WHERE id = ?', [doc_id])
-        return _from_json(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        self._remember(collection, doc_id, rows[0][0])
+        return _from_json(rows[0][0])
+
+    def _remember(self, collection: str, doc_id: str, text: str) -> None:
+        """Keeps the last _KNOWN_AT_MOST texts (a transaction may read far more than it
+        writes: a saga walking a pipeline's tickets)."""
+        if self.read_only:
+            return
+        key = (collection, doc_id)
+        self._known.pop(key, None)
+        self._known[key] = text
+        if len(self._known) > _KNOWN_AT_MOST:
+            del self._known[next(iter(self._known))]
+
+    def _changed_columns(
+        self, spec: Collection, doc_id: str, expected_version: int, values: list[Any]
+    ) -> list[tuple[str, Any]]:
+        """The columns to set: those whose values differ from the document's at
+        `expected_version` when this transaction knows it, else all of them."""
+        columns = [(column(f), v) for f, v in zip(indexed_fields(spec), values, strict=True)]
+        known = self._known.get((spec.name, doc_id))
+        if known is None:
+            return columns
+        before = _from_json(known)
+        if before.get(VERSION_FIELD) != expected_version:
+            return columns
+        return [
+            (name, value)
+            for (name, value), old in zip(columns, column_values(spec, before), strict=True)
+            if type(value) is not type(old) or value != old
+        ]
 
     async def put(
         self, collection: str, document: Document, *, expected_version: int | None
@@ -117,18 +155,29 @@ class SqliteTransaction:
             " AND ".join(["1", *(g.sql for _, g in guards)]),
             [p for _, g in guards for p in g.params],
         )
+        values = column_values(spec, stored)
         try:
             if expected_version is None:
+                names = "".join(f", {column(f)}" for f in indexed_fields(spec))
                 written = await self._rows(
-                    f'INSERT INTO "{collection}" (id, version, doc) SELECT ?, ?, ?'
-                    f" WHERE {guard.sql} RETURNING 1",
-                    [doc_id, version, text, *guard.params],
+                    f'INSERT INTO "{collection}" (id, version, doc{names})'
+                    f" SELECT ?, ?, ?{', ?' * len(values)} WHERE {guard.sql} RETURNING 1",
+                    [doc_id, version, text, *values, *guard.params],
                 )
             else:
+                changed = self._changed_columns(spec, doc_id, expected_version, values)
+                sets = "".join(f", {name} = ?" for name, _ in changed)
                 written = await self._rows(
-                    f'UPDATE "{collection}" SET version = ?, doc = ?'
+                    f'UPDATE "{collection}" SET version = ?, doc = ?{sets}'
                     f" WHERE id = ? AND version = ? AND {guard.sql} RETURNING 1",
-                    [version, text, doc_id, expected_version, *guard.params],
+                    [
+                        version,
+                        text,
+                        *(v for _, v in changed),
+                        doc_id,
+                        expected_version,
+                        *guard.params,
+                    ],
                 )
         except sqlite3.IntegrityError as exc:
             # SQLite may check a unique index before the primary key: the id comes first.
@@ -138,6 +187,7 @@ class SqliteTransaction:
             raise UniqueViolationError(collection, _violated_index(spec, exc), doc_id) from exc
         if not written:
             await self._explain_refusal(spec, stored, expected_version, guards)
+        self._remember(collection, doc_id, text)
         return stored
 
     async def _explain_refusal(
@@ -169,6 +219,7 @@ class SqliteTransaction:
         if not deleted:
             actual = await self._version(collection, doc_id)
             raise ConflictError(collection, doc_id, expected_version, actual)
+        self._known.pop((collection, doc_id), None)
 
     async def find(self, collection: str, query: Query) -> Page:
         require_index(self._store.spec(collection), query.filters, query.sort)
@@ -181,7 +232,11 @@ class SqliteTransaction:
             f"ORDER BY {order_by(query.sort, query.filters)} LIMIT ?",
             [*clause.params, query.limit + 1],
         )
-        items = [_from_json(row[0]) for row in rows[: query.limit]]
+        items = []
+        for (text,) in rows[: query.limit]:
+            item = _from_json(text)
+            self._remember(collection, item[ID_FIELD], text)
+            items.append(item)
         more = len(rows) > query.limit
         return Page(items, encode_cursor(items[-1], query.sort) if more and items else None)
 
@@ -198,22 +253,31 @@ class SqliteTransaction:
         rows = await self._rows(sql, params)
         return int(rows[0][0])
 
-    async def add_to_outbox(self, message: OutboxMessage) -> None:
+    async def add_to_outbox(self, *messages: OutboxMessage) -> None:
+        """One executemany: one round trip to the connection's thread for all of them."""
         self._writable("add_to_outbox")
+        if not self.active:
+            raise StoreError("this transaction is over; open a new one")
+        if not messages:
+            return
+        before = self._connection.total_changes
         try:
-            await self._rows(
+            await self._connection.executemany(
                 "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
                 " VALUES (?, ?, ?, ?, ?)",
                 [
-                    message.message_id,
-                    message.exchange,
-                    message.routing_key,
-                    message.body,
-                    json.dumps(message.headers),
+                    (m.message_id, m.exchange, m.routing_key, m.body, json.dumps(m.headers))
+                    for m in messages
                 ],
             )
         except sqlite3.IntegrityError as exc:
-            raise UniqueViolationError("_outbox", "message_id", message.message_id) from exc
+            # The executemany stopped at the repeated id and kept the rows before it: none stay.
+            written = [m.message_id for m in messages[: self._connection.total_changes - before]]
+            if written:
+                await self._rows(_delete_sql(len(written)), written)
+            raise UniqueViolationError(
+                "_outbox", "message_id", messages[len(written)].message_id
+            ) from exc
 
     async def mark_processed(self, inbox_key: str) -> bool:
         self._writable("mark_processed")
@@ -277,13 +341,7 @@ class SqliteStore:
             for statement in _SCHEMA:
                 await run(connection, statement)
             for spec in collections:
-                await run(
-                    connection,
-                    f'CREATE TABLE IF NOT EXISTS "{spec.name}" '
-                    "(id TEXT PRIMARY KEY, version INTEGER NOT NULL, doc TEXT NOT NULL)",
-                )
-                for index in spec.indexes:
-                    await run(connection, create_index_sql(spec.name, index))
+                await migrate(connection, spec)
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:

@@ -1,7 +1,7 @@
 """The port's filters, sorts, paging cursors and unique-missing-value guards as SQLite SQL,
-written over the very `json_extract(doc, '$.field')` expressions the declared indexes are
-built on, so that SQLite's planner uses those indexes. Names are checked here: they end up
-in the SQL text.
+written over the columns the declared indexes are built on (sqlite_schema.py: one column per
+indexed field), so that SQLite's planner uses those indexes. A query names only indexed
+fields (`port.require_index`). Names are checked here: they end up in the SQL text.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ def checked_field(name: str) -> str:
     return name
 
 
-def expression(field_name: str) -> str:
-    """`id` is the primary key column; every other field is read from the JSON document."""
+def column(field_name: str) -> str:
+    """The quoted column of an indexed field: `"doc.status_id"`; `id` is the primary key."""
     if field_name == ID_FIELD:
         return "id"
-    return f"json_extract(doc, '$.{checked_field(field_name)}')"
+    return f'"doc.{checked_field(field_name)}"'
 
 
 def index_name(collection: str, index: Index) -> str:
@@ -56,19 +56,19 @@ def index_name(collection: str, index: Index) -> str:
 
 
 def create_index_sql(collection: str, index: Index) -> str:
-    columns = [expression(f) for f in index.fields]
+    columns = [column(f) for f in index.fields]
     if not index.unique and ID_FIELD not in index.fields:
         columns.append("id")  # ties are ordered by id: the index then serves the whole ORDER BY
     unique = "UNIQUE " if index.unique else ""
     return (
-        f'CREATE {unique}INDEX IF NOT EXISTS "{index_name(collection, index)}" '
+        f'CREATE {unique}INDEX "{index_name(collection, index)}" '
         f'ON "{collection}" ({", ".join(columns)})'
     )
 
 
 def parameter(value: Any) -> Any:
-    """A filter or cursor value as a bound parameter. Booleans bind as 1/0, which is what
-    json_extract returns for true/false; objects and arrays compare as compact JSON text."""
+    """A filter, cursor or column value as a bound parameter: booleans bind as 1/0 (what
+    json_extract returns for true/false); objects and arrays as compact JSON text."""
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, dict | list):
@@ -85,7 +85,7 @@ class Clause:
 
 
 def _condition(flt: Filter) -> Clause:
-    expr = expression(flt.field)
+    expr = column(flt.field)
     if isinstance(flt, Eq):
         if flt.value is None:
             return Clause(f"{expr} IS NULL")
@@ -119,7 +119,7 @@ def order_by(sort: Sequence[SortKey], filters: Sequence[Filter] = ()) -> str:
     a temporary b-tree instead of reading the index in order."""
     fixed = {f.field for f in filters if isinstance(f, Eq)}
     keys = [
-        f"{expression(k.field)} {'DESC' if k.descending else 'ASC'}"
+        f"{column(k.field)} {'DESC' if k.descending else 'ASC'}"
         for k in sort
         if k.field not in fixed
     ]
@@ -128,7 +128,7 @@ def order_by(sort: Sequence[SortKey], filters: Sequence[Filter] = ()) -> str:
 
 def _beyond(key: SortKey, last: Any) -> Clause | None:
     """Values that come after `last` in the key's direction; None when nothing can."""
-    expr = expression(key.field)
+    expr = column(key.field)
     if not key.descending:
         if last is None:
             return Clause(f"{expr} IS NOT NULL")
@@ -148,7 +148,7 @@ def after(sort: Sequence[SortKey], cursor: Sequence[Any]) -> Clause:
         if beyond is None:
             continue
         equal = [
-            Clause(f"{expression(k.field)} IS ?", [parameter(v)])
+            Clause(f"{column(k.field)} IS ?", [parameter(v)])
             for k, v in zip(keys[:i], cursor[:i], strict=True)
         ]
         parts = [*equal, beyond]
@@ -170,7 +170,7 @@ def missing_values_guards(spec: Collection, document: Document) -> list[tuple[In
         values = [field_value(document, f) for f in index.fields]
         if not index.unique or all(v is not None for v in values):
             continue
-        same = " AND ".join(f"{expression(f)} IS ?" for f in index.fields)
+        same = " AND ".join(f"{column(f)} IS ?" for f in index.fields)
         guards.append(
             (
                 index,

@@ -53,9 +53,9 @@ class InterleavingTransaction:
         await asyncio.sleep(0)
         return await self._inner.count(collection, filters, limit=limit)
 
-    async def add_to_outbox(self, message: OutboxMessage) -> None:
+    async def add_to_outbox(self, *messages: OutboxMessage) -> None:
         await asyncio.sleep(0)
-        await self._inner.add_to_outbox(message)
+        await self._inner.add_to_outbox(*messages)
 
     async def mark_processed(self, inbox_key: str) -> bool:
         await asyncio.sleep(0)

@@ -65,7 +65,6 @@ COLLECTIONS = (
     Collection(
         TICKETS,
         (
-            Index(("account_id", "pipeline_id", "status_id", "created_at")),
             Index(("account_id", "archived", "created_at")),
             # Live tickets of a pipeline, or of some of its statuses: the retirement saga.
             Index(("account_id", "pipeline_id", "archived", "status_id")),
