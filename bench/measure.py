@@ -7,6 +7,7 @@ peak resident memory (VmHWM) of a process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -56,6 +57,22 @@ def _status_kib(pid: int | str, field: str) -> int:
         if line.startswith(f"{field}:"):
             return int(line.split()[1])
     raise LookupError(f"no {field} in /proc/{pid}/status")
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU the process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def broker_pid() -> int | None:
+    """The local RabbitMQ's Erlang VM (beam.smp), when it runs on this machine."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == "beam.smp":
+                    return int(entry.name)
+    return None
 
 
 def peak_rss_mib(pid: int | str = "self") -> float:

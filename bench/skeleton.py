@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from measure import latency_line
+from measure import broker_pid, cpu_seconds, latency_line
 from suite import RunningSuite, running_suite
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
@@ -117,10 +117,39 @@ class Skeleton:
         raise TimeoutError(f"ticket {ticket_id} not recorded by the notifier within 150 s")
 
 
+def cpu_now(pids: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by this bench, each process in `pids`, and the broker."""
+    used = {"bench": cpu_seconds(), **{name: cpu_seconds(pid) for name, pid in pids.items()}}
+    broker = broker_pid()
+    if broker is not None:
+        used["rabbitmq"] = cpu_seconds(broker)
+    return used
+
+
+def cpu_line(before: Mapping[str, float], after: Mapping[str, float], tickets: int) -> str:
+    """CPU per ticket of each process, and the rate that this much CPU allows on this
+    machine's cores (the ceiling of this run's way of measuring)."""
+    per_ticket = {name: (after[name] - before[name]) * 1000 / tickets for name in before}
+    total = sum(per_ticket.values())
+    cores = os.cpu_count() or 1
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_ticket.items())
+    return (
+        f"  CPU ms per ticket: {parts}; total {total:.2f} "
+        f"(at most {cores * 1000 / total:,.0f} tickets/s on {cores} cores)"
+    )
+
+
 async def measure(
-    urls: Mapping[str, str], secret: str, tickets: int, concurrency: int, poll_concurrency: int
+    urls: Mapping[str, str],
+    secret: str,
+    tickets: int,
+    concurrency: int,
+    poll_concurrency: int,
+    pids: Mapping[str, int],
 ) -> float:
-    """Runs one concurrency level; prints its figures and returns its tickets/s."""
+    """Runs one concurrency level; prints its figures and returns its tickets/s. CPU is
+    counted from the first POST to the last 201 (the notifier's last few events after it
+    are left out, its answers to the polls too)."""
     connections = max(concurrency, poll_concurrency) + 2
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(timeout=httpx.Timeout(30, pool=120), limits=limits) as client:
@@ -140,9 +169,9 @@ async def measure(
             async with polling:
                 return await skeleton.recorded_at(ticket_id)
 
-        began = time.perf_counter()
+        began, cpu_before = time.perf_counter(), cpu_now(pids)
         sent = await asyncio.gather(*(send_one(n) for n in range(tickets)))
-        created_seconds = time.perf_counter() - began
+        created_seconds, cpu_after = time.perf_counter() - began, cpu_now(pids)
         recorded = await asyncio.gather(*(poll_one(s.ticket_id) for s in sent))
     span = (max(recorded) - min(s.sent_at for s in sent)).total_seconds()
     rate = tickets / span
@@ -160,6 +189,7 @@ async def measure(
     }
     for label, durations in paths.items():
         print("  " + latency_line(label, [d.total_seconds() * 1000 for d in durations]))
+    print(cpu_line(cpu_before, cpu_after, tickets))
     return rate
 
 
@@ -172,7 +202,8 @@ async def bench(
 ) -> None:
     urls = suite.urls if suite else urls_from(env)
     secret = secret_for_signing(suite.env if suite else env)
-    rates = {c: await measure(urls, secret, tickets, c, poll_concurrency) for c in levels}
+    pids = suite.pids if suite else {}
+    rates = {c: await measure(urls, secret, tickets, c, poll_concurrency, pids) for c in levels}
     if 1 in rates and 10 in rates:
         print(f"ratio c10/c1: {rates[10] / rates[1]:.2f}")
     if suite:

@@ -57,6 +57,7 @@ class ServiceRuntime:
             settings.resolved_mongo_database(),
             sqlite_synchronous=settings.sqlite_synchronous,
             sqlite_readers=settings.sqlite_readers,
+            sqlite_cache_mib=settings.sqlite_cache_mib,
         )
         self.broker = RabbitBroker(
             settings.amqp_url,

@@ -56,6 +56,9 @@ class ServiceSettings(BaseSettings):
     sqlite_readers: int = Field(
         default=4, ge=1, le=32, description="connections for read-only transactions"
     )
+    sqlite_cache_mib: int = Field(
+        default=32, ge=2, le=4096, description="page cache of the writer's connection, MiB"
+    )
     var_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
     http_port: Port

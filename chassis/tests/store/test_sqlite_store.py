@@ -224,6 +224,24 @@ async def test_commits_are_synced_to_disk_unless_told_otherwise(
         await store.close()
 
 
+@pytest.mark.parametrize(("cache_mib", "pages_kib"), [(None, 32 * 1024), (64, 64 * 1024)])
+async def test_the_writer_keeps_a_page_cache_of_the_configured_size(
+    tmp_path: Path, cache_mib: int | None, pages_kib: int
+) -> None:
+    store = (
+        SqliteStore(store_path(tmp_path))
+        if cache_mib is None
+        else SqliteStore(store_path(tmp_path), cache_mib=cache_mib)
+    )
+    await store.open(COLLECTIONS)
+    try:
+        connection = store._connection
+        assert connection is not None
+        assert await connection.execute_fetchall("PRAGMA cache_size") == [(-pages_kib,)]
+    finally:
+        await store.close()
+
+
 def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="synchronous 'OFF'"):
         SqliteStore(store_path(tmp_path), synchronous="OFF")  # type: ignore[arg-type]  # the point

@@ -50,8 +50,10 @@ def test_the_sqlite_store_is_built_with_the_configured_durability_and_readers(
         jwt_secret=TEST_JWT_SECRET,
         sqlite_synchronous="NORMAL",
         sqlite_readers=2,
+        sqlite_cache_mib=8,
     )
     store = ServiceRuntime(settings, (), ()).store
 
     assert isinstance(store, SqliteStore)
     assert (store.synchronous, store.path) == ("NORMAL", tmp_path / "demo.sqlite3")
+    assert store.cache_mib == 8

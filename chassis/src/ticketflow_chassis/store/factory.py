@@ -20,12 +20,18 @@ def open_store_for(
     *,
     sqlite_synchronous: Synchronous = "FULL",
     sqlite_readers: int = 4,
+    sqlite_cache_mib: int = 32,
 ) -> DocumentStore:
     """`sqlite:///var/ticket.sqlite3` (relative) or `sqlite:////srv/ticket.sqlite3`
     (absolute), `mongodb://...` or `mongodb+srv://...` (in `mongo_database`), `memory://`."""
     if url.startswith(SQLITE_PREFIX) and len(url) > len(SQLITE_PREFIX):
         path = Path(url.removeprefix(SQLITE_PREFIX))
-        return SqliteStore(path, synchronous=sqlite_synchronous, readers=sqlite_readers)
+        return SqliteStore(
+            path,
+            synchronous=sqlite_synchronous,
+            readers=sqlite_readers,
+            cache_mib=sqlite_cache_mib,
+        )
     if url.startswith(("mongodb://", "mongodb+srv://")):
         if not mongo_database:
             raise ValueError("a mongodb:// store url needs a MongoDB database name")
