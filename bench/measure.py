@@ -12,7 +12,7 @@ import os
 import statistics
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -73,6 +73,28 @@ def broker_pid() -> int | None:
                 if (entry / "comm").read_text().strip() == "beam.smp":
                     return int(entry.name)
     return None
+
+
+def cpu_now(pids: Mapping[str, int]) -> dict[str, float]:
+    """CPU seconds used so far by this bench, each process in `pids`, and the broker."""
+    used = {"bench": cpu_seconds(), **{name: cpu_seconds(pid) for name, pid in pids.items()}}
+    broker = broker_pid()
+    if broker is not None:
+        used["rabbitmq"] = cpu_seconds(broker)
+    return used
+
+
+def cpu_line(before: Mapping[str, float], after: Mapping[str, float], count: int, unit: str) -> str:
+    """CPU per `unit` (ticket, request) of each process, and the rate that this much CPU
+    allows on this machine's cores: the ceiling of a run whose client shares them."""
+    per_unit = {name: (after[name] - before[name]) * 1000 / count for name in before}
+    total = sum(per_unit.values())
+    cores = os.cpu_count() or 1
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_unit.items())
+    return (
+        f"  CPU ms per {unit}: {parts}; total {total:.2f} "
+        f"(at most {cores * 1000 / total:,.0f} {unit}s/s on {cores} cores)"
+    )
 
 
 def peak_rss_mib(pid: int | str = "self") -> float:

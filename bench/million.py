@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 from bulk_move import ACCOUNT, replicate, seed
-from measure import latency_line, peak_rss_mib, scratch_vhost
+from measure import cpu_line, cpu_now, latency_line, peak_rss_mib, scratch_vhost
 from suite import BIN, started
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
@@ -96,7 +96,7 @@ async def latencies(
     return taken
 
 
-async def measure(base: str, secret: str, ids: list[str], requests: int) -> None:
+async def measure(base: str, secret: str, ids: list[str], requests: int, pid: int) -> None:
     admin = Principal(ACCOUNT, "bench", frozenset({Role.SUPER_ADMIN}), frozenset())
     token = TokenCodec(secret, "ticketflow").issue(admin, now=datetime.now(UTC))
     headers = {"Authorization": f"Bearer {token}"}
@@ -142,10 +142,11 @@ async def measure(base: str, secret: str, ids: list[str], requests: int) -> None
             ("search pipeline+status, c10", 10, max(requests // 4, 50), search),
         )
         for label, concurrency, count, call in phases:
-            began = time.perf_counter()
+            began, cpu_before = time.perf_counter(), cpu_now({"ticket": pid})
             taken = await latencies(concurrency, count, call)
             rate = count / (time.perf_counter() - began)
             print(f"{latency_line(label, taken)}  ({rate:,.0f} req/s)", flush=True)
+            print(cpu_line(cpu_before, cpu_now({"ticket": pid}), count, "request"), flush=True)
 
 
 def size_mib(path: Path) -> float:
@@ -174,7 +175,7 @@ async def bench(tickets: int, directory: Path, requests: int) -> None:
         log = directory / "ticket-service.log"
         async with started(argv, env, {"ticket": base}, log) as service:
             print(f"service up, RSS peak at start {peak_rss_mib(service.process.pid):.0f} MiB")
-            await measure(base, secret, ids, requests)
+            await measure(base, secret, ids, requests, service.process.pid)
             print(f"ticket service peak RSS: {peak_rss_mib(service.process.pid):.0f} MiB")
 
 

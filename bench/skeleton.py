@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
-from measure import broker_pid, cpu_seconds, latency_line
+from measure import cpu_line, cpu_now, latency_line
 from suite import RunningSuite, running_suite
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
@@ -117,28 +117,6 @@ class Skeleton:
         raise TimeoutError(f"ticket {ticket_id} not recorded by the notifier within 150 s")
 
 
-def cpu_now(pids: Mapping[str, int]) -> dict[str, float]:
-    """CPU seconds used so far by this bench, each process in `pids`, and the broker."""
-    used = {"bench": cpu_seconds(), **{name: cpu_seconds(pid) for name, pid in pids.items()}}
-    broker = broker_pid()
-    if broker is not None:
-        used["rabbitmq"] = cpu_seconds(broker)
-    return used
-
-
-def cpu_line(before: Mapping[str, float], after: Mapping[str, float], tickets: int) -> str:
-    """CPU per ticket of each process, and the rate that this much CPU allows on this
-    machine's cores (the ceiling of this run's way of measuring)."""
-    per_ticket = {name: (after[name] - before[name]) * 1000 / tickets for name in before}
-    total = sum(per_ticket.values())
-    cores = os.cpu_count() or 1
-    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in per_ticket.items())
-    return (
-        f"  CPU ms per ticket: {parts}; total {total:.2f} "
-        f"(at most {cores * 1000 / total:,.0f} tickets/s on {cores} cores)"
-    )
-
-
 async def measure(
     urls: Mapping[str, str],
     secret: str,
@@ -189,7 +167,7 @@ async def measure(
     }
     for label, durations in paths.items():
         print("  " + latency_line(label, [d.total_seconds() * 1000 for d in durations]))
-    print(cpu_line(cpu_before, cpu_after, tickets))
+    print(cpu_line(cpu_before, cpu_after, tickets, "ticket"))
     return rate
 
 
