@@ -84,6 +84,20 @@ def published_ports(definition: dict[str, Any]) -> list[tuple[int, int]]:
     return result
 
 
+def published_host_ips(definition: dict[str, Any]) -> list[tuple[str, str]]:
+    """(entry as written, host address it binds) for every entry of `ports` (one without a
+    host port is published too, on a random one); the address is "" when the entry names
+    none, and Docker then binds every interface."""
+    result: list[tuple[str, str]] = []
+    for entry in definition.get("ports", []):
+        if isinstance(entry, dict):
+            result.append((str(entry), str(entry.get("host_ip", ""))))
+            continue
+        parts = str(entry).split("/", 1)[0].rsplit(":", 2)
+        result.append((str(entry), parts[0] if len(parts) == 3 else ""))
+    return result
+
+
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) in order, continuation lines joined and comments dropped."""
     instructions: list[tuple[str, str]] = []
@@ -281,6 +295,52 @@ def test_the_four_services_share_one_jwt_secret_required_from_the_environment(
     required = re.fullmatch(r"\$\{TICKETFLOW_JWT_SECRET:\?(?P<message>[^}]+)\}", secret)
     assert required, f"the secret must come from TICKETFLOW_JWT_SECRET, with no default: {secret}"
     assert "at least 32" in required["message"]
+
+
+def test_published_host_ips_reads_the_short_and_the_long_syntax() -> None:
+    definition = {
+        "ports": [
+            "127.0.0.1:8001:8001",
+            "8002:8002",
+            "8003",
+            {"target": 8004, "published": 8004},
+            {"target": 8005, "published": 8005, "host_ip": "127.0.0.1"},
+            {"target": 8006},
+        ]
+    }
+    assert [ip for _, ip in published_host_ips(definition)] == [
+        "127.0.0.1",
+        "",
+        "",
+        "",
+        "127.0.0.1",
+        "",
+    ]
+
+
+def test_every_published_port_is_bound_to_the_loopback_address_only(
+    compose: dict[str, Any],
+) -> None:
+    """Nothing is reachable from other machines by default: not the broker, not the database
+    (no authentication on either here), not the APIs (plain HTTP)."""
+    exposed = [
+        f"{name}: {entry}"
+        for name, definition in compose["services"].items()
+        for entry, host_ip in published_host_ips(definition)
+        if host_ip != "127.0.0.1"
+    ]
+    assert not exposed, f"ports published beyond 127.0.0.1: {exposed}"
+
+
+@each_app_service
+def test_every_app_service_requires_the_jwt_secret_from_the_environment(
+    compose: dict[str, Any], name: str
+) -> None:
+    secret = environment(compose, name)[prefix(name) + "JWT_SECRET"]
+    assert re.fullmatch(r"\$\{TICKETFLOW_JWT_SECRET:\?[^}]+\}", secret), (
+        f"{name}: the secret must be ${{TICKETFLOW_JWT_SECRET:?...}} (required, no default): "
+        f"{secret}"
+    )
 
 
 def test_no_two_services_publish_the_same_host_port(compose: dict[str, Any]) -> None:
