@@ -1,5 +1,6 @@
 """The storage contract, run against MongoDB: the server at MONGODB_URL, else a throwaway
-single-node replica set in Docker (testcontainers), else skipped loudly (see conftest.py).
+single-node replica set in Docker (testcontainers), else skipped loudly (see conftest.py), or
+failed where TICKETFLOW_REQUIRE_MONGODB=true (CI's MongoDB job: a skip there proves nothing).
 Each test gets a database of its own. Never a mock: the point is the real server.
 """
 
@@ -11,9 +12,9 @@ import re
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from pymongo import AsyncMongoClient, MongoClient
@@ -28,6 +29,16 @@ from .contract import COLLECTIONS, StoreContract
 MONGO_IMAGE = "mongo:7"
 REPLICA_SET = "rs0"
 PRIMARY_TIMEOUT_SECONDS = 60.0
+REQUIRE_VARIABLE = "TICKETFLOW_REQUIRE_MONGODB"
+
+
+def contract_not_run(reason: str, env: Mapping[str, str]) -> NoReturn:
+    """Skips the MongoDB contract, saying so loudly; fails it instead when the environment
+    requires MongoDB (TICKETFLOW_REQUIRE_MONGODB=true), so such a run cannot pass by skipping."""
+    message = f"MongoDB storage contract NOT RUN: {reason}"
+    if env.get(REQUIRE_VARIABLE, "").lower() in {"1", "true"}:
+        pytest.fail(f"{message}; {REQUIRE_VARIABLE} is set, so this is a failure")
+    pytest.skip(message)
 
 
 def _docker_answers() -> bool:
@@ -116,9 +127,10 @@ def mongodb_url() -> Iterator[str]:
     elif _docker_answers():
         yield from _replica_set_in_docker()
     else:
-        pytest.skip(
-            "MongoDB storage contract NOT RUN: MONGODB_URL is not set and no Docker engine"
-            " answered (set MONGODB_URL=mongodb://host:27017/?replicaSet=rs0 or start Docker)"
+        contract_not_run(
+            "MONGODB_URL is not set and no Docker engine answered"
+            " (set MONGODB_URL=mongodb://host:27017/?replicaSet=rs0 or start Docker)",
+            os.environ,
         )
 
 
@@ -147,7 +159,20 @@ class TestMongoStore(StoreContract):
         return lambda: MongoStore(mongodb_url, database)
 
 
-# What needs no server: the translation of names, documents and cursors.
+# What needs no server: the verdict without one, the translation of names, documents and cursors.
+
+
+def test_without_a_server_the_contract_is_skipped_saying_it_did_not_run() -> None:
+    with pytest.raises(pytest.skip.Exception, match="MongoDB storage contract NOT RUN: no server"):
+        contract_not_run("no server", {})
+    with pytest.raises(pytest.skip.Exception):
+        contract_not_run("no server", {REQUIRE_VARIABLE: "false"})
+
+
+@pytest.mark.parametrize("value", ["true", "1", "TRUE"])
+def test_without_a_server_the_contract_fails_where_mongodb_is_required(value: str) -> None:
+    with pytest.raises(pytest.fail.Exception, match=f"NOT RUN: no server; {REQUIRE_VARIABLE}"):
+        contract_not_run("no server", {REQUIRE_VARIABLE: value})
 
 
 async def test_unsafe_names_are_refused_before_connecting() -> None:
