@@ -1,4 +1,10 @@
-"""Runs ticketflow services as real processes (`ticketflow serve NAME`) for end-to-end tests."""
+"""Runs ticketflow services as real processes (`ticketflow serve NAME`) for end-to-end tests.
+
+On SQLite (the default) each suite keeps its files in its own work dir. With a service's
+`<PREFIX>_STORE_URL` set to a MongoDB URL in the environment (CI's MongoDB job sets all four),
+each suite gives that service a database of its own, `ticketflow_<service>_<run id>`, and drops
+it when the suite stops: no run ever meets an earlier run's documents.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,14 @@ import os
 import signal
 import socket
 import sys
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from ticketflow_chassis.testing import TEST_JWT_SECRET
 
@@ -20,6 +30,22 @@ PREFIXES = {
     "channels": "CHANNELS",
     "notifier": "NOTIFIER",
 }
+
+
+MONGO_SCHEMES = ("mongodb://", "mongodb+srv://")
+
+
+def mongo_database_env(name: str, env: Mapping[str, str], run_id: str) -> dict[str, str]:
+    """`{"<PREFIX>_MONGO_DATABASE": "ticketflow_<name>_<run_id>"}` when the service's
+    `<PREFIX>_STORE_URL` in `env` is a MongoDB URL; nothing on SQLite, the default."""
+    prefix = PREFIXES[name]
+    if not env.get(f"{prefix}_STORE_URL", "").startswith(MONGO_SCHEMES):
+        return {}
+    return {f"{prefix}_MONGO_DATABASE": f"ticketflow_{name}_{run_id}"}
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:12]
 
 
 def free_port() -> int:
@@ -104,6 +130,9 @@ class Suite:
     amqp_url: str
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     spawned: list[ServiceProcess] = field(default_factory=list)
+    run_id: str = field(default_factory=new_run_id)
+    # MongoDB database -> the store URL it lives at, for the services on MongoDB.
+    mongo_databases: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, amqp_url: str | None = None) -> ServiceProcess:
         prefix = PREFIXES[name]
@@ -116,6 +145,10 @@ class Suite:
             f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
             f"{prefix}_JWT_SECRET": TEST_JWT_SECRET,
         }
+        own_database = mongo_database_env(name, env, self.run_id)
+        env |= own_database
+        for database in own_database.values():
+            self.mongo_databases[database] = env[f"{prefix}_STORE_URL"]
         service = ServiceProcess(name, port, env, self.workdir / f"{name}.log")
         self.services[name] = service
         self.spawned.append(service)
@@ -147,5 +180,20 @@ class Suite:
                 await self.add(name).start()
 
     async def stop_all(self) -> None:
-        """Stops every process the suite spawned, replaced ones included."""
+        """Stops every process the suite spawned, replaced ones included, then drops the
+        suite's MongoDB databases (if any)."""
         await asyncio.gather(*(s.stop() for s in self.spawned))
+        await self.drop_mongo_databases()
+
+    async def drop_mongo_databases(self) -> None:
+        """Best effort: a database left behind is named for its run and never reused."""
+        for database, url in self.mongo_databases.items():
+            client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+                url, serverSelectionTimeoutMS=5000
+            )
+            try:
+                await client.drop_database(database)
+            except PyMongoError as exc:
+                print(f"e2e suite: could not drop MongoDB database {database}: {exc}")
+            finally:
+                await client.close()
