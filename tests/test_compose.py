@@ -1,8 +1,9 @@
 """compose.yaml and the Dockerfile: the structure `docker compose up` depends on.
 
-No Docker engine runs on the development machines or in CI, so nothing here builds an image or
-starts a container: these tests read the two files and check that they agree with each other and
-with the services' settings (one env prefix per service, documented ports, /healthz and /readyz).
+No Docker engine runs on the development machines or in `.ci/run`, so nothing here builds an
+image or starts a container (the compose job of .github/workflows/ci.yml does): these tests read
+the two files and check that they agree with each other and with the services' settings (one env
+prefix per service, documented ports on 127.0.0.1, /healthz and /readyz, the required secret).
 """
 
 from __future__ import annotations
