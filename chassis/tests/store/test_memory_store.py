@@ -1,4 +1,4 @@
-"""The storage contract, run against the in-memory adapter."""
+"""The storage contract, run against the in-memory adapter in both of its modes."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from .contract import COLLECTIONS, StoreContract
 
 
 class TestMemoryStore(StoreContract):
+    snapshot_isolation = False
+
     @pytest.fixture
     async def store(self) -> AsyncIterator[DocumentStore]:
-        store = MemoryStore()
+        store = MemoryStore(snapshot_isolation=self.snapshot_isolation)
         await store.open(COLLECTIONS)
         yield store
         await store.close()
@@ -25,3 +27,7 @@ class TestMemoryStore(StoreContract):
         self, store: DocumentStore, reopen: Callable[[], DocumentStore]
     ) -> None:
         """Not a persistent adapter, by design."""
+
+
+class TestSnapshotIsolatedMemoryStore(TestMemoryStore):
+    snapshot_isolation = True

@@ -1,5 +1,6 @@
 """In-memory adapter of the document-store port, for unit tests; it passes the same
-contract suite as the SQLite and MongoDB adapters."""
+contract suite as the SQLite and MongoDB adapters. By default its writers run one at a
+time (as SQLite's); with `snapshot_isolation=True` they run side by side (as MongoDB's)."""
 
 from __future__ import annotations
 
@@ -93,10 +94,33 @@ class _State:
 
 
 class MemoryTransaction:
-    def __init__(self, store: MemoryStore, state: _State, *, read_only: bool = False):
+    def __init__(
+        self,
+        store: MemoryStore,
+        state: _State,
+        *,
+        read_only: bool = False,
+        round_trips: bool = False,
+    ):
         self._store = store
         self._state = state
         self.read_only = read_only
+        self._round_trips = round_trips
+        # What a snapshot-isolation commit merges: each written document with the version
+        # its first write expected, the inbox keys marked, the messages added.
+        self.written: dict[tuple[str, str], int | None] = {}
+        self.processed: set[str] = set()
+        self.outboxed: list[OutboxMessage] = []
+
+    async def _round_trip(self) -> None:
+        """Under snapshot isolation every operation yields to the event loop, as a round trip
+        to MongoDB would, so that concurrent transactions interleave."""
+        if self._round_trips:
+            await asyncio.sleep(0)
+
+    def staged(self, collection: str, doc_id: str) -> Document | None:
+        """The document as this transaction left it (None: deleted or never written)."""
+        return self._state.collections[collection].get(doc_id)
 
     def _writable(self, operation: str) -> None:
         if self.read_only:
@@ -109,12 +133,14 @@ class MemoryTransaction:
             raise UnknownCollectionError(collection) from None
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
+        await self._round_trip()
         document = self._documents(collection).get(doc_id)
         return copy.deepcopy(document) if document is not None else None
 
     async def put(
         self, collection: str, document: Document, *, expected_version: int | None
     ) -> Document:
+        await self._round_trip()
         self._writable("put")
         documents = self._documents(collection)
         doc_id = document[ID_FIELD]
@@ -126,9 +152,11 @@ class MemoryTransaction:
         stored[VERSION_FIELD] = (expected_version or 0) + 1
         self._store.check_unique(collection, documents, stored)
         documents[doc_id] = stored
+        self.written.setdefault((collection, doc_id), expected_version)
         return copy.deepcopy(stored)
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
+        await self._round_trip()
         self._writable("delete")
         documents = self._documents(collection)
         current = documents.get(doc_id)
@@ -136,6 +164,7 @@ class MemoryTransaction:
         if actual != expected_version:
             raise ConflictError(collection, doc_id, expected_version, actual)
         del documents[doc_id]
+        self.written.setdefault((collection, doc_id), expected_version)
 
     def _matching(self, collection: str, filters: tuple[Filter, ...]) -> list[Document]:
         return [
@@ -143,6 +172,7 @@ class MemoryTransaction:
         ]
 
     async def find(self, collection: str, query: Query) -> Page:
+        await self._round_trip()
         require_index(self._store.spec(collection), query.filters, query.sort)
         found = sort_documents(self._matching(collection, query.filters), query.sort)
         if query.after is not None:
@@ -155,6 +185,7 @@ class MemoryTransaction:
     async def count(
         self, collection: str, filters: tuple[Filter, ...] = (), *, limit: int | None = None
     ) -> int:
+        await self._round_trip()
         require_index(self._store.spec(collection), filters, ())
         found = 0
         for document in self._documents(collection).values():
@@ -165,6 +196,7 @@ class MemoryTransaction:
 
     async def add_to_outbox(self, *messages: OutboxMessage) -> None:
         """All or none of `messages`, as the other stores."""
+        await self._round_trip()
         self._writable("add_to_outbox")
         taken = {e.message.message_id for e in self._state.outbox}
         for message in messages:
@@ -174,23 +206,34 @@ class MemoryTransaction:
         for message in messages:
             self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
             self._state.next_seq += 1
+        self.outboxed += messages
 
     async def mark_processed(self, inbox_key: str) -> bool:
+        await self._round_trip()
         self._writable("mark_processed")
         if inbox_key in self._state.inbox:
             return False
         self._state.inbox.add(inbox_key)
+        self.processed.add(inbox_key)
         return True
 
 
 class MemoryStore:
     """Transactions run one at a time on a copy of the state that replaces it on commit;
-    read-only ones on a copy of their own, beside them."""
+    read-only ones on a copy of their own, beside them.
 
-    def __init__(self) -> None:
+    With `snapshot_isolation=True`, MongoDB's isolation instead, for race tests: writers run
+    side by side, each reading the state committed when it began (plus its own writes), so
+    write skew passes; at commit, one that wrote a document (or an inbox key) another
+    committed after it began fails with ConflictError: the first committer wins."""
+
+    def __init__(self, *, snapshot_isolation: bool = False) -> None:
         self._state = _State()
         self._specs: dict[str, Collection] = {}
         self._lock = asyncio.Lock()
+        self._snapshot_isolation = snapshot_isolation
+        self._commits = 0
+        self._committed_at: dict[tuple[str, str], int] = {}
 
     async def open(self, collections: Sequence[Collection]) -> None:
         for spec in collections:
@@ -223,6 +266,12 @@ class MemoryStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[MemoryTransaction]:
+        if self._snapshot_isolation:
+            began = self._commits
+            transaction = MemoryTransaction(self, copy.deepcopy(self._state), round_trips=True)
+            yield transaction
+            self._commit_snapshot(transaction, began)
+            return
         async with self._lock:
             staged = copy.deepcopy(self._state)
             yield MemoryTransaction(self, staged)
@@ -232,7 +281,46 @@ class MemoryStore:
     async def read(self) -> AsyncIterator[MemoryTransaction]:
         """A copy of the committed state, taken without the lock (writers work on copies of
         their own): the snapshot, and never a wait for a writer."""
-        yield MemoryTransaction(self, copy.deepcopy(self._state), read_only=True)
+        yield MemoryTransaction(
+            self,
+            copy.deepcopy(self._state),
+            read_only=True,
+            round_trips=self._snapshot_isolation,
+        )
+
+    def _commit_snapshot(self, transaction: MemoryTransaction, began: int) -> None:
+        """Merge what `transaction` wrote into the committed state, or raise ConflictError
+        (committing nothing) when another commit since `began` wrote the same document or
+        inbox key, or took a unique key it takes: WiredTiger's write conflict, which MongoDB
+        reports as a transient transaction error."""
+        for (name, doc_id), expected in transaction.written.items():
+            if self._committed_at.get((name, doc_id), 0) > began:
+                now = self._state.collections[name].get(doc_id)
+                actual = None if now is None else int(now[VERSION_FIELD])
+                raise ConflictError(name, doc_id, expected, actual)
+        for key in transaction.processed & self._state.inbox:
+            raise ConflictError("_inbox", key, None, None)
+        merged = {name: dict(self._state.collections[name]) for name, _ in transaction.written}
+        for name, doc_id in transaction.written:
+            mine = transaction.staged(name, doc_id)
+            if mine is None:
+                merged[name].pop(doc_id, None)
+            else:
+                merged[name][doc_id] = mine
+        for (name, doc_id), expected in transaction.written.items():
+            mine = merged[name].get(doc_id)
+            try:
+                if mine is not None:
+                    self.check_unique(name, merged[name], mine)
+            except UniqueViolationError:
+                raise ConflictError(name, doc_id, expected, None) from None
+        self._commits += 1
+        self._state.collections.update(merged)
+        self._committed_at.update(dict.fromkeys(transaction.written, self._commits))
+        self._state.inbox |= transaction.processed
+        for message in transaction.outboxed:
+            self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
+            self._state.next_seq += 1
 
     # Under the lock: a transaction commits by replacing the whole state, which would
     # otherwise bring back entries the relay removed while it ran.

@@ -48,7 +48,6 @@ from ticketflow_ticket.handlers.properties import apply_property_definition
 from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
 from .builders import NOW, apply_pipeline_snapshot, definition, pipeline, placed
-from .snapshot_isolation import SnapshotIsolationStore
 
 AGENT = Requester("agent")
 P = TypeVar("P", bound=Message)
@@ -155,7 +154,7 @@ async def test_a_stale_expected_version_is_refused_and_nothing_changes(uow: Unit
 async def test_concurrent_updates_without_a_version_are_retried_and_none_is_lost() -> None:
     """MongoDB's snapshot isolation: both read version 1, one commit conflicts and is run
     again on a fresh read."""
-    uow = await ready(SnapshotIsolationStore())
+    uow = await ready(MemoryStore(snapshot_isolation=True))
     ticket_id = await new_ticket(uow)
 
     await asyncio.gather(
@@ -174,7 +173,7 @@ async def test_concurrent_updates_without_a_version_are_retried_and_none_is_lost
 
 
 async def test_a_concurrent_update_with_the_old_version_loses_with_a_stale_ticket() -> None:
-    uow = await ready(SnapshotIsolationStore())
+    uow = await ready(MemoryStore(snapshot_isolation=True))
     ticket_id = await new_ticket(uow)
 
     results = await asyncio.gather(

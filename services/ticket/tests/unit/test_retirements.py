@@ -33,7 +33,6 @@ from ticketflow_ticket.handlers.retirements import close_statuses
 from ticketflow_ticket.handlers.tickets import CreateTicket, GetTicket, create_ticket, get_ticket
 
 from .builders import apply_pipeline_snapshot, placed
-from .snapshot_isolation import SnapshotIsolationStore
 
 ADMIN = Requester("u1", is_super_admin=True)
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -271,7 +270,7 @@ async def test_racing_creations_and_a_deletion_under_snapshot_isolation_never_st
     write conflict stops a creation from committing beside the closing."""
     outcomes = set()
     for closing_delay in (-0.001, 0.0, 0.0, 0.01):
-        uow = await ready(SnapshotIsolationStore())
+        uow = await ready(MemoryStore(snapshot_isolation=True))
         results, outcome = await race([uow], uow, creations=30, closing_delay=closing_delay)
         assert_no_ticket_in_a_closed_pipeline(results, outcome, await live_tickets(uow))
         outcomes.add(outcome)
@@ -297,7 +296,7 @@ async def test_concurrent_creations_on_two_instances_and_a_deletion_on_sqlite_ne
 
 
 async def test_a_creation_that_loses_the_gate_to_another_is_retried_and_both_are_admitted() -> None:
-    uow = await ready(SnapshotIsolationStore())
+    uow = await ready(MemoryStore(snapshot_isolation=True))
 
     first, second = await asyncio.gather(new_ticket(uow), new_ticket(uow))
 
