@@ -142,3 +142,47 @@ async def test_a_unique_key_taken_by_a_concurrent_commit_is_a_conflict() -> None
     results = await asyncio.gather(insert("c"), insert("d"), return_exceptions=True)
 
     assert sorted(type(r).__name__ for r in results) == ["ConflictError", "NoneType"]
+
+
+async def test_overlapping_transactions_commit_only_once_all_of_them_ran() -> None:
+    """The second begins after the first's last write, yet reads before that commits."""
+    store = await opened()
+    first_wrote = asyncio.Event()
+
+    async def first() -> None:
+        async with store.transaction() as tx:
+            await tx.put(DOCS, {"id": "a", "n": 1, "key": "a"}, expected_version=1)
+            first_wrote.set()
+
+    async def second() -> int:
+        await first_wrote.wait()
+        async with store.transaction() as tx:
+            a = await tx.get(DOCS, "a")
+        assert a is not None
+        return int(a["n"])
+
+    with store.overlapping(2):
+        _, seen = await asyncio.gather(first(), second())
+
+    assert seen == 0
+    assert (await committed(store, "a"))["n"] == 1
+
+
+async def test_a_failed_overlapping_transaction_does_not_hold_the_others() -> None:
+    store = await opened()
+
+    async def fail() -> None:
+        async with store.transaction():
+            raise RuntimeError("the body failed")
+
+    async def write() -> None:
+        async with store.transaction() as tx:
+            await tx.put(DOCS, {"id": "a", "n": 1, "key": "a"}, expected_version=1)
+
+    with store.overlapping(2):
+        results = await asyncio.wait_for(
+            asyncio.gather(fail(), write(), return_exceptions=True), timeout=1
+        )
+
+    assert [type(r).__name__ for r in results] == ["RuntimeError", "NoneType"]
+    assert (await committed(store, "a"))["n"] == 1

@@ -8,8 +8,8 @@ import asyncio
 import copy
 import functools
 import operator
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from ticketflow_chassis.store.port import (
@@ -218,6 +218,28 @@ class MemoryTransaction:
         return True
 
 
+class _HeldCommits:
+    """The first `count` transactions to begin wait for one another at their ends."""
+
+    def __init__(self, count: int):
+        self._unclaimed = count
+        self._running = count
+        self._all_ran = asyncio.Event()
+
+    def take(self) -> _HeldCommits | None:
+        if self._unclaimed == 0:
+            return None
+        self._unclaimed -= 1
+        return self
+
+    async def arrive(self) -> None:
+        """One that failed arrives too, so that the others do not wait for it forever."""
+        self._running -= 1
+        if self._running == 0:
+            self._all_ran.set()
+        await self._all_ran.wait()
+
+
 class MemoryStore:
     """Transactions run one at a time on a copy of the state that replaces it on commit;
     read-only ones on a copy of their own, beside them.
@@ -234,6 +256,7 @@ class MemoryStore:
         self._snapshot_isolation = snapshot_isolation
         self._commits = 0
         self._committed_at: dict[tuple[str, str], int] = {}
+        self._held: _HeldCommits | None = None
 
     async def open(self, collections: Sequence[Collection]) -> None:
         for spec in collections:
@@ -264,12 +287,30 @@ class MemoryStore:
                 ):
                     raise UniqueViolationError(collection, index.name, new[ID_FIELD])
 
+    @contextmanager
+    def overlapping(self, transactions: int) -> Iterator[None]:
+        """Under snapshot isolation: the next `transactions` write transactions each wait,
+        before committing, until all of them have run: every one read before any committed,
+        the worst interleaving of a race (for tests). Their retries do not wait."""
+        if not self._snapshot_isolation:
+            raise ValueError("only transactions under snapshot isolation run side by side")
+        self._held = _HeldCommits(transactions)
+        try:
+            yield
+        finally:
+            self._held = None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[MemoryTransaction]:
         if self._snapshot_isolation:
             began = self._commits
+            held = self._held.take() if self._held is not None else None
             transaction = MemoryTransaction(self, copy.deepcopy(self._state), round_trips=True)
-            yield transaction
+            try:
+                yield transaction
+            finally:
+                if held is not None:
+                    await held.arrive()
             self._commit_snapshot(transaction, began)
             return
         async with self._lock:
