@@ -75,3 +75,11 @@ def test_the_last_pipeline_cannot_be_deleted() -> None:
     with pytest.raises(PipelineInUse, match="last pipeline"):
         account_pipelines.check_deletable(pipelines(1), "default")
     account_pipelines.check_deletable(pipelines(2), "p1")
+
+
+def test_a_pipeline_being_deleted_does_not_count_as_one_that_stays() -> None:
+    found = pipelines(2)
+    found[1].request_deletion("r1", NOW)
+
+    with pytest.raises(PipelineInUse, match="last pipeline"):
+        account_pipelines.check_deletable(found, "default")

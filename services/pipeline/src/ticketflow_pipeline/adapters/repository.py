@@ -10,6 +10,7 @@ from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot, Tier
 from ticketflow_pipeline.adapters.channel_repository import CHANNEL_COLLECTION
 from ticketflow_pipeline.adapters.property_repository import PROPERTY_COLLECTION
+from ticketflow_pipeline.domain.account_pipelines import AccountPipelinesGuard
 from ticketflow_pipeline.domain.accounts import Account, User
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
 
@@ -17,6 +18,8 @@ ACCOUNTS = "accounts"
 USERS = "users"
 PIPELINES = "pipelines"
 RETIREMENTS = "retirements"
+# Apart from ACCOUNTS so that writing the guard never conflicts with a change of the account.
+ACCOUNT_PIPELINES_GUARDS = "account_pipelines_guards"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
@@ -30,6 +33,7 @@ COLLECTIONS = (
         ),
     ),
     Collection(RETIREMENTS),
+    Collection(ACCOUNT_PIPELINES_GUARDS),
     PROPERTY_COLLECTION,
     CHANNEL_COLLECTION,
 )
@@ -132,6 +136,21 @@ class PipelineRepository:
     async def get(self, account_id: str, pipeline_id: str) -> Pipeline | None:
         doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
         return pipeline_from_doc(doc) if doc else None
+
+    async def guard(self, account_id: str) -> AccountPipelinesGuard:
+        doc = await self._session.get(ACCOUNT_PIPELINES_GUARDS, account_id)
+        if doc is None:
+            return AccountPipelinesGuard(account_id)
+        return AccountPipelinesGuard(account_id, doc["changes"], doc["version"])
+
+    async def save_guard(self, guard: AccountPipelinesGuard) -> None:
+        """At the version it was read: of two concurrent writers, one fails with
+        ConflictError (SQLite runs them one after the other)."""
+        doc = {"id": guard.account_id, "account_id": guard.account_id, "changes": guard.changes}
+        stored = await self._session.put(
+            ACCOUNT_PIPELINES_GUARDS, doc, expected_version=guard.version
+        )
+        guard.version = stored["version"]
 
     async def all(self, account_id: str) -> list[Pipeline]:
         """Every pipeline of the account, deleted ones too (at most a few hundred)."""

@@ -1,8 +1,10 @@
-"""Rules across an account's pipelines: tier limit, unique labels, order, at least one left."""
+"""Rules across an account's pipelines: tier limit, unique labels, order, at least one left;
+and the guard that every change to how many pipelines an account has writes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from ticketflow_contracts import Tier
@@ -10,6 +12,22 @@ from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse
 from ticketflow_pipeline.domain.labels import clean_label, require_unique
 from ticketflow_pipeline.domain.model import Pipeline
 from ticketflow_pipeline.domain.tiers import TierPolicy
+
+
+@dataclass
+class AccountPipelinesGuard:
+    """Written (at the version it was read) by every change that adds a pipeline or takes
+    one away. Each checks a rule on all the account's pipelines, then writes only its own:
+    on MongoDB's snapshot isolation two such changes could both pass on reads that miss each
+    other (write skew). Both writing this one document, one of them conflicts, and runs again
+    on a read that sees the other. A guard that was never written is at zero."""
+
+    account_id: str
+    changes: int = 0
+    version: int | None = None
+
+    def record_change(self) -> None:
+        self.changes += 1
 
 
 def live(pipelines: Sequence[Pipeline]) -> list[Pipeline]:
@@ -56,8 +74,15 @@ def reorder(
 
 
 def check_deletable(pipelines: Sequence[Pipeline], pipeline_id: str) -> None:
-    if len(live(pipelines)) <= 1:
+    """Another pipeline must stay: one whose deletion waits for the ticket service's answer
+    counts as gone (else two deletions in a row could leave the account none)."""
+    staying = [p for p in live(pipelines) if p.id != pipeline_id and not _being_deleted(p)]
+    if not staying:
         raise PipelineInUse(
-            f"pipeline {pipeline_id!r} is the account's last pipeline; "
-            "an account keeps at least one"
+            f"pipeline {pipeline_id!r} is the account's last pipeline (the others, if any, "
+            "are being deleted); an account keeps at least one"
         )
+
+
+def _being_deleted(pipeline: Pipeline) -> bool:
+    return pipeline.retirement is not None and pipeline.retirement.whole_pipeline

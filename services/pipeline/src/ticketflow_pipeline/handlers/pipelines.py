@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
@@ -121,11 +122,24 @@ class ReorderPipelines:
 async def create_pipeline(
     command: CreatePipeline, uow: UnitOfWork, context: MessageContext
 ) -> Pipeline:
+    """One that loses a race with another creation is run again, and re-checks on a read
+    that sees it: the account's pipelines guard (domain/account_pipelines.py)."""
+    async for attempt in conflict_retries():
+        with attempt:
+            return await _create_once(command, uow, context)
+    raise AssertionError("unreachable: the last conflict propagates")
+
+
+async def _create_once(
+    command: CreatePipeline, uow: UnitOfWork, context: MessageContext
+) -> Pipeline:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
         account = await load_account(session, context)
+        guard = await repository.guard(context.account_id)
         existing = await repository.all(context.account_id)
         account_pipelines.check_new_pipeline(existing, command.label, account.tier, command.policy)
+        guard.record_change()
         display_order = command.display_order
         pipeline = Pipeline.create(
             account_id=context.account_id,
@@ -141,6 +155,7 @@ async def create_pipeline(
             now=session.now,
         )
         await repository.save(pipeline)
+        await repository.save_guard(guard)
     return pipeline
 
 
@@ -192,8 +207,11 @@ async def delete_pipeline(
     async def request(
         pipeline: Pipeline, repository: PipelineRepository, now: datetime
     ) -> Retirement:
+        guard = await repository.guard(context.account_id)
         others = await repository.all(context.account_id)
         account_pipelines.check_deletable(others, command.pipeline_id)
+        guard.record_change()
+        await repository.save_guard(guard)
         return pipeline.request_deletion(str(uuid.uuid4()), now)
 
     what = f"pipeline {command.pipeline_id!r}"
@@ -221,15 +239,18 @@ async def _retire(
     what: str,
     wait_seconds: float,
 ) -> bool:
-    """One unit of work: load for editing, `request` the change (a retirement, or None when it
-    applies at once), ask the ticket service, save; then wait for its answer (True: pending)."""
-    async with uow.begin(context) as session:
-        repository = PipelineRepository(session)
-        pipeline = await load_editable(session, context, asked)
-        retirement = await request(pipeline, repository, session.now)
-        if retirement is not None:
-            await start_retirement(session, pipeline, retirement)
-        await repository.save(pipeline)
+    """One unit of work (run again on a fresh read when it loses a write race): load for
+    editing, `request` the change (a retirement, or None when it applies at once), ask the
+    ticket service, save; then wait for its answer (True: pending)."""
+    async for attempt in conflict_retries():
+        with attempt:
+            async with uow.begin(context) as session:
+                repository = PipelineRepository(session)
+                pipeline = await load_editable(session, context, asked)
+                retirement = await request(pipeline, repository, session.now)
+                if retirement is not None:
+                    await start_retirement(session, pipeline, retirement)
+                await repository.save(pipeline)
     retirement_id = retirement.id if retirement is not None else None
     return await settle(uow, context, retirement_id, what, wait_seconds=wait_seconds)
 
