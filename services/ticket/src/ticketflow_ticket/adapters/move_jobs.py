@@ -1,4 +1,5 @@
-"""Bulk-move jobs <-> documents (`<account>:<job id>`) on the chassis store port."""
+"""Bulk-move jobs <-> documents (`<account>:<job id>`), and the guards of their source
+pipelines (`<account>:<pipeline id>`), on the chassis store port."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ from ticketflow_chassis.store.port import (
     scoped_id,
 )
 from ticketflow_chassis.uow import Session
-from ticketflow_ticket.domain.move_jobs import ACTIVE, JobError, JobState, MoveJob
+from ticketflow_ticket.domain.move_jobs import (
+    ACTIVE,
+    JobError,
+    JobState,
+    MoveJob,
+    MoveSourceGuard,
+)
 from ticketflow_ticket.domain.moves import MovePlan, MoveRequest
 from ticketflow_ticket.domain.search import Condition, FilterGroups, Operator
 
@@ -30,6 +37,8 @@ COLLECTION = Collection(
         Index(("account_id", "from_pipeline_id", "state")),
     ),
 )
+MOVE_SOURCE_GUARDS = "move_source_guards"
+GUARD_COLLECTION = Collection(MOVE_SOURCE_GUARDS)
 RUNNABLE_SCAN = 100
 
 
@@ -157,6 +166,24 @@ class MoveJobRepository:
         """At the version it was read: two runners on one job cannot both commit a batch."""
         stored = await self._session.put(MOVE_JOBS, job_to_doc(job), expected_version=job.version)
         job.version = stored["version"]
+
+    async def source_guard(self, account_id: str, pipeline_id: str) -> MoveSourceGuard:
+        doc = await self._session.get(MOVE_SOURCE_GUARDS, scoped_id(account_id, pipeline_id))
+        if doc is None:
+            return MoveSourceGuard(account_id, pipeline_id)
+        return MoveSourceGuard(account_id, pipeline_id, doc["starts"], doc["version"])
+
+    async def save_source_guard(self, guard: MoveSourceGuard) -> None:
+        """At the version it was read: of two concurrent writers, one fails with
+        ConflictError (SQLite runs them one after the other)."""
+        doc = {
+            "id": scoped_id(guard.account_id, guard.pipeline_id),
+            "account_id": guard.account_id,
+            "pipeline_id": guard.pipeline_id,
+            "starts": guard.starts,
+        }
+        stored = await self._session.put(MOVE_SOURCE_GUARDS, doc, expected_version=guard.version)
+        guard.version = stored["version"]
 
     async def active_from(self, account_id: str, pipeline_id: str) -> list[MoveJob]:
         """The account's pending or running moves out of `pipeline_id`."""

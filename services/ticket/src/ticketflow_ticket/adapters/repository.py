@@ -24,6 +24,7 @@ from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
 from ticketflow_ticket.adapters.idempotency_keys import COLLECTION as IDEMPOTENCY_KEYS
 from ticketflow_ticket.adapters.move_jobs import COLLECTION as MOVE_JOBS
+from ticketflow_ticket.adapters.move_jobs import GUARD_COLLECTION as MOVE_SOURCE_GUARDS
 from ticketflow_ticket.adapters.property_repository import COLLECTION as PROPERTY_DEFINITIONS
 from ticketflow_ticket.adapters.timeline_repository import COLLECTION as TIMELINE
 from ticketflow_ticket.domain.gates import PipelineGate
@@ -75,6 +76,7 @@ COLLECTIONS = (
     Collection(PIPELINE_GATES),
     PROPERTY_DEFINITIONS,
     MOVE_JOBS,  # bulk-move jobs (move_jobs.py)
+    MOVE_SOURCE_GUARDS,  # written by every start of a move out of a pipeline (move_jobs.py)
     TIMELINE,  # the timeline read model (timeline_repository.py)
     IDEMPOTENCY_KEYS,  # Idempotency-Key records of creations (idempotency_keys.py)
 )

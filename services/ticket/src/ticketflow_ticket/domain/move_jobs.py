@@ -51,6 +51,23 @@ class JobError:
 
 
 @dataclass
+class MoveSourceGuard:
+    """Written (at the version it was read) by every start of a move out of the pipeline.
+    A start checks the pipeline's active moves, then writes a job of its own: on MongoDB's
+    snapshot isolation two overlapping starts could both pass on reads that miss each other.
+    Both writing this one document, one of them conflicts, and runs again on a read that sees
+    the other's job. A guard that was never written is at zero."""
+
+    account_id: str
+    pipeline_id: str
+    starts: int = 0
+    version: int | None = None
+
+    def record_start(self) -> None:
+        self.starts += 1
+
+
+@dataclass
 class MoveJob:
     id: str
     account_id: str

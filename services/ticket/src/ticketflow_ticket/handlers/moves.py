@@ -1,6 +1,6 @@
-"""Bulk moves: starting one (a job document, nothing else, in one unit of work), reading its
-progress, and running it one batch per unit of work: the batch's tickets move through the
-target's gate and the job's cursor advances in the same transaction."""
+"""Bulk moves: starting one (a job document and its source pipeline's guard, in one unit of
+work), reading its progress, and running it one batch per unit of work: the batch's tickets
+move through the target's gate and the job's cursor advances in the same transaction."""
 
 from __future__ import annotations
 
@@ -46,7 +46,9 @@ class Started:
 
 async def start_move(command: StartMove, uow: UnitOfWork, context: MessageContext) -> Started:
     """Validate the move against both pipelines and write its job; the runner does the rest.
-    The same Idempotency-Key with the same request answers the job it started."""
+    The same Idempotency-Key with the same request answers the job it started. A start that
+    loses a race with another out of the same pipeline (their source's guard) runs again and
+    re-checks for an overlapping move."""
     user_id = command.requester.user_id
     job_id = job_id_for(context.account_id, user_id, command.idempotency_key, uuid.uuid4())
     async for attempt in conflict_retries():
@@ -82,9 +84,11 @@ async def _start_once(
             counts=counts,
             requester=requester,
         )
+        guard = await jobs.source_guard(account_id, request.from_pipeline_id)
         for active in await jobs.active_from(account_id, request.from_pipeline_id):
             if active.request.overlaps(request):
                 raise MoveInProgress(active.id, request.from_pipeline_id)
+        guard.record_start()
         job = MoveJob.create(
             job_id=job_id,
             account_id=account_id,
@@ -96,6 +100,7 @@ async def _start_once(
             now=session.now,
         )
         await jobs.add(job)
+        await jobs.save_source_guard(guard)
     return Started(job, replayed=False)
 
 
