@@ -10,6 +10,7 @@ declared is dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import aiosqlite
@@ -31,6 +32,7 @@ from ticketflow_chassis.store.sqlite_query import (
 )
 
 
+@cache  # on every write: a collection's declared indexes do not change
 def indexed_fields(spec: Collection) -> tuple[str, ...]:
     """The fields that have a column: every field a declared index names, but `id`."""
     return tuple(sorted({f for i in spec.indexes for f in i.fields} - {ID_FIELD}))
