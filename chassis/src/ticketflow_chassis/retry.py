@@ -23,8 +23,12 @@ CONFLICT_FIRST_DELAY_SECONDS = 0.01
 def conflict_retries(
     *, attempts: int = CONFLICT_ATTEMPTS, first_delay: float = CONFLICT_FIRST_DELAY_SECONDS
 ) -> AsyncRetrying:
-    """Run a block again when it lost a write race; the last attempt's ConflictError
-    propagates. The block opens its own unit of work, so each attempt reads afresh:
+    """Run a unit of work again when it lost a write race; the last attempt's ConflictError
+    propagates. Each attempt opens its own unit of work, so it reads afresh. A function:
+
+        return await conflict_retries()(_create_once, command, uow, context)
+
+    or a block:
 
         async for attempt in conflict_retries():
             with attempt:

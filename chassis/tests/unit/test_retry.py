@@ -19,10 +19,7 @@ def conflict() -> ConflictError:
 
 
 async def retry_on_conflict(work: Callable[[], Awaitable[T]], **policy: Any) -> T:
-    async for attempt in conflict_retries(**policy):
-        with attempt:
-            return await work()
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries(**policy)(work)
 
 
 async def test_a_unit_of_work_that_lost_a_race_is_run_again_until_it_wins() -> None:

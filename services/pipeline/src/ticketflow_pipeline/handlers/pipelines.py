@@ -124,10 +124,7 @@ async def create_pipeline(
 ) -> Pipeline:
     """One that loses a race with another creation is run again, and re-checks on a read
     that sees it: the account's pipelines guard (domain/account_pipelines.py)."""
-    async for attempt in conflict_retries():
-        with attempt:
-            return await _create_once(command, uow, context)
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries()(_create_once, command, uow, context)
 
 
 async def _create_once(

@@ -40,10 +40,7 @@ class ArchiveTicket:
 
 
 async def update_ticket(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
-    async for attempt in conflict_retries():
-        with attempt:
-            return await _update_once(command, uow, context)
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries()(_update_once, command, uow, context)
 
 
 async def _update_once(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:

@@ -51,10 +51,7 @@ async def start_move(command: StartMove, uow: UnitOfWork, context: MessageContex
     re-checks for an overlapping move."""
     user_id = command.requester.user_id
     job_id = job_id_for(context.account_id, user_id, command.idempotency_key, uuid.uuid4())
-    async for attempt in conflict_retries():
-        with attempt:
-            return await _start_once(command, uow, context, job_id)
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries()(_start_once, command, uow, context, job_id)
 
 
 async def _start_once(
@@ -173,10 +170,7 @@ async def runnable_moves(
 async def run_move_batch(command: RunMoveBatch, uow: UnitOfWork, context: MessageContext) -> bool:
     """False once the job is over. A batch that loses a write race (a ticket changed
     meanwhile, a creation through the gate, another runner) is run again on a fresh read."""
-    async for attempt in conflict_retries():
-        with attempt:
-            return await _run_batch_once(command, uow, context)
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries()(_run_batch_once, command, uow, context)
 
 
 async def _run_batch_once(command: RunMoveBatch, uow: UnitOfWork, context: MessageContext) -> bool:

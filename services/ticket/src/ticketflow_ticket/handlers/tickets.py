@@ -62,10 +62,7 @@ async def create_ticket(command: CreateTicket, uow: UnitOfWork, context: Message
     """Reads and writes the pipeline's gate with the ticket, so that it cannot commit beside
     a closing of its status; one that loses that race is retried (and then sees the
     closing), and after a few losses the ConflictError surfaces (HTTP 409)."""
-    async for attempt in conflict_retries():
-        with attempt:
-            return await _create_once(command, uow, context)
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries()(_create_once, command, uow, context)
 
 
 async def _create_once(command: CreateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
@@ -107,10 +104,7 @@ async def create_keyed_ticket(
     """The ticket the key created for this input before (replayed), or a new one, written in
     one unit of work with the key's record. A concurrent attempt under the same key loses the
     record's version race, is retried, and finds the winner's ticket."""
-    async for attempt in conflict_retries():
-        with attempt:
-            return await _create_keyed_once(command, uow, context)
-    raise AssertionError("unreachable: the last conflict propagates")
+    return await conflict_retries()(_create_keyed_once, command, uow, context)
 
 
 async def _create_keyed_once(
