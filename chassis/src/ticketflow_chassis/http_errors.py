@@ -21,7 +21,13 @@ from ticketflow_chassis.logging import (
     CORRELATION_SCOPE_KEY,
     current_correlation_id,
 )
-from ticketflow_chassis.store.port import ConflictError, InvalidCursorError, UniqueViolationError
+from ticketflow_chassis.store.port import (
+    ConflictError,
+    InvalidCursorError,
+    TransientStoreError,
+    UniqueViolationError,
+    UnknownCommitError,
+)
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
 
 log = logging.getLogger(__name__)
@@ -53,6 +59,11 @@ INTERNAL_ERROR = "INTERNAL_ERROR"
 INTERNAL_ERROR_MESSAGE = "An internal error occurred. Quote the correlation id when you report it."
 CONFLICT_MESSAGE = "The object was changed by someone else; reload and retry."
 UNIQUE_MESSAGE = "Another object already has the same value where only one may."
+STORE_UNAVAILABLE_MESSAGE = "The store is unavailable for a moment (a failover?); retry shortly."
+UNKNOWN_COMMIT_MESSAGE = (
+    "The store could not confirm whether the change was saved; read the object before retrying."
+)
+STORE_RETRY_AFTER_SECONDS = "1"
 CURSOR_MESSAGE = "The paging cursor is invalid; pass 'after' exactly as the previous page gave it."
 MAX_DETAILS = 100
 # Pydantic locations start with where the value came from; the sender knows that already.
@@ -153,6 +164,22 @@ async def _on_conflict(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, 409, ErrorCategory.CONFLICT.value, CONFLICT_MESSAGE)
 
 
+async def _on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """What the unit of work's retries could not get past in their bounded time."""
+    assert isinstance(exc, TransientStoreError | UnknownCommitError)
+    log.warning("store unavailable: %s", exc)
+    message = (
+        UNKNOWN_COMMIT_MESSAGE if isinstance(exc, UnknownCommitError) else STORE_UNAVAILABLE_MESSAGE
+    )
+    return error_response(
+        request,
+        503,
+        ErrorCategory.UNAVAILABLE.value,
+        message,
+        headers={"Retry-After": STORE_RETRY_AFTER_SECONDS},
+    )
+
+
 async def _on_unique_violation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, UniqueViolationError)
     log.info("unique violation: %s", exc)
@@ -222,6 +249,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_request_validation_error)
     app.add_exception_handler(ConflictError, _on_conflict)
     app.add_exception_handler(UniqueViolationError, _on_unique_violation)
+    app.add_exception_handler(TransientStoreError, _on_store_unavailable)
+    app.add_exception_handler(UnknownCommitError, _on_store_unavailable)
     app.add_exception_handler(InvalidCursorError, _on_invalid_cursor)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unexpected_error)

@@ -98,13 +98,18 @@ def apply_pipeline_snapshots(collection: str) -> PipelineSnapshotHandler:
     """The handler of `pipeline.created/updated/deleted` for a replica kept in `collection`
     (a deleted pipeline's last snapshot stays as its tombstone)."""
 
-    async def apply_pipeline_snapshot(
+    async def apply_once(
         event: PipelineSnapshotEvent, uow: UnitOfWork, context: MessageContext
     ) -> None:
         async with uow.begin(context) as session:
             await pipeline_replicas(session, collection).apply(
                 context.account_id, event.pipeline.id, event.revision, event.pipeline
             )
+
+    async def apply_pipeline_snapshot(
+        event: PipelineSnapshotEvent, uow: UnitOfWork, context: MessageContext
+    ) -> None:
+        await uow.retrying(apply_once, event, uow, context)
 
     return apply_pipeline_snapshot
 

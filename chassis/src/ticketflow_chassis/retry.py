@@ -1,5 +1,6 @@
-"""Retrying with backoff, on tenacity: a unit of work that lost a write race, a broker that is
-not up yet. One place for the policies, so every service backs off the same way."""
+"""Retrying with backoff, on tenacity: a unit of work that lost a write race or that the store
+aborted, a broker that is not up yet. One place for the policies, so every service backs off
+the same way."""
 
 from __future__ import annotations
 
@@ -14,35 +15,47 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ticketflow_chassis.store.port import ConflictError
+from ticketflow_chassis.store.port import ConflictError, TransientStoreError
 
 CONFLICT_ATTEMPTS = 6
-CONFLICT_FIRST_DELAY_SECONDS = 0.01
+FIRST_DELAY_SECONDS = 0.01
+LONGEST_DELAY_SECONDS = 1.0
+TRANSIENT_RETRY_SECONDS = 30.0
 
 
-def conflict_retries(
-    *, attempts: int = CONFLICT_ATTEMPTS, first_delay: float = CONFLICT_FIRST_DELAY_SECONDS
+def unit_of_work_retries(
+    *,
+    transient_seconds: float = TRANSIENT_RETRY_SECONDS,
+    conflict_attempts: int = CONFLICT_ATTEMPTS,
+    first_delay: float = FIRST_DELAY_SECONDS,
 ) -> AsyncRetrying:
-    """Run a unit of work again when it lost a write race; the last attempt's ConflictError
-    propagates. Each attempt opens its own unit of work, so it reads afresh. A function:
+    """The policy of `UnitOfWork.retrying`: run a unit of work again from the start
 
-        return await conflict_retries()(_create_once, command, uow, context)
+    - when it lost a write race (ConflictError: another writer changed what it read), up to
+      `conflict_attempts` times in all: each attempt reads afresh, and a race lost that often
+      is a real conflict, answered 409;
+    - when the store aborted it for a transient reason (TransientStoreError: a write conflict
+      inside MongoDB, a failover, a lost connection, a lock held too long), for up to
+      `transient_seconds`: long enough for a replica-set election (about 10-12 s), shorter
+      than an HTTP client's patience.
 
-    or a block:
-
-        async for attempt in conflict_retries():
-            with attempt:
-                async with uow.begin(context) as session:
-                    ...
-
-    MongoDB aborts one of two transactions that write the same document (a pipeline's gate,
-    say); full jitter keeps writers that back off together from colliding again."""
+    Full jitter (random waits doubling from `first_delay`, at most a second) keeps writers
+    that back off together from colliding again. The last attempt's error propagates."""
     return AsyncRetrying(
-        retry=retry_if_exception_type(ConflictError),
-        stop=stop_after_attempt(attempts),
-        wait=wait_random_exponential(multiplier=first_delay),
+        retry=retry_if_exception_type((ConflictError, TransientStoreError)),
+        stop=_given_up(transient_seconds, conflict_attempts),
+        wait=wait_random_exponential(multiplier=first_delay, max=LONGEST_DELAY_SECONDS),
         reraise=True,
     )
+
+
+def _given_up(transient_seconds: float, conflict_attempts: int) -> Callable[[RetryCallState], bool]:
+    def given_up(state: RetryCallState) -> bool:
+        if isinstance(_error_of(state), TransientStoreError):
+            return (state.seconds_since_start or 0.0) >= transient_seconds
+        return state.attempt_number >= conflict_attempts
+
+    return given_up
 
 
 async def retry_connecting(

@@ -58,6 +58,7 @@ class ServiceRuntime:
             sqlite_synchronous=settings.sqlite_synchronous,
             sqlite_readers=settings.sqlite_readers,
             sqlite_cache_mib=settings.sqlite_cache_mib,
+            commit_retry_seconds=settings.store_retry_seconds,
         )
         self.broker = RabbitBroker(
             settings.amqp_url,
@@ -79,6 +80,7 @@ class ServiceRuntime:
             settings.service_name,
             on_commit=self.relay.wake,
             publishes=frozenset(m.message_type() for m in publishes),
+            transient_retry_seconds=settings.store_retry_seconds,
         )
         self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
         self._workers: list[tuple[StartWorker, StopWorker]] = []

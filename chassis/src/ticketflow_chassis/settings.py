@@ -59,6 +59,13 @@ class ServiceSettings(BaseSettings):
     sqlite_cache_mib: int = Field(
         default=32, ge=2, le=4096, description="page cache of the writer's connection, MiB"
     )
+    store_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="how long a unit of work the store aborted (a failover, a write conflict)"
+        " is run again, and a commit of unknown outcome repeated, before giving up",
+    )
     var_dir: Path = Path("var")
     http_host: str = "127.0.0.1"
     http_port: Port

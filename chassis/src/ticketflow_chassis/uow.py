@@ -16,13 +16,15 @@ beside the writers; its session's put, save, delete and record raise ReadOnlyErr
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from ticketflow_chassis.logging import current_correlation_id
+from ticketflow_chassis.retry import TRANSIENT_RETRY_SECONDS, unit_of_work_retries
 from ticketflow_chassis.store.port import (
     Document,
     DocumentStore,
@@ -34,6 +36,9 @@ from ticketflow_chassis.store.port import (
     Transaction,
 )
 from ticketflow_contracts import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, Command, Envelope, Event
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class DuplicateMessage(Exception):
@@ -199,6 +204,11 @@ def outbox_message(envelope: Envelope[Any], message: Event | Command) -> OutboxM
     )
 
 
+# Set while `UnitOfWork.retrying` runs its work: a handler that another one calls does not
+# retry on its own (the retries would multiply); the outermost repeats the whole.
+_retrying: ContextVar[bool] = ContextVar("ticketflow_uow_retrying", default=False)
+
+
 class UnitOfWork:
     def __init__(
         self,
@@ -207,6 +217,8 @@ class UnitOfWork:
         on_commit: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = utc_now,
         publishes: frozenset[str] | None = None,
+        *,
+        transient_retry_seconds: float = TRANSIENT_RETRY_SECONDS,
     ):
         """`publishes`: the message types this service may record (None: any, for tests)."""
         self.store = store
@@ -214,9 +226,31 @@ class UnitOfWork:
         self._producer = producer
         self._on_commit = on_commit
         self._clock = clock
+        self._transient_retry_seconds = transient_retry_seconds
 
     def notify_on_commit(self, callback: Callable[[], None]) -> None:
         self._on_commit = callback
+
+    async def retrying(
+        self, work: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """Run `work` (a handler's body, which opens its unit of work) again from the start
+        when the unit lost a write race or the store aborted it for a transient reason
+        (`retry.unit_of_work_retries`); the last error propagates. Every writing handler
+        runs this way:
+
+            async def create_property(command, uow, context):
+                return await uow.retrying(_create_once, command, uow, context)
+
+        Called inside another `retrying`, it runs `work` once: the outer one repeats it."""
+        if _retrying.get():
+            return await work(*args, **kwargs)
+        token = _retrying.set(True)
+        try:
+            policy = unit_of_work_retries(transient_seconds=self._transient_retry_seconds)
+            return await policy(work, *args, **kwargs)
+        finally:
+            _retrying.reset(token)
 
     @asynccontextmanager
     async def begin(self, context: MessageContext) -> AsyncIterator[Session]:

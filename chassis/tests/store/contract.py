@@ -17,6 +17,7 @@ import asyncio
 import math
 import operator
 import random
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ import pytest
 
 from ticketflow_chassis.store.port import (
     Collection,
+    ConcurrentWriteError,
     ConflictError,
     Document,
     DocumentStore,
@@ -42,6 +44,7 @@ from ticketflow_chassis.store.port import (
     UniqueViolationError,
     UnknownCollectionError,
 )
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 
 TICKETS = "tickets"
 NOTES = "notes"
@@ -409,9 +412,32 @@ class StoreContract:
 
         results = await asyncio.gather(write("a"), write("b"), return_exceptions=True)
         winners = [r for r in results if isinstance(r, dict)]
-        losers = [r for r in results if isinstance(r, ConflictError)]
+        # At the other's version (one writer at a time), or aborted (MongoDB's write conflict).
+        losers = [r for r in results if isinstance(r, ConflictError | ConcurrentWriteError)]
         assert (len(winners), len(losers)) == (1, 1), results
         assert await self._get(store, NOTES, "n1") == {**winners[0], "version": 2}
+
+    async def test_a_unique_key_race_loser_sees_the_same_error_through_a_unit_of_work(
+        self, store: DocumentStore
+    ) -> None:
+        """Serialised writers (SQLite) meet the unique index; snapshot writers (MongoDB) a
+        write conflict first, which the unit of work's retry turns into the same refusal."""
+        uow = UnitOfWork(store, "contract")
+
+        async def insert(doc_id: str) -> None:
+            async with uow.begin(MessageContext(ACCOUNT, uuid.uuid4())) as session:
+                await session.count(TICKETS, (Eq("account_id", ACCOUNT),))
+                await asyncio.sleep(0.02)  # both transactions are open, where the adapter allows it
+                await session.put(
+                    TICKETS,
+                    {"id": doc_id, "account_id": ACCOUNT, "number": 7},
+                    expected_version=None,
+                )
+
+        results = await asyncio.gather(
+            uow.retrying(insert, "t-a"), uow.retrying(insert, "t-b"), return_exceptions=True
+        )
+        assert sorted(type(r).__name__ for r in results) == ["NoneType", "UniqueViolationError"]
 
     # -- read-only transactions ----------------------------------------------------------
 

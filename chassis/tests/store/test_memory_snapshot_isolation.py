@@ -9,7 +9,7 @@ import asyncio
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import (
     Collection,
-    ConflictError,
+    ConcurrentWriteError,
     Document,
     Index,
     OutboxMessage,
@@ -108,8 +108,8 @@ async def test_of_two_writers_of_one_document_the_first_to_commit_wins() -> None
     first, second = await asyncio.gather(bump(1, True), bump(2, False), return_exceptions=True)
 
     assert first is None
-    assert isinstance(second, ConflictError)
-    assert (second.collection, second.doc_id, second.expected, second.actual) == (DOCS, "a", 1, 2)
+    assert isinstance(second, ConcurrentWriteError)
+    assert (second.collection, second.doc_id) == (DOCS, "a")
     assert (await committed(store, "a"))["n"] == 1
     async with store.read() as tx:
         assert await tx.get(DOCS, "new-2") is None  # nothing of the loser is committed
@@ -127,7 +127,7 @@ async def test_an_inbox_key_marked_by_a_concurrent_commit_is_a_conflict() -> Non
 
     results = await asyncio.gather(mark(), mark(), return_exceptions=True)
 
-    assert sorted(type(r).__name__ for r in results) == ["ConflictError", "NoneType"]
+    assert sorted(type(r).__name__ for r in results) == ["ConcurrentWriteError", "NoneType"]
 
 
 async def test_a_unique_key_taken_by_a_concurrent_commit_is_a_conflict() -> None:
@@ -141,7 +141,7 @@ async def test_a_unique_key_taken_by_a_concurrent_commit_is_a_conflict() -> None
 
     results = await asyncio.gather(insert("c"), insert("d"), return_exceptions=True)
 
-    assert sorted(type(r).__name__ for r in results) == ["ConflictError", "NoneType"]
+    assert sorted(type(r).__name__ for r in results) == ["ConcurrentWriteError", "NoneType"]
 
 
 async def test_overlapping_transactions_commit_only_once_all_of_them_ran() -> None:

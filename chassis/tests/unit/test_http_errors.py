@@ -13,7 +13,14 @@ from pydantic import BaseModel, Field
 
 from ticketflow_chassis.http_errors import STATUS_BY_CATEGORY, error_body, install_error_handlers
 from ticketflow_chassis.logging import CorrelationIdMiddleware
-from ticketflow_chassis.store.port import ConflictError, InvalidCursorError, UniqueViolationError
+from ticketflow_chassis.store.port import (
+    ConcurrentWriteError,
+    ConflictError,
+    InvalidCursorError,
+    TransientStoreError,
+    UniqueViolationError,
+    UnknownCommitError,
+)
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
 
 CORRELATION_ID = "2f1c6f43-9a51-4a39-9f0e-3c1c4b7f2a10"
@@ -57,6 +64,18 @@ def failing_app() -> FastAPI:
     @app.get("/duplicate")
     async def duplicate() -> None:
         raise UniqueViolationError("users_internal", "ix_account_id__email", "u-1")
+
+    @app.get("/election")
+    async def election() -> None:
+        raise TransientStoreError("MongoDB is unreachable: no primary at db-internal:27017")
+
+    @app.get("/write-race")
+    async def write_race() -> None:
+        raise ConcurrentWriteError("tickets_internal", "t-1")
+
+    @app.get("/commit-unknown")
+    async def commit_unknown() -> None:
+        raise UnknownCommitError("the commit's outcome is still unknown: db-internal:27017")
 
     @app.get("/page")
     async def page() -> None:
@@ -176,6 +195,26 @@ async def test_a_version_conflict_is_a_409_asking_to_reload_without_store_intern
     body = assert_error_shape(response, 409, "CONFLICT")
     assert body["message"] == "The object was changed by someone else; reload and retry."
     assert "tickets_internal" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/election", "/write-race"])
+async def test_a_store_aborting_beyond_the_retries_is_a_503_to_retry_after_a_second(
+    path: str,
+) -> None:
+    response = await call("GET", path)
+
+    body = assert_error_shape(response, 503, "UNAVAILABLE")
+    assert response.headers["Retry-After"] == "1"
+    assert "retry shortly" in str(body["message"])
+    assert "internal" not in response.text
+
+
+async def test_a_commit_of_unknown_outcome_is_a_503_asking_to_read_before_retrying() -> None:
+    response = await call("GET", "/commit-unknown")
+
+    body = assert_error_shape(response, 503, "UNAVAILABLE")
+    assert "read the object before retrying" in str(body["message"])
+    assert "db-internal" not in response.text
 
 
 async def test_a_unique_violation_is_a_409_without_store_internals() -> None:

@@ -1,15 +1,17 @@
-"""Retry policies: a lost write race is tried again on a fresh read, a broker that is not up
+"""Retry policies: a lost write race is tried again on a fresh read a few times, a unit of work
+the store aborted for a transient reason again for a bounded time, a broker that is not up
 yet is connected to again with growing delays; other errors are not retried."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import pytest
 
-from ticketflow_chassis.retry import conflict_retries, retry_connecting
-from ticketflow_chassis.store.port import ConflictError
+from ticketflow_chassis.retry import retry_connecting, unit_of_work_retries
+from ticketflow_chassis.store.port import ConcurrentWriteError, ConflictError, TransientStoreError
 
 T = TypeVar("T")
 
@@ -19,7 +21,7 @@ def conflict() -> ConflictError:
 
 
 async def retry_on_conflict(work: Callable[[], Awaitable[T]], **policy: Any) -> T:
-    return await conflict_retries(**policy)(work)
+    return await unit_of_work_retries(**policy)(work)
 
 
 async def test_a_unit_of_work_that_lost_a_race_is_run_again_until_it_wins() -> None:
@@ -44,7 +46,7 @@ async def test_the_last_conflict_propagates_after_the_attempts() -> None:
         raise conflict()
 
     with pytest.raises(ConflictError):
-        await retry_on_conflict(work, attempts=4, first_delay=0.0001)
+        await retry_on_conflict(work, conflict_attempts=4, first_delay=0.0001)
     assert calls == 4
 
 
@@ -59,6 +61,37 @@ async def test_an_error_other_than_a_conflict_is_not_retried() -> None:
     with pytest.raises(ValueError, match="bad input"):
         await retry_on_conflict(work, first_delay=0.0001)
     assert calls == 1
+
+
+async def test_a_transiently_aborted_unit_of_work_is_run_again_past_the_conflict_attempts() -> None:
+    attempts = 0
+
+    async def work() -> str:
+        nonlocal attempts
+        attempts += 1
+        if attempts < 10:  # an election: more failures than a write race ever gets
+            raise ConcurrentWriteError("things", "t1") if attempts % 2 else TransientStoreError()
+        return "done"
+
+    policy = {"transient_seconds": 5.0, "conflict_attempts": 3, "first_delay": 0.0001}
+    assert await retry_on_conflict(work, **policy) == "done"
+    assert attempts == 10
+
+
+async def test_transient_errors_are_retried_only_for_the_bounded_time() -> None:
+    attempts = 0
+
+    async def work() -> None:
+        nonlocal attempts
+        attempts += 1
+        raise TransientStoreError("no primary")
+
+    started = time.monotonic()
+    with pytest.raises(TransientStoreError, match="no primary"):
+        await retry_on_conflict(work, transient_seconds=0.2, first_delay=0.01)
+    elapsed = time.monotonic() - started
+    assert 0.2 <= elapsed < 2.0
+    assert attempts > 2
 
 
 async def test_connecting_is_retried_with_doubling_delays_then_gives_up() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ticketflow_chassis.retry import CONFLICT_ATTEMPTS
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.store.port import (
     Collection,
@@ -20,6 +21,7 @@ from ticketflow_chassis.store.port import (
     Query,
     ReadOnlyError,
     SortKey,
+    TransientStoreError,
 )
 from ticketflow_chassis.uow import (
     DuplicateMessage,
@@ -220,3 +222,57 @@ async def test_a_read_only_unit_of_work_reads_and_refuses_every_write(store: Mem
         assert await tx.get("things", "t2") is None
         assert await tx.get("things", "t1") == {"id": "t1", "version": 1}
         assert await tx.mark_processed("q:m1") is True  # a read writes no inbox mark
+
+
+async def test_retrying_runs_the_work_again_after_a_transient_abort(store: MemoryStore) -> None:
+    uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
+    attempts = 0
+
+    async def put_once(doc_id: str) -> str:
+        nonlocal attempts
+        attempts += 1
+        async with uow.begin(context("m-1")) as session:
+            await session.put("things", {"id": doc_id}, expected_version=None)
+            if attempts == 1:
+                raise TransientStoreError("the primary stepped down")
+        return doc_id
+
+    assert await uow.retrying(put_once, "t1") == "t1"
+    assert attempts == 2
+    async with store.read() as tx:
+        assert await tx.get("things", "t1") == {"id": "t1", "version": 1}
+
+
+async def test_retrying_inside_retrying_runs_once_and_leaves_repeating_to_the_outer(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
+    inner_runs = outer_runs = 0
+
+    async def inner() -> None:
+        nonlocal inner_runs
+        inner_runs += 1
+        raise ConflictError("things", "t1", 1, 2)
+
+    async def outer() -> None:
+        nonlocal outer_runs
+        outer_runs += 1
+        await uow.retrying(inner)
+
+    with pytest.raises(ConflictError):
+        await uow.retrying(outer)
+    assert inner_runs == outer_runs == CONFLICT_ATTEMPTS
+
+
+async def test_retrying_does_not_repeat_a_refusal(store: MemoryStore) -> None:
+    uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
+    runs = 0
+
+    async def refuse() -> None:
+        nonlocal runs
+        runs += 1
+        raise ValueError("a business rule said no")
+
+    with pytest.raises(ValueError, match="said no"):
+        await uow.retrying(refuse)
+    assert runs == 1

@@ -21,6 +21,7 @@ def open_store_for(
     sqlite_synchronous: Synchronous = "FULL",
     sqlite_readers: int = 4,
     sqlite_cache_mib: int = 32,
+    commit_retry_seconds: float = 30.0,
 ) -> DocumentStore:
     """`sqlite:///var/ticket.sqlite3` (relative) or `sqlite:////srv/ticket.sqlite3`
     (absolute), `mongodb://...` or `mongodb+srv://...` (in `mongo_database`), `memory://`."""
@@ -35,7 +36,7 @@ def open_store_for(
     if url.startswith(("mongodb://", "mongodb+srv://")):
         if not mongo_database:
             raise ValueError("a mongodb:// store url needs a MongoDB database name")
-        return MongoStore(url, mongo_database)
+        return MongoStore(url, mongo_database, commit_retry_seconds=commit_retry_seconds)
     if url == "memory://":
         return MemoryStore()
     raise ValueError(

@@ -16,6 +16,7 @@ from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
     Collection,
+    ConcurrentWriteError,
     ConflictError,
     Document,
     Eq,
@@ -247,7 +248,7 @@ class MemoryStore:
     With `snapshot_isolation=True`, MongoDB's isolation instead, for race tests: writers run
     side by side, each reading the state committed when it began (plus its own writes), so
     write skew passes; at commit, one that wrote a document (or an inbox key) another
-    committed after it began fails with ConflictError: the first committer wins."""
+    committed after it began fails with ConcurrentWriteError: the first committer wins."""
 
     def __init__(self, *, snapshot_isolation: bool = False) -> None:
         self._state = _State()
@@ -330,17 +331,15 @@ class MemoryStore:
         )
 
     def _commit_snapshot(self, transaction: MemoryTransaction, began: int) -> None:
-        """Merge what `transaction` wrote into the committed state, or raise ConflictError
-        (committing nothing) when another commit since `began` wrote the same document or
-        inbox key, or took a unique key it takes: WiredTiger's write conflict, which MongoDB
-        reports as a transient transaction error."""
-        for (name, doc_id), expected in transaction.written.items():
+        """Merge what `transaction` wrote into the committed state, or raise
+        ConcurrentWriteError (committing nothing) when another commit since `began` wrote the
+        same document or inbox key, or took a unique key it takes: WiredTiger's write
+        conflict, which MongoDB reports as a transient transaction error."""
+        for name, doc_id in transaction.written:
             if self._committed_at.get((name, doc_id), 0) > began:
-                now = self._state.collections[name].get(doc_id)
-                actual = None if now is None else int(now[VERSION_FIELD])
-                raise ConflictError(name, doc_id, expected, actual)
+                raise ConcurrentWriteError(name, doc_id)
         for key in transaction.processed & self._state.inbox:
-            raise ConflictError("_inbox", key, None, None)
+            raise ConcurrentWriteError("_inbox", key)
         merged = {name: dict(self._state.collections[name]) for name, _ in transaction.written}
         for name, doc_id in transaction.written:
             mine = transaction.staged(name, doc_id)
@@ -348,13 +347,13 @@ class MemoryStore:
                 merged[name].pop(doc_id, None)
             else:
                 merged[name][doc_id] = mine
-        for (name, doc_id), expected in transaction.written.items():
+        for name, doc_id in transaction.written:
             mine = merged[name].get(doc_id)
             try:
                 if mine is not None:
                     self.check_unique(name, merged[name], mine)
             except UniqueViolationError:
-                raise ConflictError(name, doc_id, expected, None) from None
+                raise ConcurrentWriteError(name, doc_id) from None
         self._commits += 1
         self._state.collections.update(merged)
         self._committed_at.update(dict.fromkeys(transaction.written, self._commits))

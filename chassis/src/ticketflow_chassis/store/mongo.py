@@ -12,15 +12,22 @@ import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import CollectionInvalid, DuplicateKeyError, PyMongoError
+from pymongo.errors import (
+    CollectionInvalid,
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+    PyMongoError,
+)
 from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from ticketflow_chassis.store.mongo_query import (
     ASCENDING,
@@ -37,6 +44,7 @@ from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
     Collection,
+    ConcurrentWriteError,
     ConflictError,
     Document,
     Filter,
@@ -46,8 +54,10 @@ from ticketflow_chassis.store.port import (
     Query,
     ReadOnlyError,
     StoreError,
+    TransientStoreError,
     UniqueViolationError,
     UnknownCollectionError,
+    UnknownCommitError,
     decode_cursor,
     encode_cursor,
     require_index,
@@ -56,20 +66,9 @@ from ticketflow_chassis.store.sqlite_query import checked_collection
 
 OUTBOX, INBOX = "_outbox", "_inbox"
 _INDEX_IN_MESSAGE = re.compile(r"index: (\S+)")
+_MAX_TIME_MS_EXPIRED = 50
 
 Raw = dict[str, Any]
-
-
-class ConcurrentWriteError(ConflictError):
-    """MongoDB aborted the transaction because another one wrote the same document first
-    (a TransientTransactionError). Not retried here: the caller's unit of work decides."""
-
-    def __init__(self, collection: str, doc_id: str, expected: int | None, cause: PyMongoError):
-        super().__init__(collection, doc_id, expected, None)
-        self.args = (
-            f"{collection}/{doc_id}: a concurrent transaction wrote it first; the transaction"
-            f" was aborted and may be retried from the start ({cause})",
-        )
 
 
 class MongoTransaction:
@@ -101,9 +100,9 @@ class MongoTransaction:
         return None if current is None else int(current[VERSION_FIELD])
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
-        stored = await self._collection(collection).find_one(
-            {MONGO_ID: doc_id}, session=self._session
-        )
+        target = self._collection(collection)
+        with _conflicts(collection, doc_id):
+            stored = await target.find_one({MONGO_ID: doc_id}, session=self._session)
         return None if stored is None else from_stored(stored)
 
     async def put(
@@ -113,7 +112,7 @@ class MongoTransaction:
         target = self._collection(collection)
         doc_id = document[ID_FIELD]
         stored = copy.deepcopy({**document, VERSION_FIELD: (expected_version or 0) + 1})
-        with _conflicts(collection, doc_id, expected_version):
+        with _conflicts(collection, doc_id):
             # Read before insert: a DuplicateKeyError would abort the whole transaction.
             if expected_version is None:
                 actual = await self._version(collection, doc_id)
@@ -129,9 +128,7 @@ class MongoTransaction:
                     session=self._session,
                 )
             except DuplicateKeyError as exc:
-                raise _duplicate(
-                    self._store.spec(collection), doc_id, expected_version, exc
-                ) from exc
+                raise _duplicate(self._store.spec(collection), doc_id, exc) from exc
             if result.matched_count == 0:
                 actual = await self._version(collection, doc_id)
                 raise ConflictError(collection, doc_id, expected_version, actual)
@@ -140,7 +137,7 @@ class MongoTransaction:
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
         self._writable("delete")
         target = self._collection(collection)
-        with _conflicts(collection, doc_id, expected_version):
+        with _conflicts(collection, doc_id):
             result = await target.delete_one(
                 {MONGO_ID: doc_id, VERSION_FIELD: expected_version}, session=self._session
             )
@@ -154,7 +151,7 @@ class MongoTransaction:
         conditions = [to_filter(query.filters)] if query.filters else []
         if query.after is not None:
             conditions.append(after(query.sort, decode_cursor(query.after, query.sort)))
-        with _conflicts(collection, "*", None):
+        with _conflicts(collection, "*"):
             # limit + 1 is never 0, which MongoDB would read as "no limit".
             stored = await target.find(
                 all_of(conditions),
@@ -174,7 +171,7 @@ class MongoTransaction:
         if limit is not None and limit <= 0:
             return 0  # count_documents takes limit=0 as "no limit"
         options = {} if limit is None else {"limit": limit}
-        with _conflicts(collection, "*", None):
+        with _conflicts(collection, "*"):
             return await target.count_documents(
                 to_filter(filters), session=self._session, **options
             )
@@ -185,7 +182,7 @@ class MongoTransaction:
         if not messages:
             return
         ids = [m.message_id for m in messages]
-        with _conflicts(OUTBOX, ids[0], None):
+        with _conflicts(OUTBOX, ids[0]):
             taken = await self._db[OUTBOX].find_one({MONGO_ID: {"$in": ids}}, session=self._session)
             repeated = [i for n, i in enumerate(ids) if i in ids[:n]]
             if taken or repeated:
@@ -210,7 +207,7 @@ class MongoTransaction:
 
     async def mark_processed(self, inbox_key: str) -> bool:
         self._writable("mark_processed")
-        with _conflicts(INBOX, inbox_key, None):
+        with _conflicts(INBOX, inbox_key):
             # An upsert, not insert_one + DuplicateKeyError: that error would abort the
             # transaction, and a redelivery must leave it usable.
             result = await self._db[INBOX].update_one(
@@ -223,33 +220,79 @@ class MongoTransaction:
 
 
 @contextmanager
-def _conflicts(collection: str, doc_id: str, expected: int | None) -> Iterator[None]:
-    """Write conflicts (and anything else MongoDB labels transient) become ConflictErrors."""
+def _conflicts(collection: str, doc_id: str) -> Iterator[None]:
+    """What MongoDB labels transient (a write conflict, a failover inside the transaction)
+    becomes a ConcurrentWriteError, and a lost connection a TransientStoreError: both abort
+    the transaction, which the unit of work runs again from the start."""
     try:
         yield
     except PyMongoError as exc:
-        if exc.has_error_label("TransientTransactionError"):
-            raise ConcurrentWriteError(collection, doc_id, expected, exc) from exc
-        raise
+        transient = _transient(exc, collection, doc_id)
+        if transient is None:
+            raise
+        raise transient from exc
 
 
-def _duplicate(
-    spec: Collection, doc_id: str, expected: int | None, exc: DuplicateKeyError
-) -> StoreError:
+def _transient(exc: PyMongoError, collection: str, doc_id: str) -> StoreError | None:
+    if exc.has_error_label("TransientTransactionError"):
+        return ConcurrentWriteError(collection, doc_id, exc)
+    if isinstance(exc, ConnectionFailure):
+        return TransientStoreError(f"MongoDB is unreachable: {exc}")
+    return None
+
+
+def _duplicate(spec: Collection, doc_id: str, exc: DuplicateKeyError) -> StoreError:
     key_pattern = (exc.details or {}).get("keyPattern") or {}
     if list(key_pattern) == [MONGO_ID]:
         # Inserted by a transaction that committed after ours began.
-        return ConcurrentWriteError(spec.name, doc_id, expected, exc)
+        return ConcurrentWriteError(spec.name, doc_id, exc)
     match = _INDEX_IN_MESSAGE.search(str(exc))
     names = {index.name for index in spec.indexes if index.unique}
     name = match.group(1) if match and match.group(1) in names else next(iter(names), "unique")
     return UniqueViolationError(spec.name, name, doc_id)
 
 
-class MongoStore:
-    """`MongoStore("mongodb://db:27017/?replicaSet=rs0", "ticketflow_ticket")`."""
+class Committable(Protocol):
+    async def commit_transaction(self) -> None: ...
 
-    def __init__(self, url: str, database: str):
+
+def _outcome_unknown(error: BaseException) -> bool:
+    return (
+        isinstance(error, PyMongoError)
+        and error.has_error_label("UnknownTransactionCommitResult")
+        and not (isinstance(error, OperationFailure) and error.code == _MAX_TIME_MS_EXPIRED)
+    )
+
+
+async def commit_retrying_unknown(session: Committable, retry_seconds: float) -> None:
+    """Commit, and commit again while the outcome is unknown (a failover or a lost reply
+    during commitTransaction), for up to `retry_seconds`, as PyMongo's `with_transaction`
+    does; then UnknownCommitError. An answer of MaxTimeMSExpired is final, as there."""
+    retrying = AsyncRetrying(
+        retry=retry_if_exception(_outcome_unknown),
+        stop=stop_after_delay(retry_seconds),
+        wait=wait_exponential(multiplier=0.05, max=1.0),
+        reraise=True,
+    )
+    try:
+        async for attempt in retrying:
+            with attempt:
+                await session.commit_transaction()
+    except PyMongoError as exc:
+        if exc.has_error_label("UnknownTransactionCommitResult"):
+            raise UnknownCommitError(
+                f"the commit's outcome is still unknown after {retry_seconds:g}s: {exc}"
+            ) from exc
+        raise
+
+
+class MongoStore:
+    """`MongoStore("mongodb://db:27017/?replicaSet=rs0", "ticketflow_ticket")`.
+    `commit_retry_seconds`: how long a commit whose outcome is unknown is retried (repeating
+    commitTransaction is safe: it applies the transaction at most once)."""
+
+    def __init__(self, url: str, database: str, *, commit_retry_seconds: float = 30.0):
+        self._commit_retry_seconds = commit_retry_seconds
         self._url = url
         self._database_name = database
         self._client: AsyncMongoClient[Raw] | None = None
@@ -327,21 +370,20 @@ class MongoStore:
     @asynccontextmanager
     async def _in_transaction(self, *, read_only: bool) -> AsyncIterator[MongoTransaction]:
         client = self._open_client()
-        try:
-            async with (
-                client.start_session() as session,
+        async with client.start_session() as session:
+            with _conflicts("(transaction)", "*"):
                 await session.start_transaction(
                     read_concern=ReadConcern("snapshot"), write_concern=WriteConcern("majority")
-                ),
-            ):
+                )
+            try:
                 yield MongoTransaction(self, self._db(), session, read_only=read_only)
-        except PyMongoError as exc:
-            # What is left here failed at commit time.
-            if exc.has_error_label("TransientTransactionError"):
-                raise ConcurrentWriteError("(transaction)", "*", None, exc) from exc
-            if exc.has_error_label("UnknownTransactionCommitResult"):
-                raise StoreError(f"the commit's outcome is unknown: {exc}") from exc
-            raise
+            except BaseException:
+                if session.in_transaction:
+                    with contextlib.suppress(PyMongoError):  # the server aborts it anyway
+                        await session.abort_transaction()
+                raise
+            with _conflicts("(transaction)", "*"):
+                await commit_retrying_unknown(session, self._commit_retry_seconds)
 
     async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
         if limit <= 0:

@@ -50,6 +50,32 @@ class ConflictError(StoreError):
         super().__init__(f"{collection}/{doc_id}: expected {expectation}, but {found}")
 
 
+class TransientStoreError(StoreError):
+    """The store aborted the transaction for a reason that has nothing to do with the data,
+    which running the unit of work again from the start may cure: a concurrent transaction
+    wrote the same document first, a failover, a dropped connection, a lock held too long.
+    Units of work retry on it (`UnitOfWork.retrying`) for a bounded time."""
+
+
+class ConcurrentWriteError(TransientStoreError):
+    """Another transaction committed a write to the same document (or unique key) after this
+    one began: MongoDB's write conflict (a TransientTransactionError), modelled by the
+    in-memory store under snapshot isolation. Nothing of this transaction was written."""
+
+    def __init__(self, collection: str, doc_id: str, cause: object = None):
+        self.collection, self.doc_id = collection, doc_id
+        reason = f" ({cause})" if cause is not None else ""
+        super().__init__(
+            f"{collection}/{doc_id}: a concurrent transaction wrote it first; the transaction"
+            f" was aborted and may be run again from the start{reason}"
+        )
+
+
+class UnknownCommitError(StoreError):
+    """The commit's outcome stayed unknown after retrying it for the bounded time (MongoDB's
+    UnknownTransactionCommitResult): the writes may or may not have been applied."""
+
+
 class UniqueViolationError(StoreError):
     """Another document already holds the values of a unique index."""
 

@@ -37,7 +37,13 @@ from ticketflow_chassis.store.port import (
     encode_cursor,
     require_index,
 )
-from ticketflow_chassis.store.sqlite_connections import ReaderPool, connect, run, transaction_on
+from ticketflow_chassis.store.sqlite_connections import (
+    ReaderPool,
+    connect,
+    rows_of,
+    run,
+    transaction_on,
+)
 from ticketflow_chassis.store.sqlite_group_commit import GroupCommit
 from ticketflow_chassis.store.sqlite_query import (
     Clause,
@@ -95,7 +101,7 @@ class SqliteTransaction:
     async def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         if not self.active:
             raise StoreError("this transaction is over; open a new one")
-        return list(await self._connection.execute_fetchall(sql, list(params)))
+        return await rows_of(self._connection, sql, list(params))
 
     async def _version(self, collection: str, doc_id: str) -> int | None:
         rows = await self._rows(f'SELECT version FROM "{collection}" WHERE id = ?', [doc_id])

@@ -6,6 +6,7 @@ BEGIN ... COMMIT/ROLLBACK around a block.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,14 +14,27 @@ from typing import Any
 
 import aiosqlite
 
-from ticketflow_chassis.store.port import StoreError
+from ticketflow_chassis.store.port import StoreError, TransientStoreError
 
 BUSY_TIMEOUT_MS = 5000
 
 
 async def run(connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> None:
     """Runs a statement to completion, so that no half-read statement holds a lock."""
-    await connection.execute_fetchall(sql, params)
+    await rows_of(connection, sql, params)
+
+
+async def rows_of(
+    connection: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
+) -> list[Any]:
+    """Every row of a statement. The database locked by another process beyond the busy
+    timeout is a TransientStoreError: the unit of work may run again."""
+    try:
+        return list(await connection.execute_fetchall(sql, params))
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise TransientStoreError(f"the SQLite database is locked: {exc}") from exc
+        raise
 
 
 async def connect(path: Path, pragmas: Sequence[str]) -> aiosqlite.Connection:

@@ -11,5 +11,11 @@ from ticketflow_contracts import AccountCreated
 async def apply_account_created(
     event: AccountCreated, uow: UnitOfWork, context: MessageContext
 ) -> None:
+    return await uow.retrying(_apply_account_created_once, event, uow, context)
+
+
+async def _apply_account_created_once(
+    event: AccountCreated, uow: UnitOfWork, context: MessageContext
+) -> None:
     async with uow.begin(context) as session:
         await AccountReplicas(session).save(AccountReplica.from_created(event))

@@ -97,6 +97,12 @@ async def get_connection(
 async def connect_channel(
     command: ConnectChannel, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
+    return await uow.retrying(_connect_channel_once, command, uow, context)
+
+
+async def _connect_channel_once(
+    command: ConnectChannel, uow: UnitOfWork, context: MessageContext
+) -> ChannelConnection:
     new = command.new
     async with uow.begin(context) as session:
         repository = ConnectionRepository(session)
@@ -118,6 +124,12 @@ async def connect_channel(
 async def update_connection(
     command: UpdateConnection, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
+    return await uow.retrying(_update_connection_once, command, uow, context)
+
+
+async def _update_connection_once(
+    command: UpdateConnection, uow: UnitOfWork, context: MessageContext
+) -> ChannelConnection:
     changes = command.changes
     async with uow.begin(context) as session:
         repository = ConnectionRepository(session)
@@ -136,6 +148,12 @@ async def update_connection(
 
 
 async def disconnect_channel(
+    command: DisconnectChannel, uow: UnitOfWork, context: MessageContext
+) -> ChannelConnection:
+    return await uow.retrying(_disconnect_channel_once, command, uow, context)
+
+
+async def _disconnect_channel_once(
     command: DisconnectChannel, uow: UnitOfWork, context: MessageContext
 ) -> ChannelConnection:
     async with uow.begin(context) as session:

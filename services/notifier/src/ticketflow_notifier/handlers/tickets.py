@@ -21,6 +21,12 @@ class GetTicketRecord:
 async def record_ticket_created(
     event: TicketCreated, uow: UnitOfWork, context: MessageContext
 ) -> None:
+    return await uow.retrying(_record_ticket_created_once, event, uow, context)
+
+
+async def _record_ticket_created_once(
+    event: TicketCreated, uow: UnitOfWork, context: MessageContext
+) -> None:
     async with uow.begin(context) as session:
         record = TicketRecord.from_created(context.account_id, event, session.now)
         await TicketRecords(session).add(record)

@@ -22,6 +22,12 @@ class OpenAccount:
 async def create_account(
     command: OpenAccount, uow: UnitOfWork, context: MessageContext
 ) -> OpenedAccount:
+    return await uow.retrying(_create_account_once, command, uow, context)
+
+
+async def _create_account_once(
+    command: OpenAccount, uow: UnitOfWork, context: MessageContext
+) -> OpenedAccount:
     """`context` is the new account's (`command.account_id`)."""
     async with uow.begin(context) as session:
         opened = open_account(

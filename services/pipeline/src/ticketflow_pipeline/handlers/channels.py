@@ -20,6 +20,12 @@ from ticketflow_pipeline.handlers.loading import load_visible
 async def apply_channel_connection(
     event: ChannelConnectionEvent, uow: UnitOfWork, context: MessageContext
 ) -> None:
+    return await uow.retrying(_apply_channel_connection_once, event, uow, context)
+
+
+async def _apply_channel_connection_once(
+    event: ChannelConnectionEvent, uow: UnitOfWork, context: MessageContext
+) -> None:
     replica = ChannelConnectionReplica(context.account_id, event.revision, event.connection)
     async with uow.begin(context) as session:
         await ChannelConnectionReplicas(session).apply(replica)

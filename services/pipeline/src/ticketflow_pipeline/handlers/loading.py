@@ -77,6 +77,16 @@ async def edit_pipeline(
     change: Callable[[Pipeline, datetime], T],
     check: Callable[[Session], Awaitable[None]] | None = None,
 ) -> T:
+    return await uow.retrying(_edit_pipeline_once, uow, context, asked, change, check)
+
+
+async def _edit_pipeline_once(
+    uow: UnitOfWork,
+    context: MessageContext,
+    asked: OnPipeline,
+    change: Callable[[Pipeline, datetime], T],
+    check: Callable[[Session], Awaitable[None]] | None = None,
+) -> T:
     """One unit of work: `check` (e.g. the account's tier), load for editing, `change`, save
     (with the events the change recorded)."""
     async with uow.begin(context) as session:

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
@@ -124,7 +123,7 @@ async def create_pipeline(
 ) -> Pipeline:
     """One that loses a race with another creation is run again, and re-checks on a read
     that sees it: the account's pipelines guard (domain/account_pipelines.py)."""
-    return await conflict_retries()(_create_once, command, uow, context)
+    return await uow.retrying(_create_once, command, uow, context)
 
 
 async def _create_once(
@@ -157,6 +156,12 @@ async def _create_once(
 
 
 async def update_pipeline(
+    command: UpdatePipeline, uow: UnitOfWork, context: MessageContext
+) -> Pipeline:
+    return await uow.retrying(_update_pipeline_once, command, uow, context)
+
+
+async def _update_pipeline_once(
     command: UpdatePipeline, uow: UnitOfWork, context: MessageContext
 ) -> Pipeline:
     async with uow.begin(context) as session:
@@ -218,6 +223,12 @@ async def delete_pipeline(
 async def reorder_pipelines(
     command: ReorderPipelines, uow: UnitOfWork, context: MessageContext
 ) -> list[Pipeline]:
+    return await uow.retrying(_reorder_pipelines_once, command, uow, context)
+
+
+async def _reorder_pipelines_once(
+    command: ReorderPipelines, uow: UnitOfWork, context: MessageContext
+) -> list[Pipeline]:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
         pipelines = await repository.all(context.account_id)
@@ -239,17 +250,25 @@ async def _retire(
     """One unit of work (run again on a fresh read when it loses a write race): load for
     editing, `request` the change (a retirement, or None when it applies at once), ask the
     ticket service, save; then wait for its answer (True: pending)."""
-    async for attempt in conflict_retries():
-        with attempt:
-            async with uow.begin(context) as session:
-                repository = PipelineRepository(session)
-                pipeline = await load_editable(session, context, asked)
-                retirement = await request(pipeline, repository, session.now)
-                if retirement is not None:
-                    await start_retirement(session, pipeline, retirement)
-                await repository.save(pipeline)
+    retirement = await uow.retrying(_request_retirement_once, asked, uow, context, request)
     retirement_id = retirement.id if retirement is not None else None
     return await settle(uow, context, retirement_id, what, wait_seconds=wait_seconds)
+
+
+async def _request_retirement_once(
+    asked: OnPipeline,
+    uow: UnitOfWork,
+    context: MessageContext,
+    request: Callable[[Pipeline, PipelineRepository, datetime], Awaitable[Retirement | None]],
+) -> Retirement | None:
+    async with uow.begin(context) as session:
+        repository = PipelineRepository(session)
+        pipeline = await load_editable(session, context, asked)
+        retirement = await request(pipeline, repository, session.now)
+        if retirement is not None:
+            await start_retirement(session, pipeline, retirement)
+        await repository.save(pipeline)
+    return retirement
 
 
 # -- statuses --------------------------------------------------------------------------------

@@ -92,6 +92,12 @@ async def get_property(
 async def create_property(
     command: CreateProperty, uow: UnitOfWork, context: MessageContext
 ) -> PropertyDefinition:
+    return await uow.retrying(_create_property_once, command, uow, context)
+
+
+async def _create_property_once(
+    command: CreateProperty, uow: UnitOfWork, context: MessageContext
+) -> PropertyDefinition:
     spec = command.spec
     async with uow.begin(context) as session:
         repository = PropertyRepository(session)
@@ -110,6 +116,12 @@ async def create_property(
 async def update_property(
     command: UpdateProperty, uow: UnitOfWork, context: MessageContext
 ) -> PropertyDefinition:
+    return await uow.retrying(_update_property_once, command, uow, context)
+
+
+async def _update_property_once(
+    command: UpdateProperty, uow: UnitOfWork, context: MessageContext
+) -> PropertyDefinition:
     async with uow.begin(context) as session:
         definition = await _live(session, await load_account(session, context), command.name)
         definition.update(command.changes, session.now)
@@ -118,6 +130,12 @@ async def update_property(
 
 
 async def archive_property(
+    command: ArchiveProperty, uow: UnitOfWork, context: MessageContext
+) -> None:
+    return await uow.retrying(_archive_property_once, command, uow, context)
+
+
+async def _archive_property_once(
     command: ArchiveProperty, uow: UnitOfWork, context: MessageContext
 ) -> None:
     """Refused while a status of a live pipeline lists the property (status_properties)."""
@@ -158,6 +176,12 @@ async def get_status_properties(
 
 
 async def set_status_properties(
+    command: SetStatusProperties, uow: UnitOfWork, context: MessageContext
+) -> StatusSnapshot:
+    return await uow.retrying(_set_status_properties_once, command, uow, context)
+
+
+async def _set_status_properties_once(
     command: SetStatusProperties, uow: UnitOfWork, context: MessageContext
 ) -> StatusSnapshot:
     async with uow.begin(context) as session:

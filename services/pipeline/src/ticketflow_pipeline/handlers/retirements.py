@@ -38,6 +38,12 @@ async def start_retirement(session: Session, pipeline: Pipeline, retirement: Ret
 async def complete_retirement(
     closed: StatusesClosed, uow: UnitOfWork, context: MessageContext
 ) -> None:
+    return await uow.retrying(_complete_retirement_once, closed, uow, context)
+
+
+async def _complete_retirement_once(
+    closed: StatusesClosed, uow: UnitOfWork, context: MessageContext
+) -> None:
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
         pipeline = await repository.get(context.account_id, closed.pipeline_id)
@@ -49,6 +55,12 @@ async def complete_retirement(
 
 
 async def abandon_retirement(
+    refused: StatusesCloseRefused, uow: UnitOfWork, context: MessageContext
+) -> None:
+    return await uow.retrying(_abandon_retirement_once, refused, uow, context)
+
+
+async def _abandon_retirement_once(
     refused: StatusesCloseRefused, uow: UnitOfWork, context: MessageContext
 ) -> None:
     async with uow.begin(context) as session:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -40,7 +39,7 @@ class ArchiveTicket:
 
 
 async def update_ticket(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
-    return await conflict_retries()(_update_once, command, uow, context)
+    return await uow.retrying(_update_once, command, uow, context)
 
 
 async def _update_once(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
@@ -86,19 +85,20 @@ async def _target(
 
 async def archive_ticket(command: ArchiveTicket, uow: UnitOfWork, context: MessageContext) -> None:
     """Archiving an archived ticket again changes nothing (HubSpot answers 204 too)."""
-    requester = command.requester
+    await uow.retrying(_archive_once, command, uow, context)
 
-    async for attempt in conflict_retries():
-        with attempt:
-            async with uow.begin(context) as session:
-                tickets = TicketRepository(session)
-                ticket, pipeline = await visible_ticket(
-                    tickets, context.account_id, command.ticket_id, requester
-                )
-                access.require_edit(pipeline, requester)
-                _check_version(ticket, command.expected_version)
-                if ticket.archive(requester, session.now):
-                    await tickets.save(ticket)
+
+async def _archive_once(command: ArchiveTicket, uow: UnitOfWork, context: MessageContext) -> None:
+    requester = command.requester
+    async with uow.begin(context) as session:
+        tickets = TicketRepository(session)
+        ticket, pipeline = await visible_ticket(
+            tickets, context.account_id, command.ticket_id, requester
+        )
+        access.require_edit(pipeline, requester)
+        _check_version(ticket, command.expected_version)
+        if ticket.archive(requester, session.now):
+            await tickets.save(ticket)
 
 
 def _check_version(ticket: Ticket, expected: int | None) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.adapters.move_jobs import MoveJobRepository
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -51,7 +50,7 @@ async def start_move(command: StartMove, uow: UnitOfWork, context: MessageContex
     re-checks for an overlapping move."""
     user_id = command.requester.user_id
     job_id = job_id_for(context.account_id, user_id, command.idempotency_key, uuid.uuid4())
-    return await conflict_retries()(_start_once, command, uow, context, job_id)
+    return await uow.retrying(_start_once, command, uow, context, job_id)
 
 
 async def _start_once(
@@ -170,7 +169,7 @@ async def runnable_moves(
 async def run_move_batch(command: RunMoveBatch, uow: UnitOfWork, context: MessageContext) -> bool:
     """False once the job is over. A batch that loses a write race (a ticket changed
     meanwhile, a creation through the gate, another runner) is run again on a fresh read."""
-    return await conflict_retries()(_run_batch_once, command, uow, context)
+    return await uow.retrying(_run_batch_once, command, uow, context)
 
 
 async def _run_batch_once(command: RunMoveBatch, uow: UnitOfWork, context: MessageContext) -> bool:
@@ -204,11 +203,15 @@ async def _run_batch_once(command: RunMoveBatch, uow: UnitOfWork, context: Messa
 async def record_batch_failure(
     command: RecordBatchFailure, uow: UnitOfWork, context: MessageContext
 ) -> None:
-    async for attempt in conflict_retries():
-        with attempt:
-            async with uow.begin(context) as session:
-                jobs = MoveJobRepository(session)
-                job = await jobs.get(context.account_id, command.job_id)
-                if job is not None and job.active:
-                    job.batch_failed(command.reason, command.max_attempts, session.now)
-                    await jobs.save(job)
+    await uow.retrying(_record_batch_failure_once, command, uow, context)
+
+
+async def _record_batch_failure_once(
+    command: RecordBatchFailure, uow: UnitOfWork, context: MessageContext
+) -> None:
+    async with uow.begin(context) as session:
+        jobs = MoveJobRepository(session)
+        job = await jobs.get(context.account_id, command.job_id)
+        if job is not None and job.active:
+            job.batch_failed(command.reason, command.max_attempts, session.now)
+            await jobs.save(job)

@@ -11,6 +11,12 @@ from ticketflow_ticket.domain.properties import PropertyDefinitionReplica
 async def apply_property_definition(
     event: TicketPropertyEvent, uow: UnitOfWork, context: MessageContext
 ) -> None:
+    return await uow.retrying(_apply_property_definition_once, event, uow, context)
+
+
+async def _apply_property_definition_once(
+    event: TicketPropertyEvent, uow: UnitOfWork, context: MessageContext
+) -> None:
     replica = PropertyDefinitionReplica(context.account_id, event.revision, event.definition)
     async with uow.begin(context) as session:
         await PropertyDefinitionRepository(session).save(replica)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import CloseStatuses
 from ticketflow_ticket.adapters.repository import PAGE_SIZE, TicketRepository
@@ -24,9 +23,7 @@ async def close_statuses(command: CloseStatuses, uow: UnitOfWork, context: Messa
 
     The tickets move inside this transaction, in pages, through the bulk move's batch logic
     (domain/moves.py); a closing of a very large status is one large transaction still."""
-    async for attempt in conflict_retries():
-        with attempt:
-            await _close_once(command, uow, context)
+    await uow.retrying(_close_once, command, uow, context)
 
 
 async def _close_once(command: CloseStatuses, uow: UnitOfWork, context: MessageContext) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ticketflow_chassis.retry import conflict_retries
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_ticket.adapters.idempotency_keys import IdempotencyKeyRepository
 from ticketflow_ticket.adapters.property_repository import PropertyDefinitionRepository
@@ -62,7 +61,7 @@ async def create_ticket(command: CreateTicket, uow: UnitOfWork, context: Message
     """Reads and writes the pipeline's gate with the ticket, so that it cannot commit beside
     a closing of its status; one that loses that race is retried (and then sees the
     closing), and after a few losses the ConflictError surfaces (HTTP 409)."""
-    return await conflict_retries()(_create_once, command, uow, context)
+    return await uow.retrying(_create_once, command, uow, context)
 
 
 async def _create_once(command: CreateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
@@ -104,7 +103,7 @@ async def create_keyed_ticket(
     """The ticket the key created for this input before (replayed), or a new one, written in
     one unit of work with the key's record. A concurrent attempt under the same key loses the
     record's version race, is retried, and finds the winner's ticket."""
-    return await conflict_retries()(_create_keyed_once, command, uow, context)
+    return await uow.retrying(_create_keyed_once, command, uow, context)
 
 
 async def _create_keyed_once(

@@ -31,8 +31,11 @@ async def record_timeline_entry(
         account_id=envelope.account_id,
         occurred_at=envelope.occurred_at,
     )
-    if entry is None:
-        return
+    if entry is not None:
+        await uow.retrying(_add_entry_once, entry, uow, context)
+
+
+async def _add_entry_once(entry: TimelineEntry, uow: UnitOfWork, context: MessageContext) -> None:
     async with uow.begin(context) as session:
         await TimelineRepository(session).add(entry)
 
