@@ -1,6 +1,7 @@
-"""Rules across an account's pipelines hold when changes race on MongoDB's snapshot
-isolation (the in-memory store's model of it): each change reads every pipeline, then adds or
-takes away one, so only a document they all write makes the later of two see the earlier."""
+"""Rules across an account's pipelines and properties hold when changes race on MongoDB's
+snapshot isolation (the in-memory store's model of it): each change reads them all, then adds,
+takes away or reorders some, so only a document they all write makes the later of two see the
+earlier."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from datetime import UTC, datetime
 
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_contracts import TicketState, Tier
+from ticketflow_contracts import PropertyFieldType, PropertyType, TicketState, Tier
+from ticketflow_pipeline.adapters.property_repository import PropertyRepository
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.model import Pipeline
+from ticketflow_pipeline.domain.properties import MAX_CUSTOM_PROPERTIES, define_property
+from ticketflow_pipeline.domain.property_specs import PropertySpec
 from ticketflow_pipeline.domain.statuses import NewStatus
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers.accounts import OpenAccount, create_account
@@ -20,10 +24,13 @@ from ticketflow_pipeline.handlers.pipelines import (
     CreatePipeline,
     DeletePipeline,
     ListPipelines,
+    ReorderPipelines,
     create_pipeline,
     delete_pipeline,
     list_pipelines,
+    reorder_pipelines,
 )
+from ticketflow_pipeline.handlers.properties import CreateProperty, create_property
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ACCOUNT = "a1"
@@ -104,3 +111,59 @@ async def test_of_two_concurrent_deletions_of_an_accounts_two_pipelines_one_is_r
         "PipelineInUse",
         "True",
     ]
+
+
+async def order(uow: UnitOfWork) -> list[str]:
+    return [p.id for p in await list_pipelines(ListPipelines(ADMIN), uow, context())]
+
+
+async def test_two_concurrent_reorders_end_in_one_of_the_two_orders_not_a_mix() -> None:
+    """The first swaps the first two pipelines, the second the last two: they write different
+    pipelines, so only the guard makes the later one see the earlier."""
+    store = MemoryStore(snapshot_isolation=True)
+    uow = await free_account(store)
+    room = TierPolicy({**TierPolicy().pipeline_limits, Tier.FREE: 4})
+    for label in ("Billing", "Returns", "Sales"):
+        await create_pipeline(creation(label, room), uow, context())
+    first, a, b, c = await order(uow)
+    swaps = ([a, first, b, c], [first, a, c, b])
+
+    with store.overlapping(2):
+        results = await asyncio.gather(
+            *(reorder_pipelines(ReorderPipelines(ids, ADMIN), uow, context()) for ids in swaps),
+            return_exceptions=True,
+        )
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    assert await order(uow) in [list(ids) for ids in swaps]
+
+
+def custom_property(name: str) -> PropertySpec:
+    return PropertySpec(
+        name, name, PropertyType.STRING, PropertyFieldType.TEXT, "ticketinformation"
+    )
+
+
+async def test_of_two_concurrent_definitions_at_the_last_free_place_the_other_is_refused() -> None:
+    store = MemoryStore(snapshot_isolation=True)
+    uow = await free_account(store)
+    async with uow.begin(context()) as session:  # the account one short of the limit
+        repository = PropertyRepository(session)
+        for n in range(MAX_CUSTOM_PROPERTIES - 1):
+            spec = custom_property(f"seeded_{n}")
+            await repository.save(
+                define_property(ACCOUNT, spec, taken=None, custom_count=n, now=NOW)
+            )
+
+    with store.overlapping(2):
+        results = await asyncio.gather(
+            *(
+                create_property(CreateProperty(custom_property(name)), uow, context())
+                for name in ("last_one", "one_too_many")
+            ),
+            return_exceptions=True,
+        )
+
+    assert sorted(type(r).__name__ for r in results) == ["InvalidProperty", "PropertyDefinition"]
+    async with uow.read(context()) as session:
+        assert await PropertyRepository(session).count_live(ACCOUNT) == MAX_CUSTOM_PROPERTIES

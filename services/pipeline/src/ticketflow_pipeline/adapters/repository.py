@@ -9,8 +9,12 @@ from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot, Tier
 from ticketflow_pipeline.adapters.channel_repository import CHANNEL_COLLECTION
+from ticketflow_pipeline.adapters.guards import (
+    ACCOUNT_PIPELINES_GUARDS,
+    PROPERTY_DEFINITIONS_GUARDS,
+    ChangeGuards,
+)
 from ticketflow_pipeline.adapters.property_repository import PROPERTY_COLLECTION
-from ticketflow_pipeline.domain.account_pipelines import AccountPipelinesGuard
 from ticketflow_pipeline.domain.accounts import Account, User
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
 
@@ -18,8 +22,6 @@ ACCOUNTS = "accounts"
 USERS = "users"
 PIPELINES = "pipelines"
 RETIREMENTS = "retirements"
-# Apart from ACCOUNTS so that writing the guard never conflicts with a change of the account.
-ACCOUNT_PIPELINES_GUARDS = "account_pipelines_guards"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
@@ -34,6 +36,7 @@ COLLECTIONS = (
     ),
     Collection(RETIREMENTS),
     Collection(ACCOUNT_PIPELINES_GUARDS),
+    Collection(PROPERTY_DEFINITIONS_GUARDS),
     PROPERTY_COLLECTION,
     CHANNEL_COLLECTION,
 )
@@ -137,20 +140,9 @@ class PipelineRepository:
         doc = await self._session.get(PIPELINES, scoped_id(account_id, pipeline_id))
         return pipeline_from_doc(doc) if doc else None
 
-    async def guard(self, account_id: str) -> AccountPipelinesGuard:
-        doc = await self._session.get(ACCOUNT_PIPELINES_GUARDS, account_id)
-        if doc is None:
-            return AccountPipelinesGuard(account_id)
-        return AccountPipelinesGuard(account_id, doc["changes"], doc["version"])
-
-    async def save_guard(self, guard: AccountPipelinesGuard) -> None:
-        """At the version it was read: of two concurrent writers, one fails with
-        ConflictError (SQLite runs them one after the other)."""
-        doc = {"id": guard.account_id, "account_id": guard.account_id, "changes": guard.changes}
-        stored = await self._session.put(
-            ACCOUNT_PIPELINES_GUARDS, doc, expected_version=guard.version
-        )
-        guard.version = stored["version"]
+    def guards(self) -> ChangeGuards:
+        """The guards of the rules across the account's pipelines (their number, their order)."""
+        return ChangeGuards(self._session, ACCOUNT_PIPELINES_GUARDS)
 
     async def all(self, account_id: str) -> list[Pipeline]:
         """Every pipeline of the account, deleted ones too (at most a few hundred)."""

@@ -1,10 +1,9 @@
-"""Rules across an account's pipelines: tier limit, unique labels, order, at least one left;
-and the guard that every change to how many pipelines an account has writes."""
+"""Rules across an account's pipelines: tier limit, unique labels, order, at least one left
+(every change under them writes the account's pipelines guard: domain/guards.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from ticketflow_contracts import Tier
@@ -12,22 +11,6 @@ from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse
 from ticketflow_pipeline.domain.labels import clean_label, require_unique
 from ticketflow_pipeline.domain.model import Pipeline
 from ticketflow_pipeline.domain.tiers import TierPolicy
-
-
-@dataclass
-class AccountPipelinesGuard:
-    """Written (at the version it was read) by every change that adds a pipeline or takes
-    one away. Each checks a rule on all the account's pipelines, then writes only its own:
-    on MongoDB's snapshot isolation two such changes could both pass on reads that miss each
-    other (write skew). Both writing this one document, one of them conflicts, and runs again
-    on a read that sees the other. A guard that was never written is at zero."""
-
-    account_id: str
-    changes: int = 0
-    version: int | None = None
-
-    def record_change(self) -> None:
-        self.changes += 1
 
 
 def live(pipelines: Sequence[Pipeline]) -> list[Pipeline]:

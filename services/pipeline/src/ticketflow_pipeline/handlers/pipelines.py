@@ -132,10 +132,10 @@ async def _create_once(
     async with uow.begin(context) as session:
         repository = PipelineRepository(session)
         account = await load_account(session, context)
-        guard = await repository.guard(context.account_id)
+        guards = repository.guards()
+        guard = await guards.get(context.account_id)
         existing = await repository.all(context.account_id)
         account_pipelines.check_new_pipeline(existing, command.label, account.tier, command.policy)
-        guard.record_change()
         display_order = command.display_order
         pipeline = Pipeline.create(
             account_id=context.account_id,
@@ -151,7 +151,7 @@ async def _create_once(
             now=session.now,
         )
         await repository.save(pipeline)
-        await repository.save_guard(guard)
+        await guards.save(guard)
     return pipeline
 
 
@@ -173,6 +173,8 @@ async def _update_pipeline_once(
             )
         pipeline.update(now=session.now, label=command.label, display_order=command.display_order)
         await repository.save(pipeline)
+        if command.display_order is not None:
+            await repository.guards().record_change(context.account_id)  # as a reorder
     return pipeline
 
 
@@ -209,11 +211,10 @@ async def delete_pipeline(
     async def request(
         pipeline: Pipeline, repository: PipelineRepository, now: datetime
     ) -> Retirement:
-        guard = await repository.guard(context.account_id)
+        guard = await repository.guards().get(context.account_id)
         others = await repository.all(context.account_id)
         account_pipelines.check_deletable(others, command.pipeline_id)
-        guard.record_change()
-        await repository.save_guard(guard)
+        await repository.guards().save(guard)
         return pipeline.request_deletion(str(uuid.uuid4()), now)
 
     what = f"pipeline {command.pipeline_id!r}"
@@ -236,6 +237,8 @@ async def _reorder_pipelines_once(
         whole = access.arrange(live, command.ordered_ids, command.requester)
         for changed in account_pipelines.reorder(pipelines, whole, session.now):
             await repository.save(changed)
+        # Two reorders writing different pipelines would interleave their orders.
+        await repository.guards().record_change(context.account_id)
         return access.visible(account_pipelines.live(pipelines), command.requester)
 
 

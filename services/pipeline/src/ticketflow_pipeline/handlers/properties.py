@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import StatusProperty, StatusSnapshot
+from ticketflow_pipeline.adapters.guards import PROPERTY_DEFINITIONS_GUARDS, ChangeGuards
 from ticketflow_pipeline.adapters.property_repository import PropertyRepository
 from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import properties, status_properties
@@ -102,6 +103,8 @@ async def _create_property_once(
     async with uow.begin(context) as session:
         repository = PropertyRepository(session)
         await load_account(session, context)
+        guards = ChangeGuards(session, PROPERTY_DEFINITIONS_GUARDS)
+        guard = await guards.get(context.account_id)
         definition = properties.define_property(
             context.account_id,
             spec,
@@ -110,6 +113,7 @@ async def _create_property_once(
             now=session.now,
         )
         await repository.save(definition)
+        await guards.save(guard)
     return definition
 
 
