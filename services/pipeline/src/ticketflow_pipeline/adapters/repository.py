@@ -23,7 +23,11 @@ ACCOUNT_PIPELINES_GUARDS = "account_pipelines_guards"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
-    Collection(USERS, (Index(("account_id", "email"), unique=True),)),
+    Collection(
+        USERS,
+        (Index(("account_id", "email"), unique=True),),
+        field_types={"account_id": "string", "email": "string"},
+    ),
     Collection(
         PIPELINES,
         (
@@ -31,6 +35,7 @@ COLLECTIONS = (
             # Backstop for two concurrent creations with one label (the domain checks first).
             Index(("account_id", "label_key"), unique=True),
         ),
+        field_types={"account_id": "string", "display_order": "number", "label_key": "string"},
     ),
     Collection(RETIREMENTS),
     Collection(ACCOUNT_PIPELINES_GUARDS),
