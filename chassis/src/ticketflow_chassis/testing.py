@@ -6,14 +6,17 @@ in-memory test broker.
     await record_ticket_created(event.payload, uow, consumed_context(event))
     await broker.publish(wire_body(event), queue=...)
 
-and a writer held open (`writer_held_open`), to show that reads do not wait for it.
+and a writer held open (`writer_held_open`), to show that reads do not wait for it; and the
+paging cursors a client may forge (`HOSTILE_CURSORS`), which every paged route answers 400.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -24,6 +27,7 @@ from faststream.rabbit import RabbitBroker, RabbitQueue, RabbitRouter, TestRabbi
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.topology import DEAD_LETTERS, QueueSpec
 from ticketflow_chassis.runtime import ServiceRuntime
+from ticketflow_chassis.store.port import MAX_CURSOR_LENGTH
 from ticketflow_chassis.uow import MessageContext, UnitOfWork, outbox_message
 from ticketflow_contracts import (
     Command,
@@ -47,6 +51,24 @@ T = TypeVar("T")
 
 TEST_JWT_SECRET = "ticketflow-test-secret-known-to-every-test-never-deployed"
 """The JWT secret tests configure (at least 32 bytes); real ones are generated or configured."""
+
+
+def _forged(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+HOSTILE_CURSORS: Mapping[str, str] = {
+    # Of the right length for a one-key sort, so only the check on values refuses them.
+    "operator-value": _forged(json.dumps([{"$gt": ""}, "x"])),
+    "operator-id": _forged(json.dumps(["2026-01-01", {"$ne": None}])),
+    "array-value": _forged(json.dumps([["a"], "x"])),
+    "not-a-number": _forged('[NaN, "x"]'),
+    "object": _forged(json.dumps({"a": 1})),
+    "not-base64": "%%not*base64%%",
+    "too-long": "A" * (MAX_CURSOR_LENGTH + 1),
+}
+"""Paging cursors no store hands out, by what is wrong with them: every route that takes
+`after` answers each with 400 on `after`, never 500 (and MongoDB never sees an operator)."""
 
 
 def envelope_of(

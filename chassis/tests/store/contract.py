@@ -31,6 +31,7 @@ from ticketflow_chassis.store.port import (
     DocumentStore,
     Eq,
     Exists,
+    FieldTypeError,
     Filter,
     In,
     Index,
@@ -44,6 +45,7 @@ from ticketflow_chassis.store.port import (
     UniqueViolationError,
     UnknownCollectionError,
 )
+from ticketflow_chassis.testing import HOSTILE_CURSORS
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 
 TICKETS = "tickets"
@@ -60,6 +62,16 @@ COLLECTIONS = (
             Index(("account_id", "priority")),
             Index(("customer.email",)),
         ),
+        field_types={
+            "account_id": "string",
+            "status": "string",
+            "created_at": "string",
+            "number": "number",
+            "archived": "boolean",
+            "priority": "number",
+            "closed_at": "string",
+            "customer.email": "string",
+        },
     ),
     Collection(NOTES),
 )
@@ -712,6 +724,63 @@ class StoreContract:
             with pytest.raises(InvalidCursorError):
                 async with store.transaction() as tx:
                     await tx.find(TICKETS, Query(filters, sort, limit=2, after=cursor))
+
+    @pytest.mark.parametrize("cursor", list(HOSTILE_CURSORS.values()), ids=list(HOSTILE_CURSORS))
+    async def test_a_forged_cursor_is_refused_before_it_reaches_a_query(
+        self, store: DocumentStore, cursor: str
+    ) -> None:
+        await seed(store)
+        query = Query((Eq("account_id", ACCOUNT),), (SortKey("created_at"),), 2, cursor)
+        with pytest.raises(InvalidCursorError):
+            async with store.read() as tx:
+                await tx.find(TICKETS, query)
+
+    # -- one type per indexed field ------------------------------------------------------
+
+    @pytest.mark.parametrize(
+        ("field", "value", "actual"),
+        [
+            ("number", "7", "string"),
+            ("archived", 0, "number"),
+            ("priority", True, "boolean"),
+            ("created_at", 20260101, "number"),
+            ("status", {"$gt": ""}, "object"),
+            ("customer", {"email": ["c1@example.com"]}, "array"),
+        ],
+    )
+    async def test_a_put_of_another_type_into_an_indexed_field_is_refused_and_writes_nothing(
+        self, store: DocumentStore, field: str, value: Any, actual: str
+    ) -> None:
+        await self._insert(store, ticket(2), TICKETS)
+        for doc, expected_version in [(ticket(1), None), (ticket(2), 1)]:
+            with pytest.raises(FieldTypeError) as refused:
+                async with store.transaction() as tx:
+                    await tx.put(TICKETS, {**doc, field: value}, expected_version=expected_version)
+            error = refused.value
+            assert (error.collection, error.doc_id, error.actual) == (TICKETS, doc["id"], actual)
+            assert error.field in (field, f"{field}.email")
+            assert isinstance(error, ValueError)
+        assert await self._get(store, TICKETS, "a001") is None
+        assert await self._get(store, TICKETS, "a002") == {**ticket(2), "version": 1}
+
+    async def test_null_and_missing_indexed_fields_are_of_every_type(
+        self, store: DocumentStore
+    ) -> None:
+        lacking = {k: v for k, v in ticket(1).items() if k not in ("priority", "customer")}
+        await self._insert(store, {**lacking, "status": None, "closed_at": None}, TICKETS)
+        assert (await self._get(store, TICKETS, "a001") or {})["status"] is None
+
+    async def test_open_refuses_an_indexed_field_without_a_declared_type(
+        self, store: DocumentStore
+    ) -> None:
+        undeclared = Collection(
+            "things", (Index(("kind", "rank")),), field_types={"kind": "string"}
+        )
+        with pytest.raises(ValueError, match=r"'things'.*'rank'"):
+            await store.open([undeclared])
+        with pytest.raises(UnknownCollectionError):
+            async with store.transaction() as tx:
+                await tx.get("things", "t1")
 
     # -- count, indexes, collections -----------------------------------------------------
 

@@ -16,7 +16,7 @@ from ticketflow_chassis.store.port import (
 )
 
 DOCS = "docs"
-COLLECTIONS = (Collection(DOCS, (Index(("key",), unique=True),)),)
+COLLECTIONS = (Collection(DOCS, (Index(("key",), unique=True),), field_types={"key": "string"}),)
 
 
 async def opened(*, snapshot_isolation: bool = True) -> MemoryStore:

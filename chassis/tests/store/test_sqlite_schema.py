@@ -18,6 +18,12 @@ TICKETS = Collection(
         Index(("account_id", "status_id", "created_at")),
         Index(("account_id", "owner.id")),
     ),
+    field_types={
+        "account_id": "string",
+        "status_id": "string",
+        "created_at": "string",
+        "owner.id": "number",
+    },
 )
 
 

@@ -123,7 +123,15 @@ async def test_the_relay_is_not_woken_when_nothing_was_recorded(store: MemorySto
 
 async def test_find_all_pages_through_every_match_in_order() -> None:
     store = MemoryStore()
-    await store.open([Collection("things", (Index(("kind", "rank")),))])
+    await store.open(
+        [
+            Collection(
+                "things",
+                (Index(("kind", "rank")),),
+                field_types={"kind": "string", "rank": "number"},
+            )
+        ]
+    )
     uow = UnitOfWork(store, "demo")
     async with uow.begin(context()) as session:
         for n in range(7):

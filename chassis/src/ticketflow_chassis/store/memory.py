@@ -31,9 +31,11 @@ from ticketflow_chassis.store.port import (
     SortKey,
     UniqueViolationError,
     UnknownCollectionError,
+    check_field_types,
     decode_cursor,
     encode_cursor,
     field_value,
+    require_field_types,
     require_index,
 )
 
@@ -144,6 +146,7 @@ class MemoryTransaction:
         await self._round_trip()
         self._writable("put")
         documents = self._documents(collection)
+        check_field_types(self._store.spec(collection), document)
         doc_id = document[ID_FIELD]
         current = documents.get(doc_id)
         actual = current[VERSION_FIELD] if current is not None else None
@@ -260,6 +263,8 @@ class MemoryStore:
         self._held: _HeldCommits | None = None
 
     async def open(self, collections: Sequence[Collection]) -> None:
+        for spec in collections:
+            require_field_types(spec)
         for spec in collections:
             self._specs[spec.name] = spec
             self._state.collections.setdefault(spec.name, {})

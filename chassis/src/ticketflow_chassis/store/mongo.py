@@ -58,8 +58,10 @@ from ticketflow_chassis.store.port import (
     UniqueViolationError,
     UnknownCollectionError,
     UnknownCommitError,
+    check_field_types,
     decode_cursor,
     encode_cursor,
+    require_field_types,
     require_index,
 )
 from ticketflow_chassis.store.sqlite_query import checked_collection
@@ -110,6 +112,7 @@ class MongoTransaction:
     ) -> Document:
         self._writable("put")
         target = self._collection(collection)
+        check_field_types(self._store.spec(collection), document)
         doc_id = document[ID_FIELD]
         stored = copy.deepcopy({**document, VERSION_FIELD: (expected_version or 0) + 1})
         with _conflicts(collection, doc_id):
@@ -313,6 +316,7 @@ class MongoStore:
             for index in spec.indexes:
                 for field_name in index.fields:
                     mongo_field(field_name)
+            require_field_types(spec)
         if self._client is None:
             self._client = AsyncMongoClient(self._url, tz_aware=True)
         db = self._db()

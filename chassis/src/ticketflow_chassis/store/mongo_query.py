@@ -27,10 +27,17 @@ def from_stored(stored: dict[str, Any]) -> Document:
     return {ID_FIELD: stored[MONGO_ID], **{k: v for k, v in stored.items() if k != MONGO_ID}}
 
 
+def equal(name: str, value: Any) -> dict[str, Any]:
+    """`{f: {"$eq": v}}`: a value is only ever compared with, never read as operators (the
+    port also admits only scalars). None stays `{f: None}`, which matches null and missing
+    alike: the port's one value for both."""
+    return {name: None} if value is None else {name: {"$eq": value}}
+
+
 def _condition(flt: Filter) -> dict[str, Any]:
     name = mongo_field(flt.field)
     if isinstance(flt, Eq):
-        return {name: flt.value}  # {f: None} matches null and missing, as the port wants
+        return equal(name, flt.value)
     if isinstance(flt, In):
         return {name: {"$in": list(flt.values)}}
     if isinstance(flt, Exists):
@@ -79,6 +86,6 @@ def after(sort: Sequence[SortKey], cursor: Sequence[Any]) -> dict[str, Any]:
         beyond = _beyond(key, cursor[i])
         if beyond is None:
             continue
-        equal = [{mongo_field(k.field): v} for k, v in zip(keys[:i], cursor[:i], strict=True)]
-        branches.append(all_of([*equal, beyond]))
+        same = [equal(mongo_field(k.field), v) for k, v in zip(keys[:i], cursor[:i], strict=True)]
+        branches.append(all_of([*same, beyond]))
     return {"$or": branches}

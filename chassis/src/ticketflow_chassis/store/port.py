@@ -9,20 +9,34 @@ A missing field and a null one are the same value, which sorts before every othe
 After a StoreError inside a transaction, leave the block: MongoDB has aborted it.
 `store.read()` opens a read-only transaction: one consistent snapshot that runs beside
 the writers (on SQLite without waiting for the one writer) and refuses every write.
+Filter values and paging cursors hold JSON scalars only (FilterValueError,
+InvalidCursorError), so no client value can become a MongoDB operator. Each indexed field
+holds one JSON type, declared in its Collection and checked on every put (FieldTypeError):
+MongoDB orders values only within a type, so mixed types would break keyset paging.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from types import MappingProxyType
+from typing import Any, Literal, Protocol, get_args
 
 Document = dict[str, Any]
 ID_FIELD = "id"
 VERSION_FIELD = "version"
+# What a filter compares with and a cursor holds: a JSON scalar, never an object or array.
+Scalar = str | int | float | bool | None
+FieldType = Literal["string", "number", "boolean"]
+FIELD_TYPES: tuple[FieldType, ...] = get_args(FieldType)
+# Far above any cursor this store hands out (sort values of a few dozen characters and an
+# id); a longer one was not handed out, and is refused before it is decoded.
+MAX_CURSOR_LENGTH = 4096
 
 
 def scoped_id(account_id: str, local_id: str) -> str:
@@ -103,25 +117,87 @@ class UnknownCollectionError(StoreError):
     """A collection that was not declared when the store was opened."""
 
 
+class FilterValueError(StoreError, ValueError):
+    """A filter value that is not a JSON scalar: an object or array would be read as query
+    operators by MongoDB (`{"$gt": ""}`), so the port refuses it when the filter is built."""
+
+
+class FieldTypeError(StoreError, ValueError):
+    """A put whose document holds, in an indexed field, a value of another JSON type than the
+    one the collection declares for it; nothing is written."""
+
+    def __init__(self, collection: str, doc_id: str, field_name: str, expected: str, actual: str):
+        self.collection, self.doc_id, self.field = collection, doc_id, field_name
+        self.expected, self.actual = expected, actual
+        super().__init__(
+            f"{collection}/{doc_id}: the indexed field {field_name!r} holds {expected}"
+            f" values, not {actual}"
+        )
+
+
+def json_type(value: Any) -> str:
+    """`json_type(True) == "boolean"`, `json_type(3) == "number"`: bool is not a number."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__
+
+
+def is_scalar(value: Any) -> bool:
+    """A JSON scalar: null, a boolean, a finite number or a string."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int)
+
+
+def _require_scalars(flt: Filter, values: Sequence[Any]) -> None:
+    for value in values:
+        if not is_scalar(value):
+            raise FilterValueError(
+                f"a {type(flt).__name__} filter on {flt.field!r} compares with JSON scalars"
+                f" (string, number, boolean, null), not {json_type(value)} {value!r}"
+            )
+
+
 @dataclass(frozen=True)
 class Eq:
     field: str
-    value: Any
+    value: Scalar
+
+    def __post_init__(self) -> None:
+        _require_scalars(self, [self.value])
 
 
 @dataclass(frozen=True)
 class In:
     field: str
-    values: tuple[Any, ...]
+    values: tuple[Scalar, ...]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.values, tuple | list):
+            raise FilterValueError(
+                f"an In filter on {self.field!r} takes a tuple of values, not {self.values!r}"
+            )
+        _require_scalars(self, self.values)
 
 
 @dataclass(frozen=True)
 class Range:
     field: str
-    gt: Any = None
-    gte: Any = None
-    lt: Any = None
-    lte: Any = None
+    gt: Scalar = None
+    gte: Scalar = None
+    lt: Scalar = None
+    lte: Scalar = None
+
+    def __post_init__(self) -> None:
+        _require_scalars(self, [self.gt, self.gte, self.lt, self.lte])
 
 
 @dataclass(frozen=True)
@@ -154,8 +230,54 @@ class Index:
 
 @dataclass(frozen=True)
 class Collection:
+    """A collection and its indexes, with the JSON type of every field they name but `id`:
+
+        Collection("tickets", (Index(("account_id", "created_at")),),
+                   field_types={"account_id": "string", "created_at": "string"})
+
+    A put refuses a document whose indexed field holds another type (FieldTypeError); null
+    and missing stay allowed. Dates are ISO-8601 strings; a boolean is not a number."""
+
     name: str
     indexes: tuple[Index, ...] = ()
+    field_types: Mapping[str, FieldType] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_types", MappingProxyType(dict(self.field_types)))
+
+
+def require_field_types(collection: Collection) -> None:
+    """What each adapter's `open` checks first: every indexed field but `id` has a declared
+    type, one of FIELD_TYPES, and no type is declared for a field no index names."""
+    indexed = {f for index in collection.indexes for f in index.fields} - {ID_FIELD}
+    declared = dict(collection.field_types)
+    for name in sorted(indexed - declared.keys()):
+        raise ValueError(
+            f"collection {collection.name!r}: the indexed field {name!r} has no declared type;"
+            f" add it to field_types as one of {', '.join(FIELD_TYPES)}"
+        )
+    for name, kind in sorted(declared.items()):
+        if name not in indexed:
+            raise ValueError(
+                f"collection {collection.name!r}: field_types declares {name!r},"
+                " which no index names"
+            )
+        if kind not in FIELD_TYPES:
+            raise ValueError(
+                f"collection {collection.name!r}: the type of {name!r} is {kind!r},"
+                f" not one of {', '.join(FIELD_TYPES)}"
+            )
+
+
+def check_field_types(collection: Collection, document: Document) -> None:
+    """What each adapter's `put` checks before it writes: FieldTypeError when an indexed field
+    holds a value of another type than its declared one (null or missing is allowed)."""
+    for name, expected in collection.field_types.items():
+        actual = json_type(field_value(document, name))
+        if actual not in ("null", expected):
+            raise FieldTypeError(
+                collection.name, str(document.get(ID_FIELD)), name, expected, actual
+            )
 
 
 @dataclass(frozen=True)
@@ -301,16 +423,26 @@ def encode_cursor(document: Document, sort: Sequence[SortKey]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode_cursor(cursor: str, sort: Sequence[SortKey]) -> list[Any]:
-    """The sort values then the id of the last document of the previous page."""
+    """The sort values then the id of the last document of the previous page: JSON scalars
+    only, so that no cursor a client forges becomes a query operator on MongoDB."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursorError(
+            f"invalid paging cursor: {len(cursor)} characters, more than {MAX_CURSOR_LENGTH}"
+        )
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()), parse_constant=_no_constant)
+    except (ValueError, UnicodeError, binascii.Error) as exc:
         raise InvalidCursorError(f"invalid paging cursor {cursor!r}") from exc
     if (
         not isinstance(values, list)
         or len(values) != len(sort) + 1
         or not isinstance(values[-1], str)
+        or not all(is_scalar(v) for v in values)
     ):
         raise InvalidCursorError(f"invalid paging cursor {cursor!r}")
     return values

@@ -33,8 +33,10 @@ from ticketflow_chassis.store.port import (
     StoreError,
     UniqueViolationError,
     UnknownCollectionError,
+    check_field_types,
     decode_cursor,
     encode_cursor,
+    require_field_types,
     require_index,
 )
 from ticketflow_chassis.store.sqlite_connections import (
@@ -152,6 +154,7 @@ class SqliteTransaction:
         ConflictError's message."""
         self._writable("put")
         spec = self._store.spec(collection)
+        check_field_types(spec, document)
         doc_id = document[ID_FIELD]
         version = (expected_version or 0) + 1
         text = _to_json({**document, VERSION_FIELD: version})
@@ -347,6 +350,7 @@ class SqliteStore:
             checked_collection(spec.name)
             for index in spec.indexes:
                 create_index_sql(spec.name, index)  # checks the field names before any I/O
+            require_field_types(spec)
         if self._connection is None:
             await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
             self._connection = await connect(

@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from ticketflow_chassis.http_errors import CURSOR_MESSAGE
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.testing import HOSTILE_CURSORS
 from ticketflow_ticket.domain import search as search_domain
 
 from .queries_support import ADMIN, FOREIGN, URL, bearer, created, eq, search, serving
@@ -327,3 +329,22 @@ async def test_the_list_returns_hubspots_default_properties_unless_asked(
         "createdate",
         "hs_lastmodifieddate",
     }
+
+
+@pytest.mark.parametrize("cursor", list(HOSTILE_CURSORS.values()), ids=list(HOSTILE_CURSORS))
+async def test_a_forged_cursor_is_a_400_naming_after_on_the_list_and_the_search(
+    client: httpx.AsyncClient, cursor: str
+) -> None:
+    await created(client)
+    second_page = {"limit": 1, "sorts": ["createdate"]}
+
+    answers = [
+        await client.get(URL, params={"limit": 1, "after": cursor}, headers=ADMIN),
+        await search(client, {**second_page, "after": f"1.{cursor}"}),
+    ]
+
+    for response in answers:
+        assert response.status_code == 400, response.text
+        assert response.json()["category"] == "VALIDATION_ERROR"
+        assert response.json()["message"] == CURSOR_MESSAGE
+        assert [e["in"] for e in response.json()["errors"]] == ["after"]

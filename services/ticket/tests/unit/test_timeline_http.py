@@ -11,7 +11,9 @@ import httpx
 import pytest
 
 from ticketflow_chassis.auth import Principal, Role
+from ticketflow_chassis.http_errors import CURSOR_MESSAGE
 from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.testing import HOSTILE_CURSORS
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_ticket.adapters.repository import COLLECTIONS
 from ticketflow_ticket.entrypoints.http import build_api_router, build_timeline_router
@@ -202,3 +204,16 @@ async def test_a_bad_limit_or_after_is_a_400_naming_it(
 
     assert response.status_code == 400, response.text
     assert field in str([e.get("in") for e in response.json()["errors"]])
+
+
+@pytest.mark.parametrize("cursor", list(HOSTILE_CURSORS.values()), ids=list(HOSTILE_CURSORS))
+async def test_a_forged_cursor_is_a_400_naming_after(
+    client: httpx.AsyncClient, uow: UnitOfWork, cursor: str
+) -> None:
+    ticket_id = await ticket_with_history(client, uow)
+
+    response = await timeline(client, ticket_id, limit=1, after=cursor)
+
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == CURSOR_MESSAGE
+    assert [e["in"] for e in response.json()["errors"]] == ["after"]

@@ -25,6 +25,13 @@ COLLECTIONS = (
             Index(("account_id", "type", "address_key"), unique=True),
             Index(("account_id", "connected", "created_at")),
         ),
+        field_types={
+            "account_id": "string",
+            "type": "string",
+            "address_key": "string",
+            "connected": "boolean",
+            "created_at": "string",
+        },
     ),
     Collection(PIPELINES),
 )

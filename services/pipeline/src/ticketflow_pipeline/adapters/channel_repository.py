@@ -11,7 +11,9 @@ from ticketflow_pipeline.domain.channels import ChannelConnectionReplica
 
 CHANNEL_CONNECTIONS = "channel_connections"
 CHANNEL_COLLECTION = Collection(
-    CHANNEL_CONNECTIONS, (Index(("account_id", "pipeline_id", "connected")),)
+    CHANNEL_CONNECTIONS,
+    (Index(("account_id", "pipeline_id", "connected")),),
+    field_types={"account_id": "string", "pipeline_id": "string", "connected": "boolean"},
 )
 PAGE_SIZE = 500
 

@@ -9,7 +9,11 @@ from ticketflow_contracts import TicketPropertySnapshot
 from ticketflow_pipeline.domain.properties import PropertyDefinition
 
 TICKET_PROPERTIES = "ticket_properties"
-PROPERTY_COLLECTION = Collection(TICKET_PROPERTIES, (Index(("account_id", "archived", "name")),))
+PROPERTY_COLLECTION = Collection(
+    TICKET_PROPERTIES,
+    (Index(("account_id", "archived", "name")),),
+    field_types={"account_id": "string", "archived": "boolean", "name": "string"},
+)
 PAGE_SIZE = 500
 
 

@@ -25,7 +25,11 @@ RETIREMENTS = "retirements"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
-    Collection(USERS, (Index(("account_id", "email"), unique=True),)),
+    Collection(
+        USERS,
+        (Index(("account_id", "email"), unique=True),),
+        field_types={"account_id": "string", "email": "string"},
+    ),
     Collection(
         PIPELINES,
         (
@@ -33,6 +37,7 @@ COLLECTIONS = (
             # Backstop for two concurrent creations with one label (the domain checks first).
             Index(("account_id", "label_key"), unique=True),
         ),
+        field_types={"account_id": "string", "display_order": "number", "label_key": "string"},
     ),
     Collection(RETIREMENTS),
     Collection(ACCOUNT_PIPELINES_GUARDS),

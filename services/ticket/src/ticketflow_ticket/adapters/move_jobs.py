@@ -36,6 +36,12 @@ COLLECTION = Collection(
         # A new move checks the account's active moves out of the same pipeline.
         Index(("account_id", "from_pipeline_id", "state")),
     ),
+    field_types={
+        "account_id": "string",
+        "from_pipeline_id": "string",
+        "state": "string",
+        "created_at": "string",
+    },
 )
 MOVE_SOURCE_GUARDS = "move_source_guards"
 GUARD_COLLECTION = Collection(MOVE_SOURCE_GUARDS)

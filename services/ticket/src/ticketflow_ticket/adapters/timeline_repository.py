@@ -24,7 +24,11 @@ from ticketflow_ticket.domain.timeline import (
 )
 
 TIMELINE = "timeline"
-COLLECTION = Collection(TIMELINE, (Index(("account_id", "ticket_id", "occurred_at")),))
+COLLECTION = Collection(
+    TIMELINE,
+    (Index(("account_id", "ticket_id", "occurred_at")),),
+    field_types={"account_id": "string", "ticket_id": "string", "occurred_at": "string"},
+)
 NEWEST_FIRST = (SortKey("occurred_at", descending=True),)
 
 
