@@ -90,7 +90,7 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
                 ),
             )
             await store.remove_from_outbox(
-                [e.message.message_id for e in await store.outbox_batch(10)]
+                [e.message.message_id for e in await store.outbox_entries()]
             )
             began = time.perf_counter()
             await seed(uow, tickets)

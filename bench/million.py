@@ -60,7 +60,7 @@ async def seeded(path: Path, tickets: int) -> list[str]:
         if have == 0:
             await replicate(uow, pipeline_snapshot("support"))
             await store.remove_from_outbox(
-                [e.message.message_id for e in await store.outbox_batch(10)]
+                [e.message.message_id for e in await store.outbox_entries()]
             )
         began = time.perf_counter()
         if have < tickets:

@@ -63,7 +63,7 @@ async def account_events() -> dict[str, dict[str, Any]]:
     store = MemoryStore()
     await store.open(PIPELINE_COLLECTIONS)
     await open_account(UnitOfWork(store, "pipeline"))
-    envelopes = [json.loads(entry.message.body) for entry in await store.outbox_batch(100)]
+    envelopes = [json.loads(entry.message.body) for entry in await store.outbox_entries()]
     return {envelope["type"]: envelope["payload"] for envelope in envelopes}
 
 

@@ -3,7 +3,8 @@
 A service's `build_app(settings)` builds one ServiceRuntime, subscribes its
 queues, adds its routers and takes `runtime.lifespan` for its FastAPI app:
 open the store, connect the broker (with backoff), declare the topology, start
-consuming, start the relay, start the service's workers (`add_worker`); stop in reverse order.
+consuming, start the relay and the inbox expiry, start the service's workers
+(`add_worker`); stop in reverse order.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from faststream.rabbit import Channel, RabbitBroker
 
 from ticketflow_chassis.auth import TokenCodec
+from ticketflow_chassis.inbox_expiry import InboxExpiry
 from ticketflow_chassis.messaging.asyncapi import document_publications
 from ticketflow_chassis.messaging.consuming import QueueConsumer
 from ticketflow_chassis.messaging.publishing import publish_confirmed
@@ -59,6 +62,7 @@ class ServiceRuntime:
             sqlite_readers=settings.sqlite_readers,
             sqlite_cache_mib=settings.sqlite_cache_mib,
             commit_retry_seconds=settings.store_retry_seconds,
+            inbox_retention=timedelta(days=settings.inbox_retention_days),
         )
         self.broker = RabbitBroker(
             settings.amqp_url,
@@ -74,7 +78,10 @@ class ServiceRuntime:
             self._publish,
             poll_seconds=settings.outbox_poll_seconds,
             batch_size=settings.outbox_batch_size,
+            max_attempts=settings.outbox_max_attempts,
+            retry_max_seconds=settings.outbox_retry_max_seconds,
         )
+        self.inbox_expiry = InboxExpiry(self.store, timedelta(days=settings.inbox_retention_days))
         self.uow = UnitOfWork(
             self.store,
             settings.service_name,
@@ -153,10 +160,12 @@ class ServiceRuntime:
             await declare_topology(self.broker, self.queues, self.settings.delivery_limit)
             await self.broker.start()
             self.relay.start()
+            self.inbox_expiry.start()
             try:
                 async with self.workers():
                     yield
             finally:
+                await self.inbox_expiry.stop()
                 await self.relay.stop()
         finally:
             await self.broker.stop()

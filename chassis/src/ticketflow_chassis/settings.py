@@ -81,6 +81,15 @@ class ServiceSettings(BaseSettings):
     )
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=200, ge=1)
+    outbox_max_attempts: int = Field(
+        default=15, ge=1, description="failed publishes of one message before it is parked"
+    )
+    outbox_retry_max_seconds: float = Field(
+        default=300.0, ge=1, description="longest wait between two publishes of one message"
+    )
+    inbox_retention_days: float = Field(
+        default=7.0, gt=0, description="how long processed message ids are kept (dedup window)"
+    )
     log_level: str = "INFO"
     instance_id: str = Field(
         default="", description="set per child by `ticketflow up`, echoed by GET /healthz"

@@ -201,7 +201,19 @@ def outbox_message(envelope: Envelope[Any], message: Event | Command) -> OutboxM
         routing_key=message.routing_key(),
         body=envelope.model_dump_json().encode(),
         headers={"type": envelope.type, "correlation_id": str(envelope.correlation_id)},
+        ordering_key=ordering_key(envelope, message),
     )
+
+
+def ordering_key(envelope: Envelope[Any], message: Event | Command) -> str:
+    """`<account>/<prefix>/<aggregate id>` (`acct-1/ticket/t-9`), or the account alone for a
+    message about no one thing. The relay keeps the messages of one key in order and lets
+    one that cannot leave hold back only those: the routing key alone would let a stuck
+    command hold back every ticket of every account, the account alone all of its tickets."""
+    aggregate_id = message.aggregate_id()
+    if aggregate_id is None:
+        return envelope.account_id
+    return f"{envelope.account_id}/{message.prefix}/{aggregate_id}"
 
 
 # Set while `UnitOfWork.retrying` runs its work: a handler that another one calls does not

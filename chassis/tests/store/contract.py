@@ -48,6 +48,8 @@ from ticketflow_chassis.store.port import (
 from ticketflow_chassis.testing import HOSTILE_CURSORS
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 
+from .contract_outbox import NOW, OutboxContract
+
 TICKETS = "tickets"
 NOTES = "notes"
 COLLECTIONS = (
@@ -188,7 +190,7 @@ PAGED_SORTS = {
 }
 
 
-class StoreContract:
+class StoreContract(OutboxContract):
     """Subclasses provide `store` and `reopen`; every test here runs against their adapter."""
 
     @pytest.fixture
@@ -386,7 +388,7 @@ class StoreContract:
 
     async def _assert_nothing_committed(self, store: DocumentStore) -> None:
         assert await self._get(store, NOTES, "n1") is None
-        assert await store.outbox_batch(10) == []
+        assert await store.outbox_entries() == []
         async with store.transaction() as tx:
             assert await tx.mark_processed("inbox-1") is True
 
@@ -398,7 +400,7 @@ class StoreContract:
             await tx.add_to_outbox(message("m1", b'{"n": 1}'))
             assert await tx.mark_processed("inbox-1")
         assert await self._get(store, NOTES, "n1") == {"id": "n1", "version": 1}
-        [entry] = await store.outbox_batch(10)
+        [entry] = await store.outbox_entries()
         assert entry.message == message("m1", b'{"n": 1}')
         async with store.transaction() as tx:
             assert await tx.mark_processed("inbox-1") is False
@@ -510,17 +512,17 @@ class StoreContract:
             await tx.add_to_outbox(message("m2", b"\x00two\xff"))
         async with store.transaction() as tx:
             await tx.add_to_outbox(message("m3", b"three"))
-        entries = await store.outbox_batch(10)
+        entries = await store.outbox_entries()
         assert [e.message.message_id for e in entries] == ["m1", "m2", "m3"]
         assert [e.seq for e in entries] == sorted({e.seq for e in entries})
         assert entries[1].message == message("m2", b"\x00two\xff")
-        assert [e.message.message_id for e in await store.outbox_batch(2)] == ["m1", "m2"]
+        assert [e.message.message_id for e in await store.outbox_due(2, NOW)] == ["m1", "m2"]
         await store.remove_from_outbox(["m1", "m2", "never-there"])
         await store.remove_from_outbox([])
-        assert [e.message.message_id for e in await store.outbox_batch(10)] == ["m3"]
+        assert [e.message.message_id for e in await store.outbox_entries()] == ["m3"]
         async with store.transaction() as tx:
             await tx.add_to_outbox(message("m4"))
-        later = await store.outbox_batch(10)
+        later = await store.outbox_entries()
         assert [e.message.message_id for e in later] == ["m3", "m4"]
         assert later[1].seq > entries[2].seq
 
@@ -530,7 +532,7 @@ class StoreContract:
         with pytest.raises(UniqueViolationError):
             async with store.transaction() as tx:
                 await tx.add_to_outbox(message("m1"))
-        assert len(await store.outbox_batch(10)) == 1
+        assert len(await store.outbox_entries()) == 1
 
     async def test_several_messages_go_to_the_outbox_in_their_order_or_none_of_them(
         self, store: DocumentStore
@@ -544,9 +546,9 @@ class StoreContract:
                     await tx.add_to_outbox(*(message(i) for i in repeated))
                 assert repeated[-1] in str(refused.value)
             await tx.add_to_outbox(message("m7"))
-        ids = [e.message.message_id for e in await store.outbox_batch(10)]
+        ids = [e.message.message_id for e in await store.outbox_entries()]
         assert ids == ["m1", "m2", "m3", "m7"]
-        assert (await store.outbox_batch(10))[1].message == message("m2", b"two")
+        assert (await store.outbox_entries())[1].message == message("m2", b"two")
 
     async def test_removing_from_the_outbox_during_a_transaction_is_not_undone_by_its_commit(
         self, store: DocumentStore
@@ -555,7 +557,7 @@ class StoreContract:
             await tx.add_to_outbox(message("m1"))
 
         async def relay() -> None:
-            batch = await store.outbox_batch(10)
+            batch = await store.outbox_entries()
             await store.remove_from_outbox([e.message.message_id for e in batch])
 
         async with store.transaction() as tx:
@@ -563,7 +565,7 @@ class StoreContract:
             relaying = asyncio.create_task(relay())
             await asyncio.sleep(0.02)
         await relaying
-        assert "m1" not in [e.message.message_id for e in await store.outbox_batch(10)]
+        assert "m1" not in [e.message.message_id for e in await store.outbox_entries()]
 
     async def test_a_redelivery_is_recognised_and_leaves_the_transaction_usable(
         self, store: DocumentStore
@@ -843,7 +845,7 @@ class StoreContract:
         await again.open(COLLECTIONS)
         try:
             assert await self._get(again, TICKETS, "a001") == {**ticket(1), "version": 1}
-            assert [e.message.message_id for e in await again.outbox_batch(10)] == ["m1"]
+            assert [e.message.message_id for e in await again.outbox_entries()] == ["m1"]
             async with again.transaction() as tx:
                 assert await tx.mark_processed("inbox-1") is False
             with pytest.raises(UniqueViolationError):  # the indexes are back too

@@ -113,7 +113,7 @@ async def test_of_two_writers_of_one_document_the_first_to_commit_wins() -> None
     assert (await committed(store, "a"))["n"] == 1
     async with store.read() as tx:
         assert await tx.get(DOCS, "new-2") is None  # nothing of the loser is committed
-    assert [e.message.message_id for e in await store.outbox_batch(10)] == ["m1"]
+    assert [e.message.message_id for e in await store.outbox_entries()] == ["m1"]
 
 
 async def test_an_inbox_key_marked_by_a_concurrent_commit_is_a_conflict() -> None:

@@ -54,7 +54,7 @@ async def test_writers_waiting_together_share_commits_and_all_their_writes_last(
     commits = [call for call in calls if call == "COMMIT"]
     assert 1 <= len(commits) < 10, calls
     assert await committed_ids(tmp_path / "store.sqlite3") == {f"n{i}" for i in range(10)}
-    assert len(await store.outbox_batch(100)) == 10
+    assert len(await store.outbox_entries()) == 10
 
 
 async def test_a_failing_writer_in_a_group_rolls_back_alone(
@@ -73,7 +73,7 @@ async def test_a_failing_writer_in_a_group_rolls_back_alone(
 
     assert [type(o) for o in outcomes] == [type(None), ConflictError, type(None)]
     assert await committed_ids(tmp_path / "store.sqlite3") == {"n0", "n1", "n2"}
-    assert {e.message.message_id for e in await store.outbox_batch(100)} == {
+    assert {e.message.message_id for e in await store.outbox_entries()} == {
         "m-n0",
         "m-n1",
         "m-n2",

@@ -68,6 +68,6 @@ async def test_the_relay_reads_then_removes_a_batch(store: SqliteStore, hops: Ho
         await tx.add_to_outbox(message("m1"))
         await tx.add_to_outbox(message("m2"))
     with hops.counting() as calls:
-        batch = await store.outbox_batch(10)
+        batch = await store.outbox_entries()
         await store.remove_from_outbox([entry.message.message_id for entry in batch])
     assert cost(calls) == (2, 2), calls

@@ -33,8 +33,11 @@ async def rows_of(path: Path, sql: str) -> list[tuple[object, ...]]:
 
 
 async def index_sql(path: Path) -> dict[str, str]:
+    """The indexes of the collections' tables (not those of _outbox and _inbox)."""
     rows = await rows_of(
-        path, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        path,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        " AND tbl_name NOT IN ('_outbox', '_inbox')",
     )
     return {str(name): str(sql) for name, sql in rows}
 

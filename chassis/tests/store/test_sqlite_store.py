@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -190,7 +191,7 @@ async def test_a_transaction_after_the_store_closed_fails_clearly(tmp_path: Path
         async with store.read():
             pass
     with pytest.raises(StoreError, match="not open"):
-        await store.outbox_batch(10)
+        await store.outbox_entries()
     assert await store.ping() is False
 
 
@@ -202,7 +203,7 @@ async def test_removing_more_ids_than_one_statement_binds_removes_them_all(
         for message_id in [*ids, "kept"]:
             await tx.add_to_outbox(message(message_id))
     await sqlite_store.remove_from_outbox(ids)
-    assert [e.message.message_id for e in await sqlite_store.outbox_batch(2000)] == ["kept"]
+    assert [e.message.message_id for e in await sqlite_store.outbox_entries()] == ["kept"]
 
 
 @pytest.mark.parametrize(("synchronous", "level"), [(None, 2), ("NORMAL", 1), ("EXTRA", 3)])
@@ -245,3 +246,32 @@ async def test_the_writer_keeps_a_page_cache_of_the_configured_size(
 def test_an_unknown_synchronous_setting_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="synchronous 'OFF'"):
         SqliteStore(store_path(tmp_path), synchronous="OFF")  # type: ignore[arg-type]  # the point
+
+
+async def test_opening_a_file_from_before_delivery_state_adds_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    async with aiosqlite.connect(path) as old:
+        await old.execute(
+            "CREATE TABLE _outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " message_id TEXT NOT NULL UNIQUE, exchange TEXT NOT NULL,"
+            " routing_key TEXT NOT NULL, body BLOB NOT NULL, headers TEXT NOT NULL)"
+        )
+        await old.execute(
+            "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
+            " VALUES ('m1', 'ticketflow.events', 'ticket.created', x'7b7d', '{}')"
+        )
+        await old.commit()
+    store = SqliteStore(path)
+    await store.open(COLLECTIONS)
+    await store.open(COLLECTIONS)  # once migrated, opening again changes nothing
+    try:
+        [entry] = await store.outbox_due(10, datetime.now(UTC))
+        assert (entry.message.message_id, entry.message.ordering_key, entry.attempts) == (
+            "m1",
+            "",
+            0,
+        )
+        await store.outbox_failed("m1", "boom", retry_at=None, now=datetime.now(UTC))
+        assert [e.last_error for e in await store.outbox_entries(parked_only=True)] == ["boom"]
+    finally:
+        await store.close()

@@ -30,7 +30,7 @@ from ticketflow_chassis.uow import (
     UndeclaredMessage,
     UnitOfWork,
 )
-from ticketflow_contracts import AccountCreated, Tier
+from ticketflow_contracts import AccountCreated, Event, Tier
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ async def test_commit_writes_the_document_and_the_enveloped_event(store: MemoryS
         await session.put("things", {"id": "t1"}, expected_version=None)
         await session.record(account_created())
 
-    [entry] = await store.outbox_batch(10)
+    [entry] = await store.outbox_entries()
     envelope = json.loads(entry.message.body)
     assert entry.message.exchange == "ticketflow.events"
     assert entry.message.routing_key == "account.created"
@@ -94,7 +94,7 @@ async def test_an_error_rolls_back_document_outbox_and_inbox(store: MemoryStore)
     with pytest.raises(RuntimeError):
         await fail_after_writing()
 
-    assert await store.outbox_batch(10) == []
+    assert await store.outbox_entries() == []
     async with store.transaction() as tx:
         assert await tx.get("things", "t1") is None
         assert await tx.mark_processed("q:m1") is True
@@ -166,7 +166,7 @@ async def test_saving_an_aggregate_writes_it_records_its_events_and_clears_them(
 
     assert counter.version == stored["version"]
     assert counter.events == []
-    assert [entry.message.routing_key for entry in await store.outbox_batch(10)] == [
+    assert [entry.message.routing_key for entry in await store.outbox_entries()] == [
         "account.created"
     ]
     async with uow.begin(context()) as session:
@@ -186,7 +186,7 @@ async def test_saving_an_aggregate_read_at_an_old_version_conflicts_and_records_
         async with uow.begin(context()) as session:
             await session.save("things", stale, {"id": "c1", "count": 2})
 
-    assert await store.outbox_batch(10) == []
+    assert await store.outbox_entries() == []
 
 
 async def test_recording_a_message_the_service_does_not_declare_is_refused(
@@ -202,7 +202,7 @@ async def test_recording_a_message_the_service_does_not_declare_is_refused(
     with pytest.raises(UndeclaredMessage, match=r"test records account\.created"):
         await write_and_record()
 
-    assert await store.outbox_batch(10) == []
+    assert await store.outbox_entries() == []
     async with uow.begin(context()) as session:
         assert await session.get("things", "c1") is None
 
@@ -224,7 +224,7 @@ async def test_a_read_only_unit_of_work_reads_and_refuses_every_write(store: Mem
             with pytest.raises(ReadOnlyError):
                 await attempt(session)
 
-    assert await store.outbox_batch(10) == []
+    assert await store.outbox_entries() == []
     assert woken == []
     async with store.transaction() as tx:
         assert await tx.get("things", "t2") is None
@@ -284,3 +284,29 @@ async def test_retrying_does_not_repeat_a_refusal(store: MemoryStore) -> None:
     with pytest.raises(ValueError, match="said no"):
         await uow.retrying(refuse)
     assert runs == 1
+
+
+class ThingRenamed(Event):
+    prefix = "thing"
+    thing_id: str
+
+
+class ThingsCounted(Event):
+    prefix = "thing"
+    total: int
+
+
+async def test_a_message_is_ordered_by_its_account_and_the_aggregate_it_is_about(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
+    async with uow.begin(context()) as session:
+        await session.record(ThingRenamed(thing_id="t1"))
+        await session.record(ThingsCounted(total=3))
+        await session.record(account_created())
+
+    assert [e.message.ordering_key for e in await store.outbox_entries()] == [
+        "a1/thing/t1",
+        "a1",  # about no one thing: the account's
+        "a1/account/a1",
+    ]

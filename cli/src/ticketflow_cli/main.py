@@ -46,6 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
     which = replay.add_mutually_exclusive_group(required=True)
     which.add_argument("--message-id", metavar="ID")
     which.add_argument("--all", action="store_true")
+
+    outbox = commands.add_parser("outbox", help="inspect and replay a service's outbox")
+    outbox_actions = outbox.add_subparsers(dest="action", required=True)
+    listing = outbox_actions.add_parser("list", help="show the messages waiting to be published")
+    listing.add_argument("service", nargs="?", choices=SERVICES, metavar="SERVICE")
+    listing.add_argument("--parked", action="store_true", help="only those parked")
+    replay = outbox_actions.add_parser("replay", help="make parked messages due again")
+    replay.add_argument("service", choices=SERVICES, metavar="SERVICE")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--message-id", metavar="ID")
+    which.add_argument("--all", action="store_true")
     return parser
 
 
@@ -69,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return create_account(
             args.name, args.tier, args.admin_email, pipeline_url=args.pipeline_url, env=os.environ
         )
+    if args.command == "outbox":
+        return _outbox(args)
     return _dlq(args)
 
 
@@ -102,6 +115,22 @@ def _dlq(args: argparse.Namespace) -> int:
     except dlq.BROKER_UNREACHABLE as exc:
         print(f"RabbitMQ is unreachable at {redacted(args.amqp_url)}: {exc}", file=err)
         return 2
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from ticketflow_cli import outbox
+
+    out, err = sys.stdout, sys.stderr
+    if args.action == "list":
+        return asyncio.run(
+            outbox.list_outbox(
+                args.service, parked_only=args.parked, env=os.environ, out=out, err=err
+            )
+        )
+    message_id = None if args.all else args.message_id
+    return asyncio.run(
+        outbox.replay_outbox(args.service, message_id=message_id, env=os.environ, out=out, err=err)
+    )
 
 
 if __name__ == "__main__":

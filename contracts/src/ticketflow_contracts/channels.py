@@ -61,6 +61,9 @@ class ChannelConnectionEvent(Event):
     revision: int = Field(ge=1, description="rises with every change of this connection")
     connection: ChannelConnectionSnapshot
 
+    def aggregate_id(self) -> str | None:
+        return self.connection.id
+
 
 # The class names repeat the prefix so that the one naming rule (naming.py) strips it:
 # `ChannelConnectionConnected` is `channel_connection.connected`.

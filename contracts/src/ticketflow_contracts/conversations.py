@@ -77,6 +77,9 @@ class ConversationMessageEvent(Event):
     def source_channel(self) -> str | None:
         return self.channel.value
 
+    def aggregate_id(self) -> str | None:
+        return self.thread_id
+
 
 class ConversationMessageReceived(ConversationMessageEvent):
     """A message came in (`conversation.message_received.<channel>`)."""

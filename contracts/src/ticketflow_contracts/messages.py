@@ -22,6 +22,12 @@ class Message(BaseModel):
     def message_type(cls) -> str:
         return message_type_name(cls.__name__, cls.prefix)
 
+    def aggregate_id(self) -> str | None:
+        """The id, within its account, of what the message is about (a publisher keeps the
+        messages about one thing in order); by default the payload's `<prefix>_id`."""
+        value = getattr(self, f"{self.prefix}_id", None)
+        return value if isinstance(value, str) else None
+
 
 class Event(Message):
     """Something that happened; published on the events exchange.

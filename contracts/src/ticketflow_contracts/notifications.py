@@ -76,3 +76,6 @@ class NotificationSent(Event):
 
     def source_channel(self) -> str | None:
         return self.source_type.channel if self.source_type else None
+
+    def aggregate_id(self) -> str | None:
+        return self.delivery_id

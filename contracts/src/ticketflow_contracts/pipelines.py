@@ -158,6 +158,9 @@ class PipelineSnapshotEvent(Event):
     revision: int = Field(ge=1, description="rises with every change of this pipeline")
     pipeline: PipelineSnapshot
 
+    def aggregate_id(self) -> str | None:
+        return self.pipeline.id
+
 
 class PipelineCreated(PipelineSnapshotEvent):
     pass

@@ -81,6 +81,9 @@ class TicketPropertyEvent(Event):
     revision: int = Field(ge=1, description="rises with every change of this definition")
     definition: TicketPropertySnapshot
 
+    def aggregate_id(self) -> str | None:
+        return self.definition.name
+
 
 class TicketPropertyDefined(TicketPropertyEvent):
     """A custom ticket property was created or changed (`ticket_property.defined`)."""

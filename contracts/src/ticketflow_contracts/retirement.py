@@ -22,6 +22,9 @@ class CloseStatuses(Command):
     whole_pipeline: bool = False
     move_to_status_id: str | None = None
 
+    def aggregate_id(self) -> str | None:
+        return self.retirement_id
+
 
 class StatusesClosed(Event):
     prefix = "ticket"
@@ -31,6 +34,9 @@ class StatusesClosed(Event):
     status_ids: list[str]
     moved_ticket_count: int = 0
 
+    def aggregate_id(self) -> str | None:
+        return self.retirement_id
+
 
 class StatusesCloseRefused(Event):
     prefix = "ticket"
@@ -39,3 +45,6 @@ class StatusesCloseRefused(Event):
     pipeline_id: str
     status_ids: list[str]
     ticket_count: int
+
+    def aggregate_id(self) -> str | None:
+        return self.retirement_id

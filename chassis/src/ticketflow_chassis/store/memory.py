@@ -10,8 +10,10 @@ import functools
 import operator
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
+from ticketflow_chassis.store.memory_outbox import due_in_order, unparked, with_failure
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
@@ -92,7 +94,7 @@ class _State:
     def __init__(self) -> None:
         self.collections: dict[str, dict[str, Document]] = {}
         self.outbox: list[OutboxEntry] = []
-        self.inbox: set[str] = set()
+        self.inbox: dict[str, datetime] = {}  # key -> when it was processed
         self.next_seq = 1
 
 
@@ -120,6 +122,9 @@ class MemoryTransaction:
         to MongoDB would, so that concurrent transactions interleave."""
         if self._round_trips:
             await asyncio.sleep(0)
+
+    def processed_at(self, inbox_key: str) -> datetime:
+        return self._state.inbox[inbox_key]
 
     def staged(self, collection: str, doc_id: str) -> Document | None:
         """The document as this transaction left it (None: deleted or never written)."""
@@ -217,7 +222,7 @@ class MemoryTransaction:
         self._writable("mark_processed")
         if inbox_key in self._state.inbox:
             return False
-        self._state.inbox.add(inbox_key)
+        self._state.inbox[inbox_key] = datetime.now(UTC)
         self.processed.add(inbox_key)
         return True
 
@@ -343,7 +348,7 @@ class MemoryStore:
         for name, doc_id in transaction.written:
             if self._committed_at.get((name, doc_id), 0) > began:
                 raise ConcurrentWriteError(name, doc_id)
-        for key in transaction.processed & self._state.inbox:
+        for key in transaction.processed & self._state.inbox.keys():
             raise ConcurrentWriteError("_inbox", key)
         merged = {name: dict(self._state.collections[name]) for name, _ in transaction.written}
         for name, doc_id in transaction.written:
@@ -362,18 +367,41 @@ class MemoryStore:
         self._commits += 1
         self._state.collections.update(merged)
         self._committed_at.update(dict.fromkeys(transaction.written, self._commits))
-        self._state.inbox |= transaction.processed
+        self._state.inbox.update(
+            (key, transaction.processed_at(key)) for key in transaction.processed
+        )
         for message in transaction.outboxed:
             self._state.outbox.append(OutboxEntry(self._state.next_seq, message))
             self._state.next_seq += 1
 
     # Under the lock: a transaction commits by replacing the whole state, which would
-    # otherwise bring back entries the relay removed while it ran.
-    async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
+    # otherwise bring back outbox entries or inbox marks changed while it ran.
+    async def outbox_due(self, limit: int, now: datetime) -> list[OutboxEntry]:
         async with self._lock:
-            return list(self._state.outbox[:limit])
+            return due_in_order(self._state.outbox, limit, now)
+
+    async def outbox_entries(self, *, parked_only: bool = False) -> list[OutboxEntry]:
+        async with self._lock:
+            return [e for e in self._state.outbox if e.parked_at is not None or not parked_only]
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
         gone = set(message_ids)
         async with self._lock:
             self._state.outbox = [e for e in self._state.outbox if e.message.message_id not in gone]
+
+    async def outbox_failed(
+        self, message_id: str, error: str, *, retry_at: datetime | None, now: datetime
+    ) -> None:
+        async with self._lock:
+            self._state.outbox = with_failure(self._state.outbox, message_id, error, retry_at, now)
+
+    async def outbox_unpark(self, message_ids: Sequence[str] | None = None) -> int:
+        async with self._lock:
+            self._state.outbox, changed = unparked(self._state.outbox, message_ids)
+        return changed
+
+    async def expire_processed(self, before: datetime) -> int:
+        async with self._lock:
+            inbox = self._state.inbox
+            self._state.inbox = {key: at for key, at in inbox.items() if at >= before}
+            return len(inbox) - len(self._state.inbox)

@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pymongo import AsyncMongoClient
@@ -29,6 +29,8 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
+from ticketflow_chassis.store import mongo_outbox
+from ticketflow_chassis.store.mongo_outbox import INBOX, OUTBOX, MongoOutbox, outbox_document
 from ticketflow_chassis.store.mongo_query import (
     ASCENDING,
     MONGO_ID,
@@ -66,7 +68,6 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.store.sqlite_query import checked_collection
 
-OUTBOX, INBOX = "_outbox", "_inbox"
 _INDEX_IN_MESSAGE = re.compile(r"index: (\S+)")
 _MAX_TIME_MS_EXPIRED = 50
 
@@ -193,17 +194,7 @@ class MongoTransaction:
                     OUTBOX, "message_id", str(taken[MONGO_ID]) if taken else repeated[0]
                 )
             await self._db[OUTBOX].insert_many(
-                [
-                    {
-                        MONGO_ID: m.message_id,
-                        "seq": self._store.next_outbox_seq(),
-                        "exchange": m.exchange,
-                        "routing_key": m.routing_key,
-                        "body": m.body,
-                        "headers": dict(m.headers),
-                    }
-                    for m in messages
-                ],
+                [outbox_document(m, self._store.next_outbox_seq()) for m in messages],
                 ordered=True,
                 session=self._session,
             )
@@ -212,10 +203,10 @@ class MongoTransaction:
         self._writable("mark_processed")
         with _conflicts(INBOX, inbox_key):
             # An upsert, not insert_one + DuplicateKeyError: that error would abort the
-            # transaction, and a redelivery must leave it usable.
+            # transaction, and a redelivery must leave it usable. A date: the TTL index's.
             result = await self._db[INBOX].update_one(
                 {MONGO_ID: inbox_key},
-                {"$setOnInsert": {"processed_at": datetime.now(UTC).isoformat()}},
+                {"$setOnInsert": {"processed_at": datetime.now(UTC)}},
                 upsert=True,
                 session=self._session,
             )
@@ -294,9 +285,18 @@ class MongoStore:
     `commit_retry_seconds`: how long a commit whose outcome is unknown is retried (repeating
     commitTransaction is safe: it applies the transaction at most once)."""
 
-    def __init__(self, url: str, database: str, *, commit_retry_seconds: float = 30.0):
+    def __init__(
+        self,
+        url: str,
+        database: str,
+        *,
+        commit_retry_seconds: float = 30.0,
+        inbox_retention: timedelta = timedelta(days=7),
+    ):
+        """`inbox_retention`: how long the TTL index on `_inbox.processed_at` keeps a mark."""
         self._commit_retry_seconds = commit_retry_seconds
         self._url = url
+        self._inbox_retention = inbox_retention
         self._database_name = database
         self._client: AsyncMongoClient[Raw] | None = None
         self._specs: dict[str, Collection] = {}
@@ -331,7 +331,7 @@ class MongoStore:
                 if not index.unique and ID_FIELD not in index.fields:
                     keys.append((MONGO_ID, ASCENDING))  # the index then serves the tie-break too
                 await db[spec.name].create_index(keys, name=index.name, unique=index.unique)
-        await db[OUTBOX].create_index([("seq", ASCENDING), (MONGO_ID, ASCENDING)], name="ix_seq")
+        await mongo_outbox.create_indexes(db, self._inbox_retention)
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:
@@ -389,24 +389,27 @@ class MongoStore:
             with _conflicts("(transaction)", "*"):
                 await commit_retrying_unknown(session, self._commit_retry_seconds)
 
-    async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
-        if limit <= 0:
-            return []  # MongoDB reads a limit of 0 as "no limit"
-        stored = (
-            await self._db()[OUTBOX]
-            .find({}, sort=[("seq", ASCENDING), (MONGO_ID, ASCENDING)], limit=limit)
-            .to_list()
-        )
-        return [
-            OutboxEntry(
-                int(s["seq"]),
-                OutboxMessage(
-                    s[MONGO_ID], s["exchange"], s["routing_key"], bytes(s["body"]), s["headers"]
-                ),
-            )
-            for s in stored
-        ]
+    def _outbox(self) -> MongoOutbox:
+        return MongoOutbox(self._db())
+
+    async def outbox_due(self, limit: int, now: datetime) -> list[OutboxEntry]:
+        return await self._outbox().due(limit, now)
+
+    async def outbox_entries(self, *, parked_only: bool = False) -> list[OutboxEntry]:
+        return await self._outbox().entries(parked_only=parked_only)
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
-        if message_ids:
-            await self._db()[OUTBOX].delete_many({MONGO_ID: {"$in": list(message_ids)}})
+        await self._outbox().remove(message_ids)
+
+    async def outbox_failed(
+        self, message_id: str, error: str, *, retry_at: datetime | None, now: datetime
+    ) -> None:
+        await self._outbox().failed(message_id, error, retry_at, now)
+
+    async def outbox_unpark(self, message_ids: Sequence[str] | None = None) -> int:
+        return await self._outbox().unpark(message_ids)
+
+    async def expire_processed(self, before: datetime) -> int:
+        """The TTL index removes expired marks by itself (within a minute or so of their
+        expiry); this deletes those it has not reached yet, and text-dated older ones."""
+        return await self._outbox().expire_processed(before)

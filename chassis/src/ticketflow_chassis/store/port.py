@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Literal, Protocol, get_args
 
@@ -298,21 +299,43 @@ class Page:
 
 @dataclass(frozen=True)
 class OutboxMessage:
-    """A message written in a transaction and published by the relay after commit."""
+    """A message written in a transaction and published by the relay after commit.
+
+    `ordering_key`: what the message is about (uow.ordering_key); the relay publishes the
+    messages of one key in `seq` order, and one that cannot be published holds back only
+    the later ones of its key."""
 
     message_id: str
     exchange: str
     routing_key: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    ordering_key: str = ""
 
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """An outbox message with its position; the relay publishes entries in `seq` order."""
+    """An outbox message with its position and delivery state: how many publishes failed,
+    the last error, when the relay tries again (None: at once), when it gave up (parked:
+    only `ticketflow outbox replay` brings it back)."""
 
     seq: int
     message: OutboxMessage
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    parked_at: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        return self.parked_at is None and (
+            self.next_attempt_at is None or self.next_attempt_at <= now
+        )
+
+
+def stored_time(moment: datetime) -> str:
+    """A UTC time as the SQLite adapter stores it: one fixed width, so that text order is
+    time order (`isoformat()` drops the microseconds when they are 0)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
 class Transaction(Protocol):
@@ -363,9 +386,29 @@ class DocumentStore(Protocol):
                 ticket = await tx.get("tickets", ticket_id)
         """
 
-    async def outbox_batch(self, limit: int) -> list[OutboxEntry]: ...
+    async def outbox_due(self, limit: int, now: datetime) -> list[OutboxEntry]:
+        """Up to `limit` entries for the relay to publish now, in `seq` order: not parked,
+        due (`next_attempt_at` None or not after `now`), and behind no entry of their
+        ordering key that is parked or waiting for its next attempt."""
 
-    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None: ...
+    async def outbox_entries(self, *, parked_only: bool = False) -> list[OutboxEntry]:
+        """Every entry (or every parked one) in `seq` order, with its delivery state."""
+
+    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
+        """The entries the broker confirmed; ids no longer there are ignored."""
+
+    async def outbox_failed(
+        self, message_id: str, error: str, *, retry_at: datetime | None, now: datetime
+    ) -> None:
+        """A failed publish: attempts + 1, `last_error`; tried again at `retry_at`, or
+        parked at `now` when `retry_at` is None."""
+
+    async def outbox_unpark(self, message_ids: Sequence[str] | None = None) -> int:
+        """Make entries due at once with no failures counted: those of `message_ids` (parked
+        or waiting), or every parked one when None. Returns how many changed."""
+
+    async def expire_processed(self, before: datetime) -> int:
+        """Forget inbox marks recorded before `before`; returns how many went."""
 
 
 def served_by_index(

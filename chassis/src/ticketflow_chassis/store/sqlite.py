@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args
 
 import aiosqlite
 
+from ticketflow_chassis.store import sqlite_outbox
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
@@ -43,10 +44,10 @@ from ticketflow_chassis.store.sqlite_connections import (
     ReaderPool,
     connect,
     rows_of,
-    run,
     transaction_on,
 )
 from ticketflow_chassis.store.sqlite_group_commit import GroupCommit
+from ticketflow_chassis.store.sqlite_outbox import SqliteOutbox
 from ticketflow_chassis.store.sqlite_query import (
     Clause,
     after,
@@ -60,16 +61,8 @@ from ticketflow_chassis.store.sqlite_query import (
 )
 from ticketflow_chassis.store.sqlite_schema import column_values, indexed_fields, migrate
 
-_DELETE_CHUNK = 500  # well under SQLite's limit on bound parameters
 _KNOWN_AT_MOST = 2_000  # documents whose text a writing transaction keeps (a few MB)
 _UNIQUE_INDEX = re.compile(r"UNIQUE constraint failed: index '([^']+)'")
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS _outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " message_id TEXT NOT NULL UNIQUE, exchange TEXT NOT NULL, routing_key TEXT NOT NULL,"
-    " body BLOB NOT NULL, headers TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS _inbox (key TEXT PRIMARY KEY, processed_at TEXT NOT NULL)",
-)
 
 
 def _to_json(document: Document) -> str:
@@ -267,34 +260,14 @@ class SqliteTransaction:
         self._writable("add_to_outbox")
         if not self.active:
             raise StoreError("this transaction is over; open a new one")
-        if not messages:
-            return
-        before = self._connection.total_changes
-        try:
-            await self._connection.executemany(
-                "INSERT INTO _outbox (message_id, exchange, routing_key, body, headers)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (m.message_id, m.exchange, m.routing_key, m.body, json.dumps(m.headers))
-                    for m in messages
-                ],
-            )
-        except sqlite3.IntegrityError as exc:
-            # The executemany stopped at the repeated id and kept the rows before it: none stay.
-            written = [m.message_id for m in messages[: self._connection.total_changes - before]]
-            if written:
-                await self._rows(_delete_sql(len(written)), written)
-            raise UniqueViolationError(
-                "_outbox", "message_id", messages[len(written)].message_id
-            ) from exc
+        if messages:
+            await sqlite_outbox.add_to_outbox(self._connection, messages)
 
     async def mark_processed(self, inbox_key: str) -> bool:
         self._writable("mark_processed")
-        inserted = await self._rows(
-            "INSERT OR IGNORE INTO _inbox (key, processed_at) VALUES (?, ?) RETURNING 1",
-            [inbox_key, datetime.now(UTC).isoformat()],
-        )
-        return bool(inserted)
+        if not self.active:
+            raise StoreError("this transaction is over; open a new one")
+        return await sqlite_outbox.mark_processed(self._connection, inbox_key, datetime.now(UTC))
 
 
 def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
@@ -312,7 +285,7 @@ class SqliteStore:
     """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
     an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too), and the
     writers waiting meanwhile share one COMMIT (sqlite_group_commit.py); reads
-    (`read()`, the relay's `outbox_batch`) run on up to `readers` read-only connections and
+    (`read()`, the relay's `outbox_due`) run on up to `readers` read-only connections and
     wait for neither. `synchronous`: FULL (the default) syncs the WAL at every commit, so a
     commit survives a power loss; NORMAL only at checkpoints, so the last commits survive
     a crash of the process but not of the machine (bench/store_commit.py measures both).
@@ -363,8 +336,7 @@ class SqliteStore:
             )
             self._readers = ReaderPool(self.path, self._reader_count)
         async with self._writer.unit() as connection:
-            for statement in _SCHEMA:
-                await run(connection, statement)
+            await sqlite_outbox.create_outbox_and_inbox(connection)
             for spec in collections:
                 await migrate(connection, spec)
         self._specs.update({spec.name: spec for spec in collections})
@@ -428,33 +400,25 @@ class SqliteStore:
             finally:
                 tx.active = False
 
-    async def outbox_batch(self, limit: int) -> list[OutboxEntry]:
-        """One SELECT on a reader, which is its own transaction: no lock, no BEGIN."""
-        async with self._open_readers().connection() as connection:
-            rows = await connection.execute_fetchall(
-                "SELECT seq, message_id, exchange, routing_key, body, headers"
-                " FROM _outbox ORDER BY seq LIMIT ?",
-                [limit],
-            )
-        return [
-            OutboxEntry(seq, OutboxMessage(message_id, exchange, key, bytes(body), json.loads(hd)))
-            for seq, message_id, exchange, key, body, hd in rows
-        ]
+    def _outbox(self) -> SqliteOutbox:
+        return SqliteOutbox(self._writer, self._open_readers())
+
+    async def outbox_due(self, limit: int, now: datetime) -> list[OutboxEntry]:
+        return await self._outbox().due(limit, now)
+
+    async def outbox_entries(self, *, parked_only: bool = False) -> list[OutboxEntry]:
+        return await self._outbox().entries(parked_only=parked_only)
 
     async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
-        """One DELETE by itself (a statement binds a limited number of parameters, so more
-        ids take one unit of the writer with a DELETE per chunk)."""
-        ids = list(message_ids)
-        if not ids:
-            return
-        chunks = [ids[start : start + _DELETE_CHUNK] for start in range(0, len(ids), _DELETE_CHUNK)]
-        if len(chunks) == 1:
-            await self._writer.statement(_delete_sql(len(ids)), ids)
-            return
-        async with self._writer.unit() as connection:
-            for chunk in chunks:
-                await run(connection, _delete_sql(len(chunk)), chunk)
+        await self._outbox().remove(message_ids)
 
+    async def outbox_failed(
+        self, message_id: str, error: str, *, retry_at: datetime | None, now: datetime
+    ) -> None:
+        await self._outbox().failed(message_id, error, retry_at, now)
 
-def _delete_sql(count: int) -> str:
-    return f"DELETE FROM _outbox WHERE message_id IN ({', '.join('?' * count)})"
+    async def outbox_unpark(self, message_ids: Sequence[str] | None = None) -> int:
+        return await self._outbox().unpark(message_ids)
+
+    async def expire_processed(self, before: datetime) -> int:
+        return await self._outbox().expire_processed(before)

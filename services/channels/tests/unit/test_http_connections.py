@@ -87,10 +87,10 @@ class Api:
         self.client, self.store, self.uow = client, store, uow
 
     async def outbox(self) -> list[dict[str, Any]]:
-        return [json.loads(e.message.body) for e in await self.store.outbox_batch(1000)]
+        return [json.loads(e.message.body) for e in await self.store.outbox_entries()]
 
     async def routing_keys(self) -> list[str]:
-        return [e.message.routing_key for e in await self.store.outbox_batch(1000)]
+        return [e.message.routing_key for e in await self.store.outbox_entries()]
 
     async def pipeline(self, *args: Any, **kwargs: Any) -> None:
         await deliver(apply_pipeline_snapshot, self.uow, pipeline_event(*args, **kwargs))

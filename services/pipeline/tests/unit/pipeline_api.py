@@ -72,7 +72,7 @@ class Api:
         return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
 
     async def outbox(self) -> list[dict[str, Any]]:
-        return [json.loads(e.message.body) for e in await self.store.outbox_batch(1000)]
+        return [json.loads(e.message.body) for e in await self.store.outbox_entries()]
 
     async def outbox_types(self) -> list[str]:
         return [envelope["type"] for envelope in await self.outbox()]

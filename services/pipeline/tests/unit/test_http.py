@@ -68,7 +68,7 @@ async def test_an_operator_opens_an_account_and_its_admin_sees_the_default_pipel
         "Waiting on us",
         "Closed",
     ]
-    assert {e.message.routing_key for e in await store.outbox_batch(10)} == {
+    assert {e.message.routing_key for e in await store.outbox_entries()} == {
         "account.created",
         "pipeline.created",
     }
@@ -82,7 +82,7 @@ async def test_only_an_operator_may_open_an_account(
 
     assert response.status_code == 403
     assert response.json()["category"] == "MISSING_SCOPES"
-    assert await store.outbox_batch(10) == []
+    assert await store.outbox_entries() == []
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ async def test_a_bad_account_request_is_refused_naming_the_field(
 
     assert response.status_code == 400
     assert field in [e.get("in") for e in response.json()["errors"]]
-    assert await store.outbox_batch(10) == []
+    assert await store.outbox_entries() == []
 
 
 async def test_another_accounts_pipeline_does_not_exist_for_the_caller(

@@ -60,7 +60,7 @@ async def test_rename_and_stage_changes_publish_a_new_revision(api: Api) -> None
     assert patched.json()["label"] == "Urgent"
     revisions = [
         json.loads(e.message.body)["payload"]["revision"]
-        for e in await api.store.outbox_batch(1000)
+        for e in await api.store.outbox_entries()
         if json.loads(e.message.body)["type"].startswith("pipeline.")
     ]
     assert revisions == [1, 2, 3, 4]
@@ -195,7 +195,7 @@ async def test_a_deletion_asks_the_ticket_service_and_applies_its_answer(api: Ap
     assert pending.status_code == 202  # no ticket service answers in this test
     [command] = [
         json.loads(e.message.body)
-        for e in await api.store.outbox_batch(1000)
+        for e in await api.store.outbox_entries()
         if json.loads(e.message.body)["type"] == "ticket.close_statuses"
     ]
     assert command["payload"]["whole_pipeline"] is True

@@ -118,7 +118,7 @@ async def new_ticket(uow: UnitOfWork, pipeline_id: str = "p1") -> str:
 
 
 async def outbox(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
-    entries = await uow.store.outbox_batch(1000)
+    entries = await uow.store.outbox_entries()
     return [(e.message.routing_key, json.loads(e.message.body)["payload"]) for e in entries]
 
 

@@ -95,7 +95,7 @@ async def test_a_ticket_is_created_and_its_event_is_in_the_outbox(uow: UnitOfWor
     )
 
     assert (await get_ticket(GetTicket(ADMIN, "t1"), uow, context)).subject == "Hi"
-    [entry] = await uow.store.outbox_batch(10)
+    [entry] = await uow.store.outbox_entries()
     assert entry.message.routing_key == "ticket.created.email"
     assert json.loads(entry.message.body)["payload"]["ticket_id"] == ticket.id
 
@@ -106,7 +106,7 @@ async def test_a_refused_ticket_leaves_nothing_behind(uow: UnitOfWork) -> None:
         await create_ticket(CreateTicket(ADMIN, "t1", placed("default", "1")), uow, context)
     with pytest.raises(TicketNotFound):
         await get_ticket(GetTicket(ADMIN, "t1"), uow, context)
-    assert await uow.store.outbox_batch(10) == []
+    assert await uow.store.outbox_entries() == []
 
 
 async def test_another_accounts_ticket_is_not_found(uow: UnitOfWork) -> None:

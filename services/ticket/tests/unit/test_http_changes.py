@@ -63,7 +63,7 @@ async def patch(
 
 
 async def outbox_size(uow: UnitOfWork) -> int:
-    return len(await uow.store.outbox_batch(1000))
+    return len(await uow.store.outbox_entries())
 
 
 async def test_a_patch_answers_the_ticket_with_its_new_version(client: httpx.AsyncClient) -> None:

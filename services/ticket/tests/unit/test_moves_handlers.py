@@ -137,7 +137,7 @@ def ref(started: moves.Started) -> moves.JobRef:
 
 async def status_changes(uow: UnitOfWork) -> Counter[str]:
     """`ticket.status_changed` events in the outbox, per ticket."""
-    entries = await uow.store.outbox_batch(100_000)
+    entries = await uow.store.outbox_entries()
     return Counter(
         json.loads(e.message.body)["payload"]["ticket_id"]
         for e in entries
@@ -166,11 +166,11 @@ async def test_a_job_moves_every_ticket_to_its_mapped_status(uow: UnitOfWork) ->
 
 async def test_starting_a_move_writes_the_job_and_nothing_else(uow: UnitOfWork) -> None:
     await tickets_in(uow, "new", 2)
-    before = len(await uow.store.outbox_batch(1000))
+    before = len(await uow.store.outbox_entries())
 
     started = await start(uow)
 
-    assert len(await uow.store.outbox_batch(1000)) == before
+    assert len(await uow.store.outbox_entries()) == before
     assert [r.job_id for r in await runnable_jobs(uow)] == [started.job.id]
 
 

@@ -94,7 +94,7 @@ async def new_ticket(uow: UnitOfWork, status_id: str | None = "new") -> Ticket:
 
 async def answers(uow: UnitOfWork) -> list[tuple[str, dict[str, Any]]]:
     """The saga answers in the outbox: (routing key, payload)."""
-    entries = await uow.store.outbox_batch(1000)
+    entries = await uow.store.outbox_entries()
     return [
         (e.message.routing_key, json.loads(e.message.body)["payload"])
         for e in entries
@@ -173,7 +173,7 @@ async def test_each_moved_ticket_records_a_status_change_by_the_retirement(
 
     await deliver(close_statuses, uow, close_command("new", move_to="done"))
 
-    entries = await uow.store.outbox_batch(1000)
+    entries = await uow.store.outbox_entries()
     [changed] = [
         json.loads(e.message.body)["payload"]
         for e in entries

@@ -81,7 +81,7 @@ def close_statuses(status_id: str = "new") -> CloseStatuses:
 
 async def answers(runtime: ServiceRuntime) -> list[tuple[str, dict[str, Any]]]:
     """The saga answers in the outbox: (routing key, payload)."""
-    entries = await runtime.store.outbox_batch(1000)
+    entries = await runtime.store.outbox_entries()
     return [
         (e.message.routing_key, json.loads(e.message.body)["payload"])
         for e in entries

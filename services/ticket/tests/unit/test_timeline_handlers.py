@@ -109,7 +109,7 @@ def request(account_id: str = "a1") -> MessageContext:
 
 async def published(uow: UnitOfWork) -> list[Envelope]:
     """What the relay would publish (and take from the outbox)."""
-    entries = await uow.store.outbox_batch(10_000)
+    entries = await uow.store.outbox_entries()
     await uow.store.remove_from_outbox([e.message.message_id for e in entries])
     return [Envelope.model_validate_json(e.message.body) for e in entries]
 
