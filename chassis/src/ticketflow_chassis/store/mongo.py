@@ -42,6 +42,7 @@ from ticketflow_chassis.store.mongo_query import (
     to_sort,
     to_stored,
 )
+from ticketflow_chassis.store.outbox_methods import OutboxMethods
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
@@ -50,7 +51,6 @@ from ticketflow_chassis.store.port import (
     ConflictError,
     Document,
     Filter,
-    OutboxEntry,
     OutboxMessage,
     Page,
     Query,
@@ -280,7 +280,7 @@ async def commit_retrying_unknown(session: Committable, retry_seconds: float) ->
         raise
 
 
-class MongoStore:
+class MongoStore(OutboxMethods):
     """`MongoStore("mongodb://db:27017/?replicaSet=rs0", "ticketflow_ticket")`.
     `commit_retry_seconds`: how long a commit whose outcome is unknown is retried (repeating
     commitTransaction is safe: it applies the transaction at most once)."""
@@ -391,25 +391,3 @@ class MongoStore:
 
     def _outbox(self) -> MongoOutbox:
         return MongoOutbox(self._db())
-
-    async def outbox_due(self, limit: int, now: datetime) -> list[OutboxEntry]:
-        return await self._outbox().due(limit, now)
-
-    async def outbox_entries(self, *, parked_only: bool = False) -> list[OutboxEntry]:
-        return await self._outbox().entries(parked_only=parked_only)
-
-    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
-        await self._outbox().remove(message_ids)
-
-    async def outbox_failed(
-        self, message_id: str, error: str, *, retry_at: datetime | None, now: datetime
-    ) -> None:
-        await self._outbox().failed(message_id, error, retry_at, now)
-
-    async def outbox_unpark(self, message_ids: Sequence[str] | None = None) -> int:
-        return await self._outbox().unpark(message_ids)
-
-    async def expire_processed(self, before: datetime) -> int:
-        """The TTL index removes expired marks by itself (within a minute or so of their
-        expiry); this deletes those it has not reached yet, and text-dated older ones."""
-        return await self._outbox().expire_processed(before)

@@ -125,6 +125,8 @@ class MongoOutbox:
         return result.matched_count
 
     async def expire_processed(self, before: datetime) -> int:
+        """The TTL index removes expired marks by itself (within a minute or so of their
+        expiry); this deletes those it has not reached yet, and text-dated older ones."""
         result = await self._inbox.delete_many(
             {
                 "$or": [

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 import aiosqlite
 
 from ticketflow_chassis.store import sqlite_outbox
+from ticketflow_chassis.store.outbox_methods import OutboxMethods
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
@@ -26,7 +27,6 @@ from ticketflow_chassis.store.port import (
     Document,
     Filter,
     Index,
-    OutboxEntry,
     OutboxMessage,
     Page,
     Query,
@@ -281,7 +281,7 @@ def _violated_index(spec: Collection, exc: sqlite3.IntegrityError) -> str:
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
 
 
-class SqliteStore:
+class SqliteStore(OutboxMethods):
     """`SqliteStore(Path("var/ticket.sqlite3"))`. Writes take turns on one connection, behind
     an asyncio lock and BEGIN IMMEDIATE (so a writer in another process waits too), and the
     writers waiting meanwhile share one COMMIT (sqlite_group_commit.py); reads
@@ -402,23 +402,3 @@ class SqliteStore:
 
     def _outbox(self) -> SqliteOutbox:
         return SqliteOutbox(self._writer, self._open_readers())
-
-    async def outbox_due(self, limit: int, now: datetime) -> list[OutboxEntry]:
-        return await self._outbox().due(limit, now)
-
-    async def outbox_entries(self, *, parked_only: bool = False) -> list[OutboxEntry]:
-        return await self._outbox().entries(parked_only=parked_only)
-
-    async def remove_from_outbox(self, message_ids: Sequence[str]) -> None:
-        await self._outbox().remove(message_ids)
-
-    async def outbox_failed(
-        self, message_id: str, error: str, *, retry_at: datetime | None, now: datetime
-    ) -> None:
-        await self._outbox().failed(message_id, error, retry_at, now)
-
-    async def outbox_unpark(self, message_ids: Sequence[str] | None = None) -> int:
-        return await self._outbox().unpark(message_ids)
-
-    async def expire_processed(self, before: datetime) -> int:
-        return await self._outbox().expire_processed(before)
