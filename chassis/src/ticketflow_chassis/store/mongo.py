@@ -28,11 +28,11 @@ from ticketflow_chassis.store.mongo_query import (
     after,
     all_of,
     from_stored,
-    mongo_field,
     to_filter,
     to_sort,
     to_stored,
 )
+from ticketflow_chassis.store.mongo_schema import declare_indexes, index_spec
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     VERSION_FIELD,
@@ -268,8 +268,7 @@ class MongoStore:
         for spec in collections:
             checked_collection(spec.name)
             for index in spec.indexes:
-                for field_name in index.fields:
-                    mongo_field(field_name)
+                index_spec(index)  # checks the field names before connecting
         if self._client is None:
             self._client = AsyncMongoClient(self._url, tz_aware=True)
         db = self._db()
@@ -279,11 +278,7 @@ class MongoStore:
                 with contextlib.suppress(CollectionInvalid):  # another process was first
                     await db.create_collection(name)
         for spec in collections:
-            for index in spec.indexes:
-                keys = [(mongo_field(f), ASCENDING) for f in index.fields]
-                if not index.unique and ID_FIELD not in index.fields:
-                    keys.append((MONGO_ID, ASCENDING))  # the index then serves the tie-break too
-                await db[spec.name].create_index(keys, name=index.name, unique=index.unique)
+            await declare_indexes(db[spec.name], spec)
         await db[OUTBOX].create_index([("seq", ASCENDING), (MONGO_ID, ASCENDING)], name="ix_seq")
         self._specs.update({spec.name: spec for spec in collections})
 
