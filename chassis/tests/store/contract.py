@@ -56,7 +56,7 @@ COLLECTIONS = (
     Collection(
         TICKETS,
         (
-            Index(("account_id", "status", "created_at")),
+            Index(("account_id", "status", "-created_at")),
             Index(("account_id", "number"), unique=True),
             Index(("account_id", "archived", "priority")),
             Index(("account_id", "closed_at")),
@@ -74,6 +74,23 @@ COLLECTIONS = (
             "closed_at": "string",
             "customer.email": "string",
         },
+    ),
+    Collection(NOTES),
+)
+# COLLECTIONS as a later release declares them (test_reopening_with_changed_indexes_...).
+CHANGED_COLLECTIONS = (
+    Collection(
+        TICKETS,
+        (
+            Index(("account_id", "status", "-created_at")),
+            Index(("account_id", "number")),
+            Index(("account_id", "archived", "-priority")),
+            Index(("account_id", "created_at")),
+            Index(("account_id", "priority")),
+            Index(("customer.email",)),
+            Index(("account_id", "customer.email", "number"), unique=True),
+        ),
+        field_types={k: v for k, v in COLLECTIONS[0].field_types.items() if k != "closed_at"},
     ),
     Collection(NOTES),
 )
@@ -127,9 +144,10 @@ def expected_ids(
     docs: Sequence[Document], filters: Sequence[Filter], sort: Sequence[SortKey]
 ) -> list[str]:
     """The reference answer, computed without any adapter: filter, then stable sorts from the
-    last key to the first, over an id-ordered list; missing/null sorts first."""
+    last key to the first, over a list ordered by id in the last key's direction (ascending
+    without a sort); missing/null sorts first."""
     chosen = [d for d in docs if all(_matches(d, f) for f in filters)]
-    ordered = sorted(chosen, key=lambda d: str(d["id"]))
+    ordered = sorted(chosen, key=lambda d: str(d["id"]), reverse=bool(sort) and sort[-1].descending)
     for key in reversed(sort):
         ordered = sorted(
             ordered, key=lambda d: _nulls_first(lookup(d, key.field)), reverse=key.descending
@@ -721,7 +739,7 @@ class StoreContract(OutboxContract):
             ("not a cursor", (SortKey("created_at"),)),
             ("W10=", (SortKey("created_at"),)),  # base64 of "[]"
             ("WzEsIDJd", (SortKey("created_at"),)),  # [1, 2]: an id must be a string
-            (page.next_after, (SortKey("status"), SortKey("created_at"))),  # another sort's
+            (page.next_after, (SortKey("status"), SortKey("created_at", True))),  # another sort's
         ]:
             with pytest.raises(InvalidCursorError):
                 async with store.transaction() as tx:
@@ -801,6 +819,8 @@ class StoreContract(OutboxContract):
             Query((Eq("status", "open"),)),  # not the first field of any index
             Query((Eq("account_id", ACCOUNT),), (SortKey("subject"),)),
             Query((), (SortKey("subject"),)),
+            # (account_id, archived, priority) is read in one direction: not mixed ones.
+            Query((Eq("account_id", ACCOUNT),), (SortKey("archived"), SortKey("priority", True))),
         ]
         for query in unserved:
             with pytest.raises(UnindexedQueryError):
@@ -851,6 +871,31 @@ class StoreContract(OutboxContract):
             with pytest.raises(UniqueViolationError):  # the indexes are back too
                 async with again.transaction() as tx:
                     await tx.put(TICKETS, {**ticket(2), "number": 1}, expected_version=None)
+        finally:
+            await again.close()
+
+    async def test_reopening_with_changed_indexes_rebuilds_them(
+        self, store: DocumentStore, reopen: Callable[[], DocumentStore]
+    ) -> None:
+        """A direction or a uniqueness changed, an index added and one dropped: the store
+        opens, and queries and writes follow the new declaration."""
+        docs = await seed(store)
+        await store.close()
+        again = reopen()
+        await again.open(CHANGED_COLLECTIONS)
+        try:
+            filters = (Eq("account_id", ACCOUNT),)
+            mixed = (SortKey("archived"), SortKey("priority", descending=True))
+            pages = await all_pages(again, filters, mixed, 4)
+            assert [i for page in pages for i in page] == expected_ids(docs, filters, mixed)
+            async with again.transaction() as tx:  # (account_id, number) is no longer unique
+                await tx.put(TICKETS, {**ticket(40), "number": 1}, expected_version=None)
+                with pytest.raises(UnindexedQueryError):  # (account_id, closed_at) is gone
+                    await tx.find(TICKETS, Query(filters, (SortKey("closed_at"),)))
+            clashing = {**ticket(42), "number": 2, "customer": {"email": "x"}}
+            await self._insert(again, {**clashing, "id": "a041"}, TICKETS)
+            with pytest.raises(UniqueViolationError):  # (account_id, customer.email, number)
+                await self._insert(again, clashing, TICKETS)
         finally:
             await again.close()
 

@@ -28,6 +28,12 @@ class TestMemoryStore(StoreContract):
     ) -> None:
         """Not a persistent adapter, by design."""
 
+    @pytest.mark.skip(reason="MemoryStore keeps its data in the process: nothing survives close")
+    async def test_reopening_with_changed_indexes_rebuilds_them(
+        self, store: DocumentStore, reopen: Callable[[], DocumentStore]
+    ) -> None:
+        """Not a persistent adapter, by design."""
+
 
 class TestSnapshotIsolatedMemoryStore(TestMemoryStore):
     snapshot_isolation = True

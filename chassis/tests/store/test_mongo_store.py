@@ -22,9 +22,10 @@ from pymongo.errors import PyMongoError
 
 from ticketflow_chassis.store.mongo import MongoStore
 from ticketflow_chassis.store.mongo_query import after, from_stored, mongo_field, to_stored
+from ticketflow_chassis.store.mongo_schema import index_spec
 from ticketflow_chassis.store.port import Collection, DocumentStore, Index, SortKey
 
-from .contract import COLLECTIONS, StoreContract
+from .contract import CHANGED_COLLECTIONS, COLLECTIONS, TICKETS, StoreContract
 
 MONGO_IMAGE = "mongo:7"
 REPLICA_SET = "rs0"
@@ -158,6 +159,37 @@ class TestMongoStore(StoreContract):
     def reopen(self, mongodb_url: str, database: str) -> Callable[[], DocumentStore]:
         return lambda: MongoStore(mongodb_url, database)
 
+    async def test_reopening_with_changed_indexes_leaves_exactly_the_declared_ones(
+        self, store: DocumentStore, mongodb_url: str, database: str
+    ) -> None:
+        """On the server itself: after a reopen with CHANGED_COLLECTIONS, the tickets
+        collection has `_id_` and the declared indexes with their directions, nothing else
+        of ours; an index an operator made is kept."""
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_url)
+        try:
+            tickets = client[database][TICKETS]
+            await tickets.create_index([("subject", "text")], name="operators_subject_text")
+            await store.close()
+            again = MongoStore(mongodb_url, database)
+            await again.open(CHANGED_COLLECTIONS)
+            await again.close()
+            listed = await (await tickets.list_indexes()).to_list()
+        finally:
+            await client.close()
+        [changed] = [c for c in CHANGED_COLLECTIONS if c.name == TICKETS]
+        found = {i["name"]: (dict(i["key"]), bool(i.get("unique"))) for i in listed}
+        assert found.pop("_id_") == ({"_id": 1}, False)
+        assert found.pop("operators_subject_text")
+        assert found == {
+            s.name: ({k: d for k, d in s.keys}, s.unique) for s in map(index_spec, changed.indexes)
+        }
+        assert found["ix_account_id__archived__priority_desc"][0] == {
+            "account_id": 1,
+            "archived": 1,
+            "priority": -1,
+            "_id": -1,
+        }
+
 
 # What needs no server: the verdict without one, the translation of names, documents and cursors.
 
@@ -197,9 +229,10 @@ def test_documents_keep_their_id_as_the_mongodb_id() -> None:
     assert from_stored(to_stored(doc)) == doc
 
 
-def test_nothing_comes_after_a_null_in_descending_order_but_greater_ids() -> None:
+def test_nothing_comes_after_a_null_in_descending_order_but_lesser_ids() -> None:
+    """Ties are ordered by id in the last key's direction: descending here."""
     assert after((SortKey("priority", descending=True),), [None, "t5"]) == {
-        "$or": [{"$and": [{"priority": None}, {"_id": {"$gt": "t5"}}]}]
+        "$or": [{"$and": [{"priority": None}, {"_id": {"$lt": "t5"}}]}]
     }
     assert after((SortKey("priority"),), [None, "t5"]) == {
         "$or": [

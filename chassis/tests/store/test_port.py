@@ -29,6 +29,15 @@ def test_a_collection_whose_indexed_fields_all_have_a_type_is_accepted() -> None
     assert hash(THINGS) == hash(Collection(THINGS.name, THINGS.indexes))
 
 
+def test_a_descending_field_takes_its_type_under_its_own_name() -> None:
+    newest_first = Collection(
+        "things", (Index(("account_id", "-rank")),), {"account_id": "string", "rank": "number"}
+    )
+    require_field_types(newest_first)
+    with pytest.raises(FieldTypeError):
+        check_field_types(newest_first, {"id": "t1", "account_id": "a1", "rank": "high"})
+
+
 @pytest.mark.parametrize(
     ("field_types", "message"),
     [

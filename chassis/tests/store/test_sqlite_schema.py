@@ -175,3 +175,29 @@ async def test_opening_a_file_of_the_earlier_shape_adds_and_fills_columns_and_re
     await again.open([TICKETS])
     await again.close()
     assert await index_sql(path) == indexes
+
+
+async def test_a_changed_direction_rebuilds_the_index_with_its_directions(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = SqliteStore(path)
+    await store.open([TICKETS])
+    await store.close()
+    newest_first = Collection(
+        "tickets",
+        (Index(("account_id", "status_id", "-created_at")), Index(("account_id", "owner.id"))),
+        TICKETS.field_types,
+    )
+    store = SqliteStore(path)
+    await store.open([newest_first])
+    await store.close()
+
+    assert await index_sql(path) == {
+        "tickets__ix_account_id__status_id__created_at_desc": (
+            'CREATE INDEX "tickets__ix_account_id__status_id__created_at_desc" ON "tickets"'
+            ' ("doc.account_id", "doc.status_id", "doc.created_at" DESC, id DESC)'
+        ),
+        "tickets__ix_account_id__owner_id": (
+            'CREATE INDEX "tickets__ix_account_id__owner_id" ON "tickets"'
+            ' ("doc.account_id", "doc.owner.id", id)'
+        ),
+    }

@@ -91,8 +91,27 @@ async def plan_of_find(
         pytest.param(
             (Eq("account_id", ACCOUNT), Eq("status", "open")),
             (SortKey("created_at"),),
-            "tickets__ix_account_id__status__created_at",
+            "tickets__ix_account_id__status__created_at_desc",
             id="eq-eq-then-sort",
+        ),
+        pytest.param(
+            (Eq("account_id", ACCOUNT),),
+            (SortKey("created_at", descending=True),),
+            # ties by id descending too: the ascending index read backwards, no sort
+            "tickets__ix_account_id__created_at",
+            id="descending-sort-on-an-ascending-index",
+        ),
+        pytest.param(
+            (Eq("account_id", ACCOUNT),),
+            (SortKey("status"), SortKey("created_at", descending=True)),
+            "tickets__ix_account_id__status__created_at_desc",
+            id="mixed-directions-as-declared",
+        ),
+        pytest.param(
+            (Eq("account_id", ACCOUNT),),
+            (SortKey("status", descending=True), SortKey("created_at")),
+            "tickets__ix_account_id__status__created_at_desc",
+            id="mixed-directions-reversed",
         ),
         pytest.param(
             (Eq("account_id", ACCOUNT), Range("number", gt=3, lte=9)),
@@ -136,7 +155,7 @@ async def test_find_is_served_by_the_declared_index(
         Collection("ok", (Index(("a..b",)),)),
         Collection("ok", (Index(("$where",)),)),
     ],
-    ids=lambda c: c.name if not c.indexes else str(c.indexes[0].fields[0]),
+    ids=lambda c: c.name if not c.indexes else str(c.indexes[0].field_names[0]),
 )
 async def test_unsafe_names_are_refused_before_any_sql(
     tmp_path: Path, collection: Collection

@@ -37,8 +37,10 @@ from ticketflow_chassis.store.port import (
     decode_cursor,
     encode_cursor,
     field_value,
+    ordering,
     require_field_types,
     require_index,
+    tie_break,
 )
 
 
@@ -72,22 +74,26 @@ def _compare(a: Any, b: Any) -> int:
 
 
 def sort_documents(documents: list[Document], sort: Sequence[SortKey]) -> list[Document]:
+    """In the order of `ordering(sort)`: the keys, then the id in the last key's direction."""
+    keys = ordering(sort)
+
     def order(x: Document, y: Document) -> int:
-        for key in sort:
+        for key in keys:
             result = _compare(field_value(x, key.field), field_value(y, key.field))
             if result:
                 return -result if key.descending else result
-        return _compare(x[ID_FIELD], y[ID_FIELD])
+        return 0
 
     return sorted(documents, key=functools.cmp_to_key(order))
 
 
 def after_cursor(document: Document, sort: Sequence[SortKey], cursor: list[Any]) -> bool:
-    for key, last in zip(sort, cursor, strict=False):
+    """Whether `document` comes strictly after the cursor's (sort values..., id)."""
+    for key, last in zip([*sort, tie_break(sort)], cursor, strict=True):
         result = _compare(field_value(document, key.field), last)
         if result:
             return (result < 0) if key.descending else (result > 0)
-    return bool(document[ID_FIELD] > cursor[-1])
+    return False
 
 
 class _State:
@@ -290,11 +296,11 @@ class MemoryStore:
         for index in self.spec(collection).indexes:
             if not index.unique:
                 continue
-            key = [field_value(new, f) for f in index.fields]
+            key = [field_value(new, f) for f in index.field_names]
             for other in documents.values():
                 if (
                     other[ID_FIELD] != new[ID_FIELD]
-                    and [field_value(other, f) for f in index.fields] == key
+                    and [field_value(other, f) for f in index.field_names] == key
                 ):
                     raise UniqueViolationError(collection, index.name, new[ID_FIELD])
 

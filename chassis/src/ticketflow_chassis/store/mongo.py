@@ -32,16 +32,15 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_e
 from ticketflow_chassis.store import mongo_outbox
 from ticketflow_chassis.store.mongo_outbox import INBOX, OUTBOX, MongoOutbox, outbox_document
 from ticketflow_chassis.store.mongo_query import (
-    ASCENDING,
     MONGO_ID,
     after,
     all_of,
     from_stored,
-    mongo_field,
     to_filter,
     to_sort,
     to_stored,
 )
+from ticketflow_chassis.store.mongo_schema import declare_indexes, index_spec
 from ticketflow_chassis.store.outbox_methods import OutboxMethods
 from ticketflow_chassis.store.port import (
     ID_FIELD,
@@ -314,8 +313,7 @@ class MongoStore(OutboxMethods):
         for spec in collections:
             checked_collection(spec.name)
             for index in spec.indexes:
-                for field_name in index.fields:
-                    mongo_field(field_name)
+                index_spec(index)  # checks the field names before connecting
             require_field_types(spec)
         if self._client is None:
             self._client = AsyncMongoClient(self._url, tz_aware=True)
@@ -326,11 +324,7 @@ class MongoStore(OutboxMethods):
                 with contextlib.suppress(CollectionInvalid):  # another process was first
                     await db.create_collection(name)
         for spec in collections:
-            for index in spec.indexes:
-                keys = [(mongo_field(f), ASCENDING) for f in index.fields]
-                if not index.unique and ID_FIELD not in index.fields:
-                    keys.append((MONGO_ID, ASCENDING))  # the index then serves the tie-break too
-                await db[spec.name].create_index(keys, name=index.name, unique=index.unique)
+            await declare_indexes(db[spec.name], spec)
         await mongo_outbox.create_indexes(db, self._inbox_retention)
         self._specs.update({spec.name: spec for spec in collections})
 

@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ticketflow_chassis.store.port import ID_FIELD, Document, Eq, Exists, Filter, In, SortKey
+from ticketflow_chassis.store.port import (
+    ID_FIELD,
+    Document,
+    Eq,
+    Exists,
+    Filter,
+    In,
+    SortKey,
+    ordering,
+    tie_break,
+)
 from ticketflow_chassis.store.sqlite_query import checked_field
 
 MONGO_ID = "_id"
@@ -62,14 +72,20 @@ def to_filter(filters: Sequence[Filter]) -> dict[str, Any]:
     return all_of([_condition(f) for f in filters])
 
 
+def direction(key: SortKey) -> int:
+    return DESCENDING if key.descending else ASCENDING
+
+
 def to_sort(sort: Sequence[SortKey]) -> list[tuple[str, int]]:
-    """Missing and null sort first ascending, last descending; ties by `_id`."""
-    keys = [(mongo_field(k.field), DESCENDING if k.descending else ASCENDING) for k in sort]
-    return keys if MONGO_ID in dict(keys) else [*keys, (MONGO_ID, ASCENDING)]
+    """Missing and null sort first ascending, last descending; ties by `_id` in the last
+    key's direction (port.ordering)."""
+    return [(mongo_field(k.field), direction(k)) for k in ordering(sort)]
 
 
 def _beyond(key: SortKey, last: Any) -> dict[str, Any] | None:
     name = mongo_field(key.field)
+    if name == MONGO_ID:  # never null: the tie-break needs no null branch
+        return {name: {"$lt" if key.descending else "$gt": last}}
     if not key.descending:
         return {name: {"$ne": None}} if last is None else {name: {"$gt": last}}
     if last is None:
@@ -80,7 +96,7 @@ def _beyond(key: SortKey, last: Any) -> dict[str, Any] | None:
 def after(sort: Sequence[SortKey], cursor: Sequence[Any]) -> dict[str, Any]:
     """Keyset paging: documents strictly after the cursor's (sort values..., id), as an
     `$or` of "equal on the first i keys, beyond on key i"."""
-    keys = [*sort, SortKey(ID_FIELD)]
+    keys = [*sort, tie_break(sort)]
     branches = []
     for i, key in enumerate(keys):
         beyond = _beyond(key, cursor[i])

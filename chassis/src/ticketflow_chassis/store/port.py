@@ -4,7 +4,9 @@ Documents are JSON objects with a string `id` and an integer `version` kept by t
 store. Dates are stored as ISO-8601 UTC strings so that ranges compare correctly.
 Every read and write happens inside a transaction that also carries the outbox
 and the inbox, so state, published messages and processed message ids commit
-together. `find` and `count` refuse a filter or sort that no declared index serves.
+together. `find` and `count` refuse a filter or sort that no declared index serves; an
+index serves a sort in its fields' directions or all of them reversed. Ties are ordered by
+`id` in the direction of the last sort key, as the `id` that ends an index is.
 A missing field and a null one are the same value, which sorts before every other.
 After a StoreError inside a transaction, leave the block: MongoDB has aborted it.
 `store.read()` opens a read-only transaction: one consistent snapshot that runs beside
@@ -218,15 +220,39 @@ class SortKey:
 
 @dataclass(frozen=True)
 class Index:
-    """Fields in order; `unique` makes the store refuse two documents with equal values
-    (missing counts as a value, as in MongoDB: only one document may lack the fields)."""
+    """Fields in order, each ascending or, written `-field`, descending; `unique` makes the
+    store refuse two documents with equal values (missing counts as a value, as in MongoDB:
+    only one document may lack the fields). A non-unique index ends with `id`, in the
+    direction of its last field, so that it also orders the ties of a sort.
+
+        Index(("account_id", "status", "-created_at"))  # serves status asc, created_at desc
+    """
 
     fields: tuple[str, ...]
     unique: bool = False
 
+    def __post_init__(self) -> None:
+        names = self.field_names
+        if not names or any(not n or n.startswith("-") for n in names):
+            raise ValueError(f"invalid index fields {self.fields!r}: expected 'a' or '-a'")
+        if len(set(names)) != len(names):
+            raise ValueError(f"index fields {self.fields!r} name a field twice")
+
+    @property
+    def keys(self) -> tuple[SortKey, ...]:
+        return tuple(SortKey(f.removeprefix("-"), f.startswith("-")) for f in self.fields)
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(k.field for k in self.keys)
+
     @property
     def name(self) -> str:
-        return "ix_" + "__".join(f.replace(".", "_") for f in self.fields)
+        """`ix_account_id__created_at_desc`; an all-ascending index keeps the name it had
+        before indexes had directions, so stores built then are not rebuilt."""
+        return "ix_" + "__".join(
+            k.field.replace(".", "_") + ("_desc" if k.descending else "") for k in self.keys
+        )
 
 
 @dataclass(frozen=True)
@@ -250,7 +276,7 @@ class Collection:
 def require_field_types(collection: Collection) -> None:
     """What each adapter's `open` checks first: every indexed field but `id` has a declared
     type, one of FIELD_TYPES, and no type is declared for a field no index names."""
-    indexed = {f for index in collection.indexes for f in index.fields} - {ID_FIELD}
+    indexed = {f for index in collection.indexes for f in index.field_names} - {ID_FIELD}
     declared = dict(collection.field_types)
     for name in sorted(indexed - declared.keys()):
         raise ValueError(
@@ -283,7 +309,8 @@ def check_field_types(collection: Collection, document: Document) -> None:
 
 @dataclass(frozen=True)
 class Query:
-    """Filters are ANDed. Results are ordered by `sort` then `id`; `after` is a Page's cursor."""
+    """Filters are ANDed. Results are ordered by `sort`, then by `id` in the direction of the
+    last sort key (`ordering`); `after` is a Page's cursor."""
 
     filters: tuple[Filter, ...] = ()
     sort: tuple[SortKey, ...] = ()
@@ -411,41 +438,81 @@ class DocumentStore(Protocol):
         """Forget inbox marks recorded before `before`; returns how many went."""
 
 
+def tie_break(sort: Sequence[SortKey]) -> SortKey:
+    """`id` in the direction of the last sort key (ascending without one), so that one index
+    read forwards or backwards gives the whole order: `created_at desc` orders ties `id desc`.
+    A cursor holds the sort values, then the id for this key."""
+    return SortKey(ID_FIELD, descending=bool(sort) and sort[-1].descending)
+
+
+def ordering(sort: Sequence[SortKey]) -> tuple[SortKey, ...]:
+    """The whole order of a query sorted by `sort`: its keys, then the tie-break."""
+    if any(k.field == ID_FIELD for k in sort):
+        return tuple(sort)
+    return (*sort, tie_break(sort))
+
+
 def served_by_index(
     collection: Collection, filters: Sequence[Filter], sort: Sequence[SortKey]
 ) -> bool:
-    """True when one declared index can answer the query by reading it in order (the
-    equality-sort-range rule): its first fields are the equality fields (any order), the
-    sort fields follow in order, and every range or exists field comes after them.
-    A lookup by `id` alone is always served.
+    """True when one declared index can answer the query by reading it in order, forwards
+    or backwards (the equality-sort-range rule): its first fields are the equality fields
+    (any order, any direction), the sort fields follow in order, each in its direction in
+    the index or each in the opposite one, the `id` tie-break too where the index orders
+    ties; every range or exists field comes after them. A lookup by `id` alone is always
+    served.
 
     (account_id, pipeline_id, created_at) serves Eq(account_id)+Eq(pipeline_id) sorted
-    by created_at, but not Eq(account_id) sorted by created_at.
+    by created_at either way, but not Eq(account_id) sorted by created_at; (a, b) serves
+    `a asc, b asc` and `a desc, b desc`, and `a asc, b desc` only when declared (a, -b) or
+    (-a, b).
     """
     equality = {f.field for f in filters if isinstance(f, Eq | In)} - {ID_FIELD}
     ranges = {f.field for f in filters if isinstance(f, Range | Exists)} - equality - {ID_FIELD}
-    sort_fields = [s.field for s in sort if s.field not in equality and s.field != ID_FIELD]
-    if not equality and not ranges and not sort_fields:
+    whole = ordering(sort)
+    whole = whole[: [k.field for k in whole].index(ID_FIELD) + 1]  # keys after id order nothing
+    sort_keys = [k for k in whole[:-1] if k.field not in equality]
+    if not equality and not ranges and not sort_keys:
         return True
     return any(
-        _index_serves(index.fields, equality, sort_fields, ranges) for index in collection.indexes
+        _index_serves(_index_order(index), equality, [*sort_keys, whole[-1]], ranges)
+        for index in collection.indexes
     )
 
 
+def _index_order(index: Index) -> tuple[SortKey, ...]:
+    """The order the index holds its entries in: a non-unique one ends with `id`, in the
+    direction of its last field (what the SQLite and MongoDB adapters build)."""
+    keys = index.keys
+    if index.unique or ID_FIELD in index.field_names:
+        return keys
+    return (*keys, SortKey(ID_FIELD, keys[-1].descending))
+
+
 def _index_serves(
-    fields: tuple[str, ...], equality: set[str], sort_fields: list[str], ranges: set[str]
+    keys: tuple[SortKey, ...], equality: set[str], order: list[SortKey], ranges: set[str]
 ) -> bool:
-    head, rest = fields[: len(equality)], fields[len(equality) :]
-    if set(head) != equality or list(rest[: len(sort_fields)]) != sort_fields:
+    """`order` is the sort keys past the equality fields, then the `id` tie-break."""
+    head, rest = keys[: len(equality)], keys[len(equality) :]
+    if {k.field for k in head} != equality:
         return False
-    return ranges <= set(rest)
+    sort_keys = order[:-1]
+    if [k.field for k in rest[: len(sort_keys)]] != [k.field for k in sort_keys]:
+        return False
+    # Where the index orders ties by id right after the sort fields, that order counts too.
+    then = rest[len(sort_keys) : len(sort_keys) + 1]
+    walked = order if then and then[0].field == ID_FIELD else sort_keys
+    reversed_or_not = {k.descending != i.descending for k, i in zip(walked, rest, strict=False)}
+    return len(reversed_or_not) <= 1 and ranges <= {k.field for k in rest}
 
 
 def require_index(
     collection: Collection, filters: Sequence[Filter], sort: Sequence[SortKey] = ()
 ) -> None:
     if not served_by_index(collection, filters, sort):
-        fields = [f.field for f in filters] + [s.field for s in sort]
+        fields = [f.field for f in filters] + [
+            f"-{s.field}" if s.descending else s.field for s in sort
+        ]
         raise UnindexedQueryError(
             f"no declared index of {collection.name!r} serves a query on {fields}"
         )

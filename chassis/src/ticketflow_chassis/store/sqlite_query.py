@@ -23,6 +23,8 @@ from ticketflow_chassis.store.port import (
     Index,
     SortKey,
     field_value,
+    ordering,
+    tie_break,
 )
 
 COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -55,10 +57,18 @@ def index_name(collection: str, index: Index) -> str:
     return f"{collection}__{index.name}"
 
 
+def _indexed(field_name: str, descending: bool) -> str:
+    # An ascending column is written without ASC: the text of indexes built before indexes
+    # had directions, which `open` compares to decide on a rebuild.
+    return column(field_name) + (" DESC" if descending else "")
+
+
 def create_index_sql(collection: str, index: Index) -> str:
-    columns = [column(f) for f in index.fields]
-    if not index.unique and ID_FIELD not in index.fields:
-        columns.append("id")  # ties are ordered by id: the index then serves the whole ORDER BY
+    columns = [_indexed(k.field, k.descending) for k in index.keys]
+    if not index.unique and ID_FIELD not in index.field_names:
+        # Ties are ordered by id in the last field's direction: the index then serves the
+        # whole ORDER BY (port.ordering), forwards or backwards.
+        columns.append(_indexed(ID_FIELD, index.keys[-1].descending))
     unique = "UNIQUE " if index.unique else ""
     return (
         f'CREATE {unique}INDEX "{index_name(collection, index)}" '
@@ -117,18 +127,19 @@ def order_by(sort: Sequence[SortKey], filters: Sequence[Filter] = ()) -> str:
     """NULL sorts first ascending and last descending, as in MongoDB and the memory store.
     A key held equal by a filter is left out: it orders nothing, and SQLite would sort in
     a temporary b-tree instead of reading the index in order."""
-    fixed = {f.field for f in filters if isinstance(f, Eq)}
-    keys = [
+    fixed = {f.field for f in filters if isinstance(f, Eq)} - {ID_FIELD}
+    return ", ".join(
         f"{column(k.field)} {'DESC' if k.descending else 'ASC'}"
-        for k in sort
+        for k in ordering(sort)
         if k.field not in fixed
-    ]
-    return ", ".join([*keys, "id ASC"])
+    )
 
 
 def _beyond(key: SortKey, last: Any) -> Clause | None:
     """Values that come after `last` in the key's direction; None when nothing can."""
     expr = column(key.field)
+    if key.field == ID_FIELD:  # the primary key is never NULL: no null branch
+        return Clause(f"{expr} {'<' if key.descending else '>'} ?", [parameter(last)])
     if not key.descending:
         if last is None:
             return Clause(f"{expr} IS NOT NULL")
@@ -142,7 +153,7 @@ def after(sort: Sequence[SortKey], cursor: Sequence[Any]) -> Clause:
     """Keyset paging: rows strictly after the cursor's (sort values..., id) in the order of
     `order_by(sort)`, as an OR of "equal on the first i keys, beyond on key i"."""
     branches: list[Clause] = []
-    keys = [*sort, SortKey(ID_FIELD)]
+    keys = [*sort, tie_break(sort)]
     for i, key in enumerate(keys):
         beyond = _beyond(key, cursor[i])
         if beyond is None:
@@ -167,10 +178,10 @@ def missing_values_guards(spec: Collection, document: Document) -> list[tuple[In
     lacks the same values. Usually there is none, and a write costs no extra lookup."""
     guards: list[tuple[Index, Clause]] = []
     for index in spec.indexes:
-        values = [field_value(document, f) for f in index.fields]
+        values = [field_value(document, f) for f in index.field_names]
         if not index.unique or all(v is not None for v in values):
             continue
-        same = " AND ".join(f"{column(f)} IS ?" for f in index.fields)
+        same = " AND ".join(f"{column(f)} IS ?" for f in index.field_names)
         guards.append(
             (
                 index,

@@ -35,7 +35,7 @@ from ticketflow_chassis.store.sqlite_query import (
 @cache  # on every write: a collection's declared indexes do not change
 def indexed_fields(spec: Collection) -> tuple[str, ...]:
     """The fields that have a column: every field a declared index names, but `id`."""
-    return tuple(sorted({f for i in spec.indexes for f in i.fields} - {ID_FIELD}))
+    return tuple(sorted({f for i in spec.indexes for f in i.field_names} - {ID_FIELD}))
 
 
 def column_value(document: Document, field_name: str) -> Any:

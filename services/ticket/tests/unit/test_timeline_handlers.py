@@ -275,7 +275,7 @@ def renamed_at(ticket_id: str, moment: datetime, subject: str) -> Envelope:
     return envelope_of(updated, occurred_at=moment)
 
 
-async def test_on_sqlite_pages_run_newest_first_and_equal_times_by_id(
+async def test_on_sqlite_pages_run_newest_first_and_equal_times_by_id_descending(
     sqlite_uow: UnitOfWork,
 ) -> None:
     uow = sqlite_uow
@@ -295,5 +295,6 @@ async def test_on_sqlite_pages_run_newest_first_and_equal_times_by_id(
             break
         after = page.after
 
-    assert seen[:4] == sorted(str(e.message_id) for e in same_moment)
+    # Ties follow the sort's direction (port.ordering): the index is read backwards.
+    assert seen[:4] == sorted((str(e.message_id) for e in same_moment), reverse=True)
     assert len(seen) == 5

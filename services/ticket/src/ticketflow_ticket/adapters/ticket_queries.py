@@ -82,11 +82,10 @@ def branch_filters(account_id: str, archived: bool, branch: Branch) -> tuple[Fil
 
 def _ordered(docs: list[Document], sort: SortKey) -> list[Document]:
     """The store's order: by the sort value (missing first ascending, last descending), then
-    by id ascending; Python's sort is stable, also with `reverse`."""
-    by_id = sorted(docs, key=lambda d: str(d["id"]))
+    by id in the same direction (port.ordering)."""
     return sorted(
-        by_id,
-        key=lambda d: (d.get(sort.field) is not None, d.get(sort.field) or ""),
+        docs,
+        key=lambda d: (d.get(sort.field) is not None, d.get(sort.field) or "", str(d["id"])),
         reverse=sort.descending,
     )
 
