@@ -5,9 +5,11 @@ brought to the declared shape when it is opened, and queries on it find what the
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from ticketflow_chassis.store.port import Collection, Eq, Index, Query, SortKey
 from ticketflow_chassis.store.sqlite import SqliteStore
@@ -195,6 +197,40 @@ async def test_a_changed_direction_rebuilds_the_index_with_its_directions(tmp_pa
         "tickets__ix_account_id__status_id__created_at_desc": (
             'CREATE INDEX "tickets__ix_account_id__status_id__created_at_desc" ON "tickets"'
             ' ("doc.account_id", "doc.status_id", "doc.created_at" DESC, id DESC)'
+        ),
+        "tickets__ix_account_id__owner_id": (
+            'CREATE INDEX "tickets__ix_account_id__owner_id" ON "tickets"'
+            ' ("doc.account_id", "doc.owner.id", id)'
+        ),
+    }
+
+
+async def test_an_index_the_data_cannot_satisfy_fails_the_opening_and_leaves_nothing_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = SqliteStore(path)
+    await store.open([TICKETS])
+    async with store.transaction() as tx:
+        for doc_id in ("t1", "t2"):
+            ticket = {"id": doc_id, "account_id": "a1", "owner": {"id": 7}}
+            await tx.put("tickets", ticket, expected_version=None)
+    await store.close()
+    one_ticket_per_owner = Collection(
+        "tickets",
+        (Index(("account_id", "owner.id"), unique=True),),
+        {"account_id": "string", "owner.id": "number"},
+    )
+
+    store = SqliteStore(path)
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.open([one_ticket_per_owner])
+
+    assert not await store.ping()
+    assert await index_sql(path) == {  # the earlier declaration, untouched
+        "tickets__ix_account_id__status_id__created_at": (
+            'CREATE INDEX "tickets__ix_account_id__status_id__created_at" ON "tickets"'
+            ' ("doc.account_id", "doc.status_id", "doc.created_at", id)'
         ),
         "tickets__ix_account_id__owner_id": (
             'CREATE INDEX "tickets__ix_account_id__owner_id" ON "tickets"'

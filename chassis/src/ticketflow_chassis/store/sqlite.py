@@ -335,10 +335,16 @@ class SqliteStore(OutboxMethods):
                 ],
             )
             self._readers = ReaderPool(self.path, self._reader_count)
-        async with self._writer.unit() as connection:
-            await sqlite_outbox.create_outbox_and_inbox(connection)
-            for spec in collections:
-                await migrate(connection, spec)
+        try:
+            async with self._writer.unit() as connection:
+                await sqlite_outbox.create_outbox_and_inbox(connection)
+                for spec in collections:
+                    await migrate(connection, spec)
+        except BaseException:
+            # Nothing of the migration stays (one transaction); nor do the connections, whose
+            # threads would otherwise keep the process alive after the caller gives up.
+            await self.close()
+            raise
         self._specs.update({spec.name: spec for spec in collections})
 
     async def close(self) -> None:
