@@ -16,7 +16,7 @@ beside the writers; its session's put, save, delete and record raise ReadOnlyErr
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
@@ -39,6 +39,11 @@ from ticketflow_contracts import COMMANDS_EXCHANGE, EVENTS_EXCHANGE, Command, En
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+# What a service keeps of its own messages in the same transaction that records them (a
+# read model that must show every write path, without a round trip through the broker).
+Projection = Callable[["Session", Envelope[Any], "Event | Command"], Awaitable[None]]
 
 
 class DuplicateMessage(Exception):
@@ -108,8 +113,10 @@ class Session:
         publishes: frozenset[str] | None = None,
         *,
         read_only: bool = False,
+        projections: Sequence[Projection] = (),
     ):
         self._tx = tx
+        self._projections = projections
         self._read_only = read_only
         self._publishes = publishes
         self.context = context
@@ -182,6 +189,8 @@ class Session:
         )
         self._unwritten.append(outbox_message(envelope, message))
         self.recorded.append(envelope)
+        for project in self._projections:
+            await project(self, envelope, message)
         return envelope
 
     async def write_outbox(self) -> None:
@@ -239,9 +248,15 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._clock = clock
         self._transient_retry_seconds = transient_retry_seconds
+        self._projections: list[Projection] = []
 
     def notify_on_commit(self, callback: Callable[[], None]) -> None:
         self._on_commit = callback
+
+    def project_with(self, projection: Projection) -> None:
+        """Run `projection(session, envelope, message)` for every message a unit of work
+        records, inside its transaction: what it writes commits, or not, with the message."""
+        self._projections.append(projection)
 
     async def retrying(
         self, work: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
@@ -269,7 +284,14 @@ class UnitOfWork:
         async with self.store.transaction() as tx:
             if context.inbox_key is not None and not await tx.mark_processed(context.inbox_key):
                 raise DuplicateMessage(context.inbox_key)
-            session = Session(tx, context, self._producer, self._clock(), self._publishes)
+            session = Session(
+                tx,
+                context,
+                self._producer,
+                self._clock(),
+                self._publishes,
+                projections=self._projections,
+            )
             yield session
             await session.write_outbox()
         if session.recorded:

@@ -310,3 +310,30 @@ async def test_a_message_is_ordered_by_its_account_and_the_aggregate_it_is_about
         "a1",  # about no one thing: the account's
         "a1/account/a1",
     ]
+
+
+async def test_a_projection_writes_with_the_recording_unit_and_rolls_back_with_it(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
+
+    async def keep_account_names(session: Session, envelope: Any, message: Any) -> None:
+        if isinstance(message, AccountCreated):
+            doc = {"id": str(envelope.message_id), "name": message.name}
+            await session.put("things", doc, expected_version=None)
+
+    async def record_then_fail() -> None:
+        async with uow.begin(context()) as session:
+            await session.record(account_created())
+            raise RuntimeError("the handler failed after recording")
+
+    uow.project_with(keep_account_names)
+    async with uow.begin(context()) as session:
+        recorded = await session.record(account_created())
+    with pytest.raises(RuntimeError):
+        await record_then_fail()
+
+    async with store.read() as tx:
+        kept = await tx.find("things", Query())
+    assert [(d["id"], d["name"]) for d in kept.items] == [(str(recorded.message_id), "Acme")]
+    assert len(await store.outbox_entries()) == 1

@@ -33,10 +33,14 @@ class Binding:
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """A service queue: `QueueSpec("notifier.ticket-events", (on_events("ticket.created.#"),))`."""
+    """A service queue: `QueueSpec("notifier.ticket-events", (on_events("ticket.created.#"),))`.
+    `retired`: bindings an earlier release declared and this one does not want: a durable
+    queue keeps its bindings across restarts, so they are removed at start-up (removing one
+    that is not there changes nothing)."""
 
     name: str
     bindings: tuple[Binding, ...]
+    retired: tuple[Binding, ...] = ()
 
     @property
     def dead_letter_queue(self) -> str:
@@ -76,7 +80,8 @@ def parking_queue(spec: QueueSpec) -> RabbitQueue:
 async def declare_topology(
     broker: RabbitBroker, queues: tuple[QueueSpec, ...], delivery_limit: int
 ) -> None:
-    """Idempotent: exchanges, each queue with its bindings, each `.dlq` with its binding."""
+    """Idempotent: exchanges, each queue with its bindings (and without its retired ones),
+    each `.dlq` with its binding."""
     declared = {
         name: await broker.declare_exchange(exchange) for name, exchange in EXCHANGES.items()
     }
@@ -84,5 +89,7 @@ async def declare_topology(
         queue = await broker.declare_queue(service_queue(spec, delivery_limit))
         for binding in spec.bindings:
             await queue.bind(declared[binding.exchange], routing_key=binding.routing_key)
+        for binding in spec.retired:
+            await queue.unbind(declared[binding.exchange], routing_key=binding.routing_key)
         parked = await broker.declare_queue(parking_queue(spec))
         await parked.bind(declared[DEAD_LETTER_EXCHANGE], routing_key=spec.name)

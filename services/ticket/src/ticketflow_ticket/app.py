@@ -25,6 +25,7 @@ from ticketflow_ticket.entrypoints.http import (
 )
 from ticketflow_ticket.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_ticket.entrypoints.workers import MoveRunner
+from ticketflow_ticket.handlers.timeline import project_own_event
 from ticketflow_ticket.settings import TicketSettings
 
 PUBLISHES = (
@@ -39,6 +40,7 @@ PUBLISHES = (
 
 def build_app(settings: TicketSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
+    runtime.uow.project_with(project_own_event)
     moves = MoveRunner(
         runtime.uow,
         batch_size=settings.move_batch_size,

@@ -33,10 +33,6 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
         "ticket.property-definitions": {"TicketPropertyDefined", "TicketPropertyArchived"},
         "ticket.commands": {"CloseStatuses"},
         "ticket.timeline": {
-            "TicketCreated",
-            "TicketStatusChanged",
-            "TicketUpdated",
-            "TicketArchived",
             "ConversationMessageReceived",
             "ConversationMessageSent",
             "NotificationSent",

@@ -52,6 +52,7 @@ from ticketflow_ticket.entrypoints.subscribers import (
     build_router,
 )
 from ticketflow_ticket.handlers.tickets import CreateTicket, create_ticket
+from ticketflow_ticket.handlers.timeline import project_own_event
 from ticketflow_ticket.settings import TicketSettings
 
 from .builders import NOW, definition, pipeline, placed
@@ -165,7 +166,8 @@ async def test_a_close_statuses_command_on_a_status_holding_tickets_answers_refu
 
 # -- the timeline -----------------------------------------------------------------------------
 
-TIMELINE_EVENTS: list[tuple[Event, EntryType]] = [
+# This service's own events: their entries are written by the unit of work recording them.
+OWN_EVENTS: list[tuple[Event, EntryType]] = [
     (
         TicketCreated(ticket_id="t1", pipeline_id="p1", status_id="new", created_at=NOW),
         EntryType.TICKET_CREATED,
@@ -201,6 +203,9 @@ TIMELINE_EVENTS: list[tuple[Event, EntryType]] = [
         ),
         EntryType.TICKET_ARCHIVED,
     ),
+]
+# Other services' events, from the broker.
+TIMELINE_EVENTS: list[tuple[Event, EntryType]] = [
     (
         ConversationMessageReceived(
             message_id="m1",
@@ -254,6 +259,37 @@ async def test_each_timeline_event_makes_its_entry_on_the_tickets_timeline(
     assert [(e.id, e.type) for e in entries] == [(str(envelope.message_id), entry_type)]
 
 
+@pytest.mark.parametrize(
+    ("event", "entry_type"), OWN_EVENTS, ids=[e.message_type() for e, _ in OWN_EVENTS]
+)
+async def test_each_own_event_makes_its_entry_in_the_unit_of_work_that_records_it(
+    event: Event, entry_type: EntryType
+) -> None:
+    runtime = ticket_service()
+    runtime.uow.project_with(project_own_event)
+    await runtime.store.open(COLLECTIONS)
+    async with runtime.uow.begin(MessageContext("a1", uuid.uuid4())) as session:
+        envelope = await session.record(event)
+    async with runtime.uow.read(request()) as session:
+        entries, _ = await TimelineRepository(session).page("a1", "t1", limit=10, after=None)
+
+    assert [(e.id, e.type) for e in entries] == [(str(envelope.message_id), entry_type)]
+
+
+async def test_an_own_event_the_old_binding_still_delivers_is_ignored() -> None:
+    """A `ticket.timeline` queue declared by an earlier release keeps `ticket.#` until the
+    new release's start-up retires it; what it delivered meanwhile makes no second entry."""
+    runtime = ticket_service()
+    event, _ = OWN_EVENTS[0]
+    async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
+        await subscribers.publish(TIMELINE, envelope_of(event, account_id="a1"))
+        parked = subscribers.parked[TIMELINE.name]
+        async with runtime.uow.read(request()) as session:
+            entries, _ = await TimelineRepository(session).page("a1", "t1", limit=10, after=None)
+
+    assert (parked, entries) == ([], [])
+
+
 # -- poison -----------------------------------------------------------------------------------
 
 
@@ -279,7 +315,7 @@ async def test_poison_is_parked_and_a_later_command_is_still_answered() -> None:
 
 async def test_a_ticket_event_the_timeline_has_no_subscriber_for_is_ignored() -> None:
     runtime = ticket_service()
-    # `ticket.#` binds the saga's answers to the timeline queue too; it shows none of them.
+    # A queue an earlier release bound to `ticket.#` receives the saga's answers too.
     answer = StatusesClosed(retirement_id="r1", pipeline_id="p1", status_ids=["new"])
     async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
         await subscribers.publish(TIMELINE, envelope_of(answer, account_id="a1"))

@@ -16,12 +16,8 @@ from ticketflow_contracts import (
     ConversationMessageSent,
     Envelope,
     NotificationSent,
-    TicketArchived,
-    TicketCreated,
     TicketPropertyArchived,
     TicketPropertyDefined,
-    TicketStatusChanged,
-    TicketUpdated,
 )
 from ticketflow_ticket.adapters.repository import PIPELINES
 from ticketflow_ticket.handlers.properties import apply_property_definition
@@ -31,16 +27,18 @@ from ticketflow_ticket.handlers.timeline import record_timeline_entry
 PIPELINE_SNAPSHOTS = QueueSpec("ticket.pipeline-snapshots", (on_events("pipeline.#"),))
 TICKET_COMMANDS = QueueSpec("ticket.commands", (on_command(CloseStatuses.message_type()),))
 PROPERTY_DEFINITIONS = QueueSpec("ticket.property-definitions", (on_events("ticket_property.#"),))
-# The timeline read model: this service's own ticket events (every write path), the messages
-# of tickets' conversations and the notifications sent about tickets.
+# The timeline read model from other services: the messages of tickets' conversations and the
+# notifications sent about tickets (this service's own ticket events make their entries in
+# the unit of work that records them: handlers/timeline.project_own_event). Releases before
+# that bound `ticket.#` here too.
 TIMELINE = QueueSpec(
     "ticket.timeline",
     (
-        on_events("ticket.#"),
         on_events("notification.sent.#"),
         on_events("conversation.message_received.#"),
         on_events("conversation.message_sent.#"),
     ),
+    retired=(on_events("ticket.#"),),
 )
 QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS, TIMELINE)
 
@@ -65,22 +63,6 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     @commands.on(CloseStatuses)
     async def on_close_statuses(command: Envelope[CloseStatuses]) -> None:
         await close_statuses(command.payload, uow, commands.context_of(command))
-
-    @timeline.on(TicketCreated)
-    async def on_ticket_created(event: Envelope[TicketCreated]) -> None:
-        await record_timeline_entry(event, uow, timeline.context_of(event))
-
-    @timeline.on(TicketStatusChanged)
-    async def on_ticket_status_changed(event: Envelope[TicketStatusChanged]) -> None:
-        await record_timeline_entry(event, uow, timeline.context_of(event))
-
-    @timeline.on(TicketUpdated)
-    async def on_ticket_updated(event: Envelope[TicketUpdated]) -> None:
-        await record_timeline_entry(event, uow, timeline.context_of(event))
-
-    @timeline.on(TicketArchived)
-    async def on_ticket_archived(event: Envelope[TicketArchived]) -> None:
-        await record_timeline_entry(event, uow, timeline.context_of(event))
 
     @timeline.on(ConversationMessageReceived)
     async def on_conversation_message_received(

@@ -1,14 +1,16 @@
-"""Keeping and reading tickets' timelines. Entries come from events on the broker (the
-service's own ticket events, conversation messages, notifications sent), never from the
-write handlers, so every path that changes a ticket (HTTP, bulk moves, the saga) shows."""
+"""Keeping and reading tickets' timelines. Entries come from events, never from the write
+handlers, so every path that changes a ticket (HTTP, bulk moves, the saga) shows: this
+service's own ticket events in the unit of work that records them (`project_own_event`, a
+projection of the unit of work), other services' (conversation messages, notifications
+sent) from the broker."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_contracts import Envelope, Event
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_contracts import Command, Envelope, Event
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.timeline_repository import TimelineRepository
 from ticketflow_ticket.domain import timeline
@@ -17,6 +19,24 @@ from ticketflow_ticket.domain.timeline import TimelineEntry
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
 E = TypeVar("E", bound=Event)
+
+
+async def project_own_event(
+    session: Session, envelope: Envelope[Any], message: Event | Command
+) -> None:
+    """The entry of an event this service records, written in the same transaction: it
+    commits with the ticket's change or not at all, and costs no consume, inbox mark or
+    transaction of its own."""
+    if not isinstance(message, Event):
+        return
+    entry = timeline.entry_for(
+        message,
+        message_id=str(envelope.message_id),
+        account_id=envelope.account_id,
+        occurred_at=envelope.occurred_at,
+    )
+    if entry is not None:
+        await TimelineRepository(session).add(entry)
 
 
 async def record_timeline_entry(
