@@ -1,5 +1,6 @@
 """Throughput and memory of a bulk move, in process, on a temporary SQLite store (no HTTP, no
-broker: the moves' events stay in the outbox, as they would until the relay publishes them).
+broker: the moves' events stay in the outbox, as they would until the relay publishes them;
+their timeline entries are written in the moves' units of work, as in the service).
 
     .venv/bin/python bench/bulk_move.py [--tickets 100000] [--batch-size 500] [--no-tracemalloc]
 
@@ -35,6 +36,7 @@ from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.moves import MoveRequest
 from ticketflow_ticket.entrypoints.workers import MoveRunner
 from ticketflow_ticket.handlers import moves
+from ticketflow_ticket.handlers.timeline import project_own_event
 
 ACCOUNT = "bench"
 ADMIN = Requester("bench", is_super_admin=True)
@@ -82,6 +84,7 @@ async def bench(tickets: int, batch_size: int, trace: bool) -> None:
         await store.open(COLLECTIONS)
         try:
             uow = UnitOfWork(store, "ticket")
+            uow.project_with(project_own_event)  # as the service: timeline entries in the unit
             await replicate(uow, pipeline_snapshot("support", {"new": TicketState.OPEN}))
             await replicate(
                 uow,
