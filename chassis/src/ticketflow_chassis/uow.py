@@ -124,6 +124,7 @@ class Session:
         self.now = now
         self.recorded: list[Envelope] = []
         self._unwritten: list[OutboxMessage] = []
+        self._appended: dict[str, list[Document]] = {}
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
         return await self._tx.get(collection, doc_id)
@@ -146,6 +147,15 @@ class Session:
 
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
         await self._tx.delete(collection, doc_id, expected_version=expected_version)
+
+    def append(self, collection: str, document: Document) -> None:
+        """A new document written when the unit's block ends, with the others appended to
+        the same collection in one write (`insert_many`): for records nothing reads back
+        in the unit that makes them (timeline entries of a bulk move's 500 tickets). Its id
+        must be new; a taken one fails the unit at its end, as a put would."""
+        if self._read_only:
+            raise ReadOnlyError("append")
+        self._appended.setdefault(collection, []).append(document)
 
     async def find(self, collection: str, query: Query) -> Page:
         return await self._tx.find(collection, query)
@@ -192,6 +202,12 @@ class Session:
         for project in self._projections:
             await project(self, envelope, message)
         return envelope
+
+    async def write_appended(self) -> None:
+        """The documents appended since the last call, one write per collection."""
+        appended, self._appended = self._appended, {}
+        for collection, documents in appended.items():
+            await self._tx.insert_many(collection, documents)
 
     async def write_outbox(self) -> None:
         """The messages recorded since the last call, in one outbox write."""
@@ -293,6 +309,7 @@ class UnitOfWork:
                 projections=self._projections,
             )
             yield session
+            await session.write_appended()
             await session.write_outbox()
         if session.recorded:
             self._on_commit()

@@ -52,6 +52,7 @@ from .contract_outbox import NOW, OutboxContract
 
 TICKETS = "tickets"
 NOTES = "notes"
+ENTRIES = "entries"  # indexed, no unique index: what a timeline is
 COLLECTIONS = (
     Collection(
         TICKETS,
@@ -76,6 +77,7 @@ COLLECTIONS = (
         },
     ),
     Collection(NOTES),
+    Collection(ENTRIES, (Index(("ticket_id", "-at")),), {"ticket_id": "string", "at": "string"}),
 )
 # COLLECTIONS as a later release declares them (test_reopening_with_changed_indexes_...).
 CHANGED_COLLECTIONS = (
@@ -312,6 +314,48 @@ class StoreContract(OutboxContract):
         assert missing.value.actual is None
         assert await self._get(store, NOTES, "n1") == {"id": "n1", "version": 1}
 
+    # -- insert_many ------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("collection", [ENTRIES, NOTES, TICKETS])
+    async def test_insert_many_writes_each_new_document_at_version_one(
+        self, store: DocumentStore, collection: str
+    ) -> None:
+        entries = [
+            {"id": f"e{n}", "ticket_id": "t1", "at": f"2026-12-01T10:0{n}:00Z", "account_id": "x"}
+            for n in range(3)
+        ]
+        async with store.transaction() as tx:
+            await tx.insert_many(collection, [{**e, "number": n} for n, e in enumerate(entries)])
+
+        for n, entry in enumerate(entries):
+            stored = await self._get(store, collection, entry["id"])
+            assert stored == {**entry, "number": n, "version": 1}
+        if collection == ENTRIES:
+            async with store.read() as tx:
+                newest = await tx.find(
+                    ENTRIES, Query((Eq("ticket_id", "t1"),), (SortKey("at", descending=True),))
+                )
+            assert [d["id"] for d in newest.items] == ["e2", "e1", "e0"]
+
+    @pytest.mark.parametrize("collection", [ENTRIES, NOTES])
+    async def test_insert_many_with_a_taken_id_is_a_conflict_and_the_unit_writes_nothing(
+        self, store: DocumentStore, collection: str
+    ) -> None:
+        await self._insert(store, {"id": "e1", "ticket_id": "t1"}, collection)
+        for batch in (["e0", "e1", "e2"], ["e3", "e3"]):
+            with pytest.raises(ConflictError) as caught:
+                async with store.transaction() as tx:
+                    await tx.insert_many(collection, [{"id": i, "ticket_id": "t1"} for i in batch])
+            assert (caught.value.doc_id, caught.value.actual) == (batch[1], 1)
+        for doc_id in ("e0", "e2", "e3"):
+            assert await self._get(store, collection, doc_id) is None
+
+    async def test_insert_many_refuses_a_value_of_another_type(self, store: DocumentStore) -> None:
+        with pytest.raises(FieldTypeError):
+            async with store.transaction() as tx:
+                await tx.insert_many(ENTRIES, [{"id": "e0"}, {"id": "e1", "ticket_id": 7}])
+        assert await self._get(store, ENTRIES, "e0") is None
+
     # -- unique indexes ------------------------------------------------------------------
 
     async def test_a_unique_index_refuses_a_second_document_with_the_same_values(
@@ -479,6 +523,7 @@ class StoreContract(OutboxContract):
             lambda tx: tx.put(NOTES, {"id": "n1"}, expected_version=None),
             lambda tx: tx.put(NOTES, {"id": "other", "text": "v2"}, expected_version=1),
             lambda tx: tx.delete(NOTES, "other", expected_version=1),
+            lambda tx: tx.insert_many(NOTES, [{"id": "n2"}, {"id": "n3"}]),
             lambda tx: tx.add_to_outbox(message("m1")),
             lambda tx: tx.mark_processed("inbox-1"),
         ]

@@ -337,3 +337,28 @@ async def test_a_projection_writes_with_the_recording_unit_and_rolls_back_with_i
         kept = await tx.find("things", Query())
     assert [(d["id"], d["name"]) for d in kept.items] == [(str(recorded.message_id), "Acme")]
     assert len(await store.outbox_entries()) == 1
+
+
+async def test_appended_documents_are_written_when_the_unit_ends_and_only_if_it_commits(
+    store: MemoryStore,
+) -> None:
+    uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
+
+    async def append_then_fail() -> None:
+        async with uow.begin(context()) as session:
+            session.append("things", {"id": "lost"})
+            raise RuntimeError("the handler failed")
+
+    async with uow.begin(context()) as session:
+        session.append("things", {"id": "e1"})
+        session.append("things", {"id": "e2"})
+        assert await session.get("things", "e1") is None  # not before the unit ends
+    with pytest.raises(RuntimeError):
+        await append_then_fail()
+    async with uow.read(context()) as session:
+        with pytest.raises(ReadOnlyError):
+            session.append("things", {"id": "e3"})
+
+    async with store.read() as tx:
+        kept = await tx.find("things", Query())
+    assert [(d["id"], d["version"]) for d in kept.items] == [("e1", 1), ("e2", 1)]

@@ -170,6 +170,10 @@ class MemoryTransaction:
         self.written.setdefault((collection, doc_id), expected_version)
         return copy.deepcopy(stored)
 
+    async def insert_many(self, collection: str, documents: Sequence[Document]) -> None:
+        for document in documents:
+            await self.put(collection, document, expected_version=None)
+
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
         await self._round_trip()
         self._writable("delete")

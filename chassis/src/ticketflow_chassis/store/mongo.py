@@ -137,6 +137,35 @@ class MongoTransaction:
                 raise ConflictError(collection, doc_id, expected_version, actual)
         return copy.deepcopy(stored)
 
+    async def insert_many(self, collection: str, documents: Sequence[Document]) -> None:
+        """One insert_many, ordered, after one read of the ids (a DuplicateKeyError would
+        abort the transaction, as in put)."""
+        self._writable("insert_many")
+        target = self._collection(collection)
+        spec = self._store.spec(collection)
+        if not documents:
+            return
+        for document in documents:
+            check_field_types(spec, document)
+        ids = [document[ID_FIELD] for document in documents]
+        repeated = next((i for n, i in enumerate(ids) if i in ids[:n]), None)
+        if repeated is not None:  # the first of them would be there at version 1
+            raise ConflictError(collection, repeated, None, 1)
+        with _conflicts(collection, ids[0]):
+            taken = await target.find_one(
+                {MONGO_ID: {"$in": ids}}, {VERSION_FIELD: 1}, session=self._session
+            )
+            if taken is not None:
+                raise ConflictError(collection, taken[MONGO_ID], None, taken[VERSION_FIELD])
+            try:
+                await target.insert_many(
+                    [to_stored(copy.deepcopy({**d, VERSION_FIELD: 1})) for d in documents],
+                    ordered=True,
+                    session=self._session,
+                )
+            except DuplicateKeyError as exc:
+                raise _duplicate(spec, ids[0], exc) from exc
+
     async def delete(self, collection: str, doc_id: str, *, expected_version: int) -> None:
         self._writable("delete")
         target = self._collection(collection)

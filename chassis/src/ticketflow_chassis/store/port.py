@@ -385,6 +385,12 @@ class Transaction(Protocol):
         """The number of matches, or `limit` when there are at least that many: the store
         stops reading at `limit` (a capped total costs at most `limit` index entries)."""
 
+    async def insert_many(self, collection: str, documents: Sequence[Document]) -> None:
+        """Insert new documents (each at version 1) in their order, in one write where the
+        store can: as many `put(..., expected_version=None)`, with the same errors, for a
+        batch of new records (a unit of work's appended timeline entries). After an error,
+        some may be written: leave the transaction, which rolls back."""
+
     async def add_to_outbox(self, *messages: OutboxMessage) -> None:
         """Append `messages` to the outbox in their order, in one write where the store can
         (a unit of work records its messages together when its block ends)."""

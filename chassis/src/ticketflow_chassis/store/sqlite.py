@@ -255,6 +255,36 @@ class SqliteTransaction:
         rows = await self._rows(sql, params)
         return int(rows[0][0])
 
+    async def insert_many(self, collection: str, documents: Sequence[Document]) -> None:
+        """One executemany (one round trip to the connection's thread), unless a unique index
+        needs put's guard on missing values: then a put each."""
+        self._writable("insert_many")
+        spec = self._store.spec(collection)
+        if len(documents) < 2 or any(index.unique for index in spec.indexes):
+            for document in documents:
+                await self.put(collection, document, expected_version=None)
+            return
+        if not self.active:
+            raise StoreError("this transaction is over; open a new one")
+        rows = []
+        for document in documents:
+            check_field_types(spec, document)
+            text = _to_json({**document, VERSION_FIELD: 1})
+            rows.append((document[ID_FIELD], 1, text, *column_values(spec, _from_json(text))))
+        fields = indexed_fields(spec)
+        names = "".join(f", {column(f)}" for f in fields)
+        before = self._connection.total_changes
+        try:
+            await self._connection.executemany(
+                f'INSERT INTO "{collection}" (id, version, doc{names})'
+                f" VALUES (?, ?, ?{', ?' * len(fields)})",
+                rows,
+            )
+        except sqlite3.IntegrityError as exc:  # the primary key: no unique index here
+            doc_id = documents[self._connection.total_changes - before][ID_FIELD]
+            actual = await self._version(collection, doc_id)
+            raise ConflictError(collection, doc_id, None, actual) from exc
+
     async def add_to_outbox(self, *messages: OutboxMessage) -> None:
         """One executemany: one round trip to the connection's thread for all of them."""
         self._writable("add_to_outbox")

@@ -77,6 +77,12 @@ class TimelineRepository:
     def __init__(self, session: Session):
         self._session = session
 
+    def add_new(self, entry: TimelineEntry) -> None:
+        """Append the entry of an event recorded in this unit of work (written with the
+        unit's others at its end): its id, the event's message id just drawn, cannot be
+        taken, so there is nothing to look up first."""
+        self._session.append(TIMELINE, entry_to_doc(entry))
+
     async def add(self, entry: TimelineEntry) -> bool:
         """Insert the entry; False when it is there already (its event came again)."""
         doc_id = scoped_id(entry.account_id, entry.id)

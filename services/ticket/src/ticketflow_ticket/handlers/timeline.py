@@ -36,7 +36,7 @@ async def project_own_event(
         occurred_at=envelope.occurred_at,
     )
     if entry is not None:
-        await TimelineRepository(session).add(entry)
+        TimelineRepository(session).add_new(entry)
 
 
 async def record_timeline_entry(
