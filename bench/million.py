@@ -50,8 +50,10 @@ async def count_tickets(uow: UnitOfWork) -> int:
         return await session.count(TICKETS, (Eq("account_id", ACCOUNT),))
 
 
-async def seeded(path: Path, tickets: int) -> list[str]:
-    """Seeds `path` up to `tickets` tickets (what is there already counts); returns some ids."""
+async def seeded(path: Path, tickets: int) -> dict[str, str]:
+    """Seeds `path` up to `tickets` tickets (what is there already counts); returns some
+    tickets' ids with their status now (a run's PATCHes each change a status, also when an
+    earlier run on the same store moved the same tickets)."""
     store = SqliteStore(path)
     await store.open(COLLECTIONS)
     try:
@@ -73,7 +75,7 @@ async def seeded(path: Path, tickets: int) -> list[str]:
             print(f"  {have:,} tickets ({rate:,.0f}/s overall)", flush=True)
         async with uow.begin(MessageContext.for_request(ACCOUNT)) as session:
             page = await session.find(TICKETS, Query((Eq("account_id", ACCOUNT),), limit=5000))
-        return [str(document["id"]) for document in page.items]
+        return {str(document["id"]): str(document["status_id"]) for document in page.items}
     finally:
         await store.close()
 
@@ -98,7 +100,12 @@ async def latencies(
     return taken
 
 
-async def measure(base: str, secret: str, ids: list[str], requests: int, pid: int) -> None:
+async def measure(
+    base: str, secret: str, statuses: dict[str, str], requests: int, pid: int
+) -> None:
+    ids = list(statuses)
+    if requests > len(ids):  # a ticket PATCHed twice would be asked for the status it has
+        raise SystemExit(f"--requests is at most {len(ids)}")
     admin = Principal(ACCOUNT, "bench", frozenset({Role.SUPER_ADMIN}), frozenset())
     token = TokenCodec(secret, "ticketflow").issue(admin, now=datetime.now(UTC))
     headers = {"Authorization": f"Bearer {token}"}
@@ -119,9 +126,9 @@ async def measure(base: str, secret: str, ids: list[str], requests: int, pid: in
             return status_of(client.get(f"{tickets}/{ids[n % len(ids)]}"))
 
         def patch(n: int) -> Awaitable[int]:
-            # Distinct tickets from the GETs' start; each to the next status in turn.
+            # Distinct tickets from the GETs' start, each to the status after its own.
             ticket_id = ids[-1 - n % len(ids)]
-            status = STATUSES[(n // len(ids) + 1) % len(STATUSES)]
+            status = STATUSES[(STATUSES.index(statuses[ticket_id]) + 1) % len(STATUSES)]
             return status_of(
                 client.patch(
                     f"{tickets}/{ticket_id}", json={"properties": {"hs_pipeline_stage": status}}
@@ -170,7 +177,7 @@ def size_mib(path: Path) -> float:
 async def bench(tickets: int, directory: Path, requests: int) -> None:
     path = directory / f"ticket-{tickets}.sqlite3"
     began = time.perf_counter()
-    ids = await seeded(path, tickets)
+    statuses = await seeded(path, tickets)
     size = size_mib(path)
     print(f"store: {tickets:,} tickets, {size:,.0f} MiB ({time.perf_counter() - began:.1f} s)")
     secret = secrets.token_urlsafe(48)
@@ -188,7 +195,7 @@ async def bench(tickets: int, directory: Path, requests: int) -> None:
         log = directory / "ticket-service.log"
         async with started(argv, env, {"ticket": base}, log) as service:
             print(f"service up, RSS peak at start {peak_rss_mib(service.process.pid):.0f} MiB")
-            await measure(base, secret, ids, requests, service.process.pid)
+            await measure(base, secret, statuses, requests, service.process.pid)
             print(f"ticket service peak RSS: {peak_rss_mib(service.process.pid):.0f} MiB")
 
 

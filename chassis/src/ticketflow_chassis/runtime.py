@@ -9,6 +9,7 @@ consuming, start the relay and the inbox expiry, start the service's workers
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -161,6 +162,7 @@ class ServiceRuntime:
             await self.broker.start()
             self.relay.start()
             self.inbox_expiry.start()
+            freeze_startup_heap()
             try:
                 async with self.workers():
                     yield
@@ -170,3 +172,14 @@ class ServiceRuntime:
         finally:
             await self.broker.stop()
             await self.store.close()
+
+
+def freeze_startup_heap() -> None:
+    """Move every object alive once the service has started (modules, the app, schemas,
+    the broker's and the store's state) out of the garbage collector's reach for good.
+    Each full collection scanned them all again: a pause of tens of milliseconds every few
+    hundred requests, which was the p99 of a status change at 1,000,000 tickets (70-105 ms
+    -> 33-41 ms at concurrency 10, bench/RESULTS.md). Objects made later are collected as
+    before."""
+    gc.collect()
+    gc.freeze()

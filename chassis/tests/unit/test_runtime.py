@@ -1,13 +1,15 @@
-"""The runtime's start-up: an unreachable broker is retried with backoff, then reported."""
+"""The runtime's start-up: an unreachable broker is retried with backoff, then reported; the
+heap alive once started is frozen out of later collections."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
-from ticketflow_chassis.runtime import BrokerUnavailable, ServiceRuntime
+from ticketflow_chassis.runtime import BrokerUnavailable, ServiceRuntime, freeze_startup_heap
 from ticketflow_chassis.settings import ServiceSettings
 from ticketflow_chassis.store.sqlite import SqliteStore
 from ticketflow_chassis.testing import TEST_JWT_SECRET
@@ -57,3 +59,14 @@ def test_the_sqlite_store_is_built_with_the_configured_durability_and_readers(
     assert isinstance(store, SqliteStore)
     assert (store.synchronous, store.path) == ("NORMAL", tmp_path / "demo.sqlite3")
     assert store.cache_mib == 8
+
+
+def test_the_heap_alive_at_start_up_is_kept_out_of_later_collections() -> None:
+    gc.unfreeze()
+    survivor: list[list[int]] = [[]]  # a list is always tracked by the collector
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+        assert not any(survivor is o for o in gc.get_objects())  # no generation holds it
+    finally:
+        gc.unfreeze()
