@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from ticketflow_chassis.store.cursors import decode_cursor
 from ticketflow_chassis.store.mongo_query import after, to_filter
 from ticketflow_chassis.store.port import (
     Eq,
@@ -16,7 +17,6 @@ from ticketflow_chassis.store.port import (
     InvalidCursorError,
     Range,
     SortKey,
-    decode_cursor,
 )
 from ticketflow_chassis.testing import HOSTILE_CURSORS
 

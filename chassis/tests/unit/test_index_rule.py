@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ticketflow_chassis.store.index_rule import ordering, served_by_index
 from ticketflow_chassis.store.port import (
     Collection,
     Eq,
@@ -14,8 +15,6 @@ from ticketflow_chassis.store.port import (
     Index,
     Range,
     SortKey,
-    ordering,
-    served_by_index,
 )
 
 TICKETS = Collection("tickets", (Index(("account_id", "pipeline_id", "created_at")),))

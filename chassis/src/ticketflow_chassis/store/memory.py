@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from ticketflow_chassis.store.cursors import decode_cursor, encode_cursor
+from ticketflow_chassis.store.index_rule import ordering, require_index, tie_break
 from ticketflow_chassis.store.memory_outbox import due_in_order, unparked, with_failure
 from ticketflow_chassis.store.port import (
     ID_FIELD,
@@ -34,13 +36,8 @@ from ticketflow_chassis.store.port import (
     UniqueViolationError,
     UnknownCollectionError,
     check_field_types,
-    decode_cursor,
-    encode_cursor,
     field_value,
-    ordering,
     require_field_types,
-    require_index,
-    tie_break,
 )
 
 

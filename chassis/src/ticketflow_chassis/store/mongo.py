@@ -30,6 +30,8 @@ from pymongo.write_concern import WriteConcern
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential
 
 from ticketflow_chassis.store import mongo_outbox
+from ticketflow_chassis.store.cursors import decode_cursor, encode_cursor
+from ticketflow_chassis.store.index_rule import require_index
 from ticketflow_chassis.store.mongo_outbox import INBOX, OUTBOX, MongoOutbox, outbox_document
 from ticketflow_chassis.store.mongo_query import (
     MONGO_ID,
@@ -60,10 +62,7 @@ from ticketflow_chassis.store.port import (
     UnknownCollectionError,
     UnknownCommitError,
     check_field_types,
-    decode_cursor,
-    encode_cursor,
     require_field_types,
-    require_index,
 )
 from ticketflow_chassis.store.sqlite_query import checked_collection
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ticketflow_chassis.store.index_rule import ordering, tie_break
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     Document,
@@ -15,8 +16,6 @@ from ticketflow_chassis.store.port import (
     Filter,
     In,
     SortKey,
-    ordering,
-    tie_break,
 )
 from ticketflow_chassis.store.sqlite_query import checked_field
 

@@ -18,6 +18,8 @@ from typing import Any, Literal, get_args
 import aiosqlite
 
 from ticketflow_chassis.store import sqlite_outbox
+from ticketflow_chassis.store.cursors import decode_cursor, encode_cursor
+from ticketflow_chassis.store.index_rule import require_index
 from ticketflow_chassis.store.outbox_methods import OutboxMethods
 from ticketflow_chassis.store.port import (
     ID_FIELD,
@@ -35,10 +37,7 @@ from ticketflow_chassis.store.port import (
     UniqueViolationError,
     UnknownCollectionError,
     check_field_types,
-    decode_cursor,
-    encode_cursor,
     require_field_types,
-    require_index,
 )
 from ticketflow_chassis.store.sqlite_connections import (
     ReaderPool,

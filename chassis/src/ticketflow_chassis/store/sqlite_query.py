@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ticketflow_chassis.store.index_rule import ordering, tie_break
 from ticketflow_chassis.store.port import (
     ID_FIELD,
     Collection,
@@ -23,8 +24,6 @@ from ticketflow_chassis.store.port import (
     Index,
     SortKey,
     field_value,
-    ordering,
-    tie_break,
 )
 
 COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ticketflow_chassis.store.cursors import decode_cursor, encode_cursor
+from ticketflow_chassis.store.index_rule import served_by_index
 from ticketflow_chassis.store.port import (
     Document,
     Eq,
@@ -14,9 +16,6 @@ from ticketflow_chassis.store.port import (
     Query,
     Range,
     SortKey,
-    decode_cursor,
-    encode_cursor,
-    served_by_index,
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts.errors import ErrorDetail
