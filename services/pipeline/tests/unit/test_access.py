@@ -214,7 +214,7 @@ def test_access_is_a_professional_and_enterprise_feature() -> None:
         require_tier_for_access(Tier.STARTER)
 
     assert refused.value.message == (
-        "Pipeline access is available on enterprise and professional; this account is on starter"
+        "Pipeline access is available on Professional and Enterprise; this account is on starter"
     )
 
 

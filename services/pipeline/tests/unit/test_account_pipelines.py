@@ -9,6 +9,7 @@ import pytest
 from ticketflow_contracts import TicketState, Tier
 from ticketflow_pipeline.domain import account_pipelines
 from ticketflow_pipeline.domain.errors import (
+    FeatureNotInTier,
     InvalidPipeline,
     PipelineInUse,
     PipelineLimitReached,
@@ -42,18 +43,29 @@ def pipelines(count: int) -> list[Pipeline]:
 
 @pytest.mark.parametrize(
     ("tier", "limit"),
-    [(Tier.FREE, 1), (Tier.STARTER, 2), (Tier.PROFESSIONAL, 15), (Tier.ENTERPRISE, 100)],
+    [(Tier.STARTER, 2), (Tier.PROFESSIONAL, 15), (Tier.ENTERPRISE, 100)],
 )
 def test_each_tier_stops_at_its_pipeline_limit_naming_it(tier: Tier, limit: int) -> None:
-    if limit > 1:  # an account always has its default pipeline
-        account_pipelines.check_new_pipeline(pipelines(limit - 1), "One more", tier, TierPolicy())
+    account_pipelines.check_new_pipeline(pipelines(limit - 1), "One more", tier, TierPolicy())
     with pytest.raises(PipelineLimitReached, match=f"{tier.value} tier allows {limit}"):
         account_pipelines.check_new_pipeline(pipelines(limit), "One more", tier, TierPolicy())
 
 
 def test_the_limits_are_configurable() -> None:
-    policy = TierPolicy({**TierPolicy().pipeline_limits, Tier.FREE: 3})
-    account_pipelines.check_new_pipeline(pipelines(2), "Third", Tier.FREE, policy)
+    policy = TierPolicy({**TierPolicy().pipeline_limits, Tier.STARTER: 3})
+    account_pipelines.check_new_pipeline(pipelines(2), "Third", Tier.STARTER, policy)
+
+
+def test_a_free_account_creates_no_pipeline_whatever_its_configured_limit() -> None:
+    roomy = TierPolicy({**TierPolicy().pipeline_limits, Tier.FREE: 3})
+
+    with pytest.raises(FeatureNotInTier) as refused:
+        account_pipelines.check_new_pipeline(pipelines(1), "Billing", Tier.FREE, roomy)
+
+    assert refused.value.message == (
+        "Custom ticket pipelines are available on Starter, Professional and Enterprise; "
+        "this account is on free"
+    )
 
 
 def test_a_pipeline_label_is_unique_in_the_account() -> None:

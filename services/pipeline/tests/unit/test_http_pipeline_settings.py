@@ -35,7 +35,7 @@ async def test_access_and_rules_need_professional_or_enterprise(
     for response in (read, write):
         assert (response.status_code, response.json()["category"]) == (403, "TIER_LIMIT")
         message = response.json()["message"]
-        assert f"available on enterprise and professional; this account is on {tier}" in message
+        assert f"available on Professional and Enterprise; this account is on {tier}" in message
 
 
 # -- rules ------------------------------------------------------------------------------------
@@ -175,7 +175,7 @@ async def test_automation_is_not_on_the_free_tier(api: Api) -> None:
 
     assert (refused.status_code, refused.json()["category"]) == (403, "TIER_LIMIT")
     assert refused.json()["message"] == (
-        "Ticket automation is available on enterprise and professional and starter; "
+        "Ticket automation is available on Starter, Professional and Enterprise; "
         "this account is on free"
     )
 

@@ -85,13 +85,15 @@ async def test_the_settings_page_reorders_pipelines_and_statuses(api: Api) -> No
     assert [s["id"] for s in statuses.json()["stages"]] == ["4", "3", "2", "1"]
 
 
-async def test_the_free_tier_keeps_one_pipeline(api: Api) -> None:
-    _, admin = await api.account("free")
-    refused = await api.client.post(BASE, json=BILLING, headers=admin)
+async def test_the_starter_tier_stops_at_two_pipelines(api: Api) -> None:
+    _, admin = await api.account("starter")
+    second = await api.client.post(BASE, json=BILLING, headers=admin)
+    refused = await api.client.post(BASE, json={**BILLING, "label": "Returns"}, headers=admin)
 
+    assert second.status_code == 201
     assert refused.status_code == 403
     assert refused.json()["category"] == "TIER_LIMIT"
-    assert "free tier allows 1" in refused.json()["message"]
+    assert "starter tier allows 2" in refused.json()["message"]
 
 
 async def test_a_user_without_the_settings_permission_cannot_change_pipelines(api: Api) -> None:

@@ -35,18 +35,18 @@ from ticketflow_pipeline.handlers.properties import CreateProperty, create_prope
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ACCOUNT = "a1"
 ADMIN = Requester("u1", is_super_admin=True)
-# A Free account opens with its default pipeline: with room for two, it has room for one.
-ROOM_FOR_ONE_MORE = TierPolicy({**TierPolicy().pipeline_limits, Tier.FREE: 2})
+# A Starter account opens with its default pipeline: with room for two, it has room for one.
+ROOM_FOR_ONE_MORE = TierPolicy({**TierPolicy().pipeline_limits, Tier.STARTER: 2})
 
 
 def context() -> MessageContext:
     return MessageContext.for_request(ACCOUNT, None)
 
 
-async def free_account(store: MemoryStore) -> UnitOfWork:
+async def starter_account(store: MemoryStore) -> UnitOfWork:
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "pipeline", clock=lambda: NOW)
-    opening = OpenAccount(ACCOUNT, "Acme", Tier.FREE, "u1", "admin@acme.test")
+    opening = OpenAccount(ACCOUNT, "Acme", Tier.STARTER, "u1", "admin@acme.test")
     await create_account(opening, uow, context())
     return uow
 
@@ -71,7 +71,7 @@ async def live_labels(uow: UnitOfWork) -> list[str]:
 
 async def test_of_two_concurrent_creations_with_room_for_one_the_other_meets_the_limit() -> None:
     store = MemoryStore(snapshot_isolation=True)
-    uow = await free_account(store)
+    uow = await starter_account(store)
 
     outcomes = await race(uow, store, creation("Billing"), creation("Returns"))
 
@@ -83,8 +83,8 @@ async def test_of_two_concurrent_creations_with_one_label_the_other_is_told_it_e
     """The unique label index kept the second out before the guard (as a ConflictError);
     now the loser runs again and is told why."""
     store = MemoryStore(snapshot_isolation=True)
-    uow = await free_account(store)
-    room = TierPolicy({**TierPolicy().pipeline_limits, Tier.FREE: 5})
+    uow = await starter_account(store)
+    room = TierPolicy({**TierPolicy().pipeline_limits, Tier.STARTER: 5})
 
     outcomes = await race(uow, store, creation("Billing", room), creation("billing", room))
 
@@ -94,7 +94,7 @@ async def test_of_two_concurrent_creations_with_one_label_the_other_is_told_it_e
 
 async def test_of_two_concurrent_deletions_of_an_accounts_two_pipelines_one_is_refused() -> None:
     store = MemoryStore(snapshot_isolation=True)
-    uow = await free_account(store)
+    uow = await starter_account(store)
     second = await create_pipeline(creation("Billing"), uow, context())
 
     with store.overlapping(2):
@@ -121,8 +121,8 @@ async def test_two_concurrent_reorders_end_in_one_of_the_two_orders_not_a_mix() 
     """The first swaps the first two pipelines, the second the last two: they write different
     pipelines, so only the guard makes the later one see the earlier."""
     store = MemoryStore(snapshot_isolation=True)
-    uow = await free_account(store)
-    room = TierPolicy({**TierPolicy().pipeline_limits, Tier.FREE: 4})
+    uow = await starter_account(store)
+    room = TierPolicy({**TierPolicy().pipeline_limits, Tier.STARTER: 4})
     for label in ("Billing", "Returns", "Sales"):
         await create_pipeline(creation(label, room), uow, context())
     first, a, b, c = await order(uow)
@@ -146,7 +146,7 @@ def custom_property(name: str) -> PropertySpec:
 
 async def test_of_two_concurrent_definitions_at_the_last_free_place_the_other_is_refused() -> None:
     store = MemoryStore(snapshot_isolation=True)
-    uow = await free_account(store)
+    uow = await starter_account(store)
     async with uow.begin(context()) as session:  # the account one short of the limit
         repository = PropertyRepository(session)
         for n in range(MAX_CUSTOM_PROPERTIES - 1):

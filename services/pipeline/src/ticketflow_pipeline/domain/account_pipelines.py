@@ -1,5 +1,6 @@
-"""Rules across an account's pipelines: tier limit, unique labels, order, at least one left
-(every change under them writes the account's pipelines guard: domain/guards.py)."""
+"""Rules across an account's pipelines: custom pipelines' tiers and limits, unique labels, order,
+at least one left (every change under them writes the account's pipelines guard:
+domain/guards.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from ticketflow_contracts import Tier
 from ticketflow_pipeline.domain.errors import InvalidPipeline, PipelineInUse
 from ticketflow_pipeline.domain.labels import clean_label, require_unique
 from ticketflow_pipeline.domain.model import Pipeline
-from ticketflow_pipeline.domain.tiers import TierPolicy
+from ticketflow_pipeline.domain.tiers import STARTER_PLUS, TierPolicy, require_tier
+
+CUSTOM_PIPELINES = "Custom ticket pipelines"
 
 
 def live(pipelines: Sequence[Pipeline]) -> list[Pipeline]:
@@ -22,6 +25,9 @@ def live(pipelines: Sequence[Pipeline]) -> list[Pipeline]:
 def check_new_pipeline(
     pipelines: Sequence[Pipeline], label: str, tier: Tier, policy: TierPolicy
 ) -> None:
+    # HubSpot: only Starter and up create pipelines; Free keeps its default one, whatever
+    # PIPELINE_PIPELINE_LIMITS says of it.
+    require_tier(CUSTOM_PIPELINES, tier, STARTER_PLUS, plural=True)
     current = live(pipelines)
     policy.check_pipeline_count(tier, len(current))
     require_unique(clean_label(label), (p.label for p in current), "a pipeline labelled")

@@ -67,9 +67,10 @@ class PipelineLimitReached(PipelineError):
 
 
 class FeatureNotInTier(PipelineError):
-    def __init__(self, feature: str, tier: str, tiers: str):
+    def __init__(self, feature: str, tier: str, tiers: str, *, plural: bool = False):
         super().__init__(
-            f"{feature} is available on {tiers}; this account is on {tier}",
+            f"{feature} {'are' if plural else 'is'} available on {tiers}; "
+            f"this account is on {tier}",
             ErrorCategory.TIER_LIMIT,
         )
 

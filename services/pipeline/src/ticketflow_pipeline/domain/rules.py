@@ -11,7 +11,7 @@ FEATURE = "Pipeline rules"
 
 
 def require_tier_for_rules(tier: Tier) -> None:
-    require_tier(FEATURE, tier, PAID_PLUS)
+    require_tier(FEATURE, tier, PAID_PLUS, plural=True)
 
 
 def check_rules(state: PipelineSnapshot, rules: PipelineRules) -> None:

@@ -1,5 +1,6 @@
 """Status properties: the ticket properties an agent fills when a ticket enters a status, in
-order, each optionally required (Professional and Enterprise). They live on the pipeline
+order (a change of a custom status: Starter and up), each optionally required (Professional and
+Enterprise). They live on the pipeline
 snapshot, so a change publishes PipelineUpdated; a property a status lists cannot be archived."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from ticketflow_contracts import StatusProperty, StatusSnapshot, Tier
 from ticketflow_pipeline.domain.errors import InvalidProperty, PropertyInUse
 from ticketflow_pipeline.domain.model import Pipeline
 from ticketflow_pipeline.domain.properties import PropertyDefinition
+from ticketflow_pipeline.domain.statuses import require_tier_for_custom_statuses
 from ticketflow_pipeline.domain.tiers import PAID_PLUS, require_tier
 
 MAX_STATUS_PROPERTIES = 50
@@ -34,6 +36,7 @@ def set_status_properties(
 ) -> StatusSnapshot:
     """Replace the status's ordered list. `definitions` holds the account's live and archived
     definitions of the wanted names (built-ins included); a name it lacks does not exist."""
+    require_tier_for_custom_statuses(tier)
     current = pipeline.status(status_id)
     if len(wanted) > MAX_STATUS_PROPERTIES:
         raise InvalidProperty(
@@ -45,7 +48,7 @@ def set_status_properties(
     for index, item in enumerate(wanted):
         _check_item(item, index, seen, definitions.get(item.name))
     if any(item.required for item in wanted):
-        require_tier(REQUIRED_FEATURE, tier, PAID_PLUS)
+        require_tier(REQUIRED_FEATURE, tier, PAID_PLUS, plural=True)
     updated = current.model_copy(update={"properties": list(wanted), "updated_at": now})
     statuses = [updated if s.id == status_id else s for s in pipeline.state.statuses]
     pipeline.change(pipeline.state.model_copy(update={"statuses": statuses}), now)

@@ -1,5 +1,6 @@
 """A pipeline's statuses as requests describe them (NewStatus) and as the snapshot holds them:
-building validated status lists, the rules every list keeps, and finding one status."""
+building validated status lists, the rules every list keeps, finding one status, and the tier
+rule for changing them (custom statuses: Starter, Professional and Enterprise)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from ticketflow_contracts import PipelineSnapshot, StatusSnapshot, TicketState
+from ticketflow_contracts import PipelineSnapshot, StatusSnapshot, TicketState, Tier
 from ticketflow_pipeline.domain.errors import InvalidPipeline, StatusNotFound
 from ticketflow_pipeline.domain.labels import clean_label, require_unique
-from ticketflow_pipeline.domain.tiers import MAX_STATUSES_PER_PIPELINE
+from ticketflow_pipeline.domain.tiers import MAX_STATUSES_PER_PIPELINE, STARTER_PLUS, require_tier
+
+CUSTOM_STATUSES = "Custom ticket statuses"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,43 @@ class NewStatus:
     ticket_state: TicketState
     display_order: int | None = None
     id: str | None = None
+
+
+def require_tier_for_custom_statuses(tier: Tier) -> None:
+    """Adding, editing, reordering or deleting statuses, and their property lists. HubSpot:
+    a Free account keeps the default pipeline's statuses as they are."""
+    require_tier(CUSTOM_STATUSES, tier, STARTER_PLUS, plural=True)
+
+
+def require_tier_for_replacement(
+    current: Sequence[StatusSnapshot], wanted: Sequence[NewStatus], tier: Tier
+) -> None:
+    """A PUT of a pipeline that keeps its statuses as they are (a rename) is open to every
+    tier; one that changes them is a change of custom statuses."""
+    if changes_statuses(current, wanted):
+        require_tier_for_custom_statuses(tier)
+
+
+def changes_statuses(current: Sequence[StatusSnapshot], wanted: Sequence[NewStatus]) -> bool:
+    """Whether `wanted` (matched as a PUT matches them) differs from `current` in any id,
+    label, Open/Closed state or display order."""
+    if len(wanted) != len(current):
+        return True
+    by_id = {s.id: s for s in current}
+    seen: set[str] = set()
+    for order, status in enumerate(match_existing(s, current) for s in wanted):
+        existing = by_id.get(status.id) if status.id is not None else None
+        if existing is None or existing.id in seen:
+            return True
+        seen.add(existing.id)
+        display_order = status.display_order if status.display_order is not None else order
+        if (clean_label(status.label, "label"), status.ticket_state, display_order) != (
+            existing.label,
+            existing.ticket_state,
+            existing.display_order,
+        ):
+            return True
+    return False
 
 
 def match_existing(status: NewStatus, existing: Sequence[StatusSnapshot]) -> NewStatus:

@@ -31,7 +31,16 @@ class TierPolicy:
             raise PipelineLimitReached(tier.value, limit)
 
 
-def require_tier(feature: str, tier: Tier, allowed: frozenset[Tier]) -> None:
+def require_tier(
+    feature: str, tier: Tier, allowed: frozenset[Tier], *, plural: bool = False
+) -> None:
+    """Raise FeatureNotInTier naming the tiers in HubSpot's words: "Ticket automation is
+    available on Starter, Professional and Enterprise; this account is on free" (`plural`
+    features "are")."""
     if tier not in allowed:
-        names = " and ".join(sorted(t.value for t in allowed))
-        raise FeatureNotInTier(feature, tier.value, names)
+        raise FeatureNotInTier(feature, tier.value, tier_names(allowed), plural=plural)
+
+
+def tier_names(tiers: frozenset[Tier]) -> str:
+    names = [t.value.title() for t in Tier if t in tiers]  # the enum's order: cheapest first
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

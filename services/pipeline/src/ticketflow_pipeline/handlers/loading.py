@@ -1,4 +1,5 @@
-"""Loading for handlers: the account (its tier), and one live pipeline for a requester: a
+"""Loading for handlers: the account (its tier, and `tier_check`, a handler's tier rule run in
+its unit of work), and one live pipeline for a requester: a
 deleted one, or one hidden from them, is 404; one they may only view refuses changes
 (domain/access.py). `edit_pipeline` is the whole shape of a simple change: load, change, save."""
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_contracts import Tier
 from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
@@ -34,6 +36,18 @@ async def load_account(session: Session, context: MessageContext) -> Account:
     if account is None:
         raise AccountNotFound(context.account_id)
     return account
+
+
+def tier_check(
+    context: MessageContext, rule: Callable[[Tier], None]
+) -> Callable[[Session], Awaitable[None]]:
+    """A `check` for `read_pipeline`/`edit_pipeline`: the account's tier must pass `rule`
+    (e.g. `require_tier_for_automation`), read in the same unit of work as the change."""
+
+    async def check(session: Session) -> None:
+        rule((await load_account(session, context)).tier)
+
+    return check
 
 
 async def load_live(session: Session, context: MessageContext, pipeline_id: str) -> Pipeline:

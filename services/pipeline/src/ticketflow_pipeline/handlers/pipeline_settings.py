@@ -4,24 +4,23 @@ change of the pipeline snapshot, so it publishes PipelineUpdated with the next r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import (
     AutomationTriggers,
     PipelineAccess,
     PipelineRules,
     StatusAction,
-    Tier,
 )
 from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.automation import ActionEdit, NewAction, require_tier_for_automation
 from ticketflow_pipeline.domain.model import Pipeline
 from ticketflow_pipeline.domain.rules import require_tier_for_rules
-from ticketflow_pipeline.handlers.loading import edit_pipeline, load_account, read_pipeline
+from ticketflow_pipeline.handlers.loading import edit_pipeline, read_pipeline, tier_check
 
 NewId = Callable[[], str]
 
@@ -105,23 +104,12 @@ class DeleteStatusAction:
     requester: Requester
 
 
-def _tier_check(
-    context: MessageContext, tier_check: Callable[[Tier], None]
-) -> Callable[[Session], Awaitable[None]]:
-    """The account's tier must offer the feature."""
-
-    async def check(session: Session) -> None:
-        tier_check((await load_account(session, context)).tier)
-
-    return check
-
-
 # -- access (super admins only) ------------------------------------------------------------
 
 
 async def get_access(query: GetAccess, uow: UnitOfWork, context: MessageContext) -> PipelineAccess:
     access.require_super_admin(query.requester)
-    check = _tier_check(context, access.require_tier_for_access)
+    check = tier_check(context, access.require_tier_for_access)
     return await read_pipeline(uow, context, query, lambda p: p.state.access, check)
 
 
@@ -132,7 +120,7 @@ async def set_access(command: SetAccess, uow: UnitOfWork, context: MessageContex
         access.change_access(pipeline, command.access, now)
         return pipeline
 
-    check = _tier_check(context, access.require_tier_for_access)
+    check = tier_check(context, access.require_tier_for_access)
     return await edit_pipeline(uow, context, command, change, check)
 
 
@@ -140,7 +128,7 @@ async def set_access(command: SetAccess, uow: UnitOfWork, context: MessageContex
 
 
 async def get_rules(query: GetRules, uow: UnitOfWork, context: MessageContext) -> PipelineRules:
-    check = _tier_check(context, require_tier_for_rules)
+    check = tier_check(context, require_tier_for_rules)
     return await read_pipeline(uow, context, query, lambda p: p.state.rules, check)
 
 
@@ -149,7 +137,7 @@ async def set_rules(command: SetRules, uow: UnitOfWork, context: MessageContext)
         pipeline.change_rules(command.rules, now)
         return pipeline.state.rules
 
-    check = _tier_check(context, require_tier_for_rules)
+    check = tier_check(context, require_tier_for_rules)
     return await edit_pipeline(uow, context, command, change, check)
 
 
@@ -159,7 +147,7 @@ async def set_rules(command: SetRules, uow: UnitOfWork, context: MessageContext)
 async def get_triggers(
     query: GetTriggers, uow: UnitOfWork, context: MessageContext
 ) -> AutomationTriggers:
-    check = _tier_check(context, require_tier_for_automation)
+    check = tier_check(context, require_tier_for_automation)
     return await read_pipeline(uow, context, query, Pipeline.effective_triggers, check)
 
 
@@ -170,7 +158,7 @@ async def set_triggers(
         pipeline.change_triggers(command.triggers, now)
         return pipeline.effective_triggers()
 
-    check = _tier_check(context, require_tier_for_automation)
+    check = tier_check(context, require_tier_for_automation)
     return await edit_pipeline(uow, context, command, change, check)
 
 
@@ -180,7 +168,7 @@ async def set_triggers(
 async def list_status_actions(
     query: ListStatusActions, uow: UnitOfWork, context: MessageContext
 ) -> list[StatusAction]:
-    check = _tier_check(context, require_tier_for_automation)
+    check = tier_check(context, require_tier_for_automation)
     return await read_pipeline(uow, context, query, lambda p: p.actions(query.status_id), check)
 
 
@@ -190,7 +178,7 @@ async def add_status_action(
     def change(pipeline: Pipeline, now: datetime) -> StatusAction:
         return pipeline.add_action(command.status_id, command.action, command.new_id(), now)
 
-    check = _tier_check(context, require_tier_for_automation)
+    check = tier_check(context, require_tier_for_automation)
     return await edit_pipeline(uow, context, command, change, check)
 
 
@@ -200,7 +188,7 @@ async def edit_status_action(
     def change(pipeline: Pipeline, now: datetime) -> StatusAction:
         return pipeline.edit_action(command.status_id, command.action_id, command.edit, now)
 
-    check = _tier_check(context, require_tier_for_automation)
+    check = tier_check(context, require_tier_for_automation)
     return await edit_pipeline(uow, context, command, change, check)
 
 
@@ -212,5 +200,5 @@ async def delete_status_action(
             command.status_id, command.action_id, and_following=command.and_following, now=now
         )
 
-    check = _tier_check(context, require_tier_for_automation)
+    check = tier_check(context, require_tier_for_automation)
     await edit_pipeline(uow, context, command, change, check)

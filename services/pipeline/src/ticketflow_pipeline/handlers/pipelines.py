@@ -1,7 +1,9 @@
 """Pipelines and their statuses: read, create, change, reorder; removals start a retirement
 and wait (a bounded time) for the ticket service's answer.
 
-Every read and change of an existing pipeline passes the requester's pipeline access."""
+Every read and change of an existing pipeline passes the requester's pipeline access. Every
+change of statuses (and a new pipeline) is Starter and up: a Free account keeps its default
+pipeline's statuses; it may rename the pipeline, also by a PUT that keeps the statuses."""
 
 from __future__ import annotations
 
@@ -10,13 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain import access, account_pipelines
+from ticketflow_pipeline.domain import access, account_pipelines, statuses
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
-from ticketflow_pipeline.domain.statuses import NewStatus
+from ticketflow_pipeline.domain.statuses import NewStatus, require_tier_for_custom_statuses
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.handlers.loading import (
     OnPipeline,
@@ -24,6 +26,7 @@ from ticketflow_pipeline.handlers.loading import (
     load_account,
     load_editable,
     read_pipeline,
+    tier_check,
 )
 from ticketflow_pipeline.handlers.retirements import settle, start_retirement
 
@@ -183,10 +186,10 @@ async def replace_pipeline(
 ) -> Replaced:
     """Applied at once when no status retires; else once the ticket service confirms."""
 
-    async def request(
-        pipeline: Pipeline, repository: PipelineRepository, now: datetime
-    ) -> Retirement | None:
-        others = await repository.all(context.account_id)
+    async def request(pipeline: Pipeline, session: Session) -> Retirement | None:
+        tier = (await load_account(session, context)).tier
+        statuses.require_tier_for_replacement(pipeline.statuses, command.statuses, tier)
+        others = await PipelineRepository(session).all(context.account_id)
         account_pipelines.check_label_free(others, command.label, command.pipeline_id)
         return pipeline.request_replacement(
             label=command.label,
@@ -194,7 +197,7 @@ async def replace_pipeline(
             statuses=command.statuses,
             new_status_ids=[command.new_id() for _ in command.statuses],
             retirement_id=str(uuid.uuid4()),
-            now=now,
+            now=session.now,
         )
 
     what = "a status this replacement leaves out"
@@ -208,14 +211,13 @@ async def delete_pipeline(
     """Refused while the pipeline holds tickets; True while the ticket service has still to
     confirm."""
 
-    async def request(
-        pipeline: Pipeline, repository: PipelineRepository, now: datetime
-    ) -> Retirement:
+    async def request(pipeline: Pipeline, session: Session) -> Retirement:
+        repository = PipelineRepository(session)
         guard = await repository.guards().get(context.account_id)
         others = await repository.all(context.account_id)
         account_pipelines.check_deletable(others, command.pipeline_id)
         await repository.guards().save(guard)
-        return pipeline.request_deletion(str(uuid.uuid4()), now)
+        return pipeline.request_deletion(str(uuid.uuid4()), session.now)
 
     what = f"pipeline {command.pipeline_id!r}"
     return await _retire(command, uow, context, request, what, command.retirement_wait_seconds)
@@ -246,7 +248,7 @@ async def _retire(
     asked: OnPipeline,
     uow: UnitOfWork,
     context: MessageContext,
-    request: Callable[[Pipeline, PipelineRepository, datetime], Awaitable[Retirement | None]],
+    request: Callable[[Pipeline, Session], Awaitable[Retirement | None]],
     what: str,
     wait_seconds: float,
 ) -> bool:
@@ -262,15 +264,14 @@ async def _request_retirement_once(
     asked: OnPipeline,
     uow: UnitOfWork,
     context: MessageContext,
-    request: Callable[[Pipeline, PipelineRepository, datetime], Awaitable[Retirement | None]],
+    request: Callable[[Pipeline, Session], Awaitable[Retirement | None]],
 ) -> Retirement | None:
     async with uow.begin(context) as session:
-        repository = PipelineRepository(session)
         pipeline = await load_editable(session, context, asked)
-        retirement = await request(pipeline, repository, session.now)
+        retirement = await request(pipeline, session)
         if retirement is not None:
             await start_retirement(session, pipeline, retirement)
-        await repository.save(pipeline)
+        await PipelineRepository(session).save(pipeline)
     return retirement
 
 
@@ -328,7 +329,8 @@ async def add_status(
     def change(pipeline: Pipeline, now: datetime) -> StatusSnapshot:
         return pipeline.add_status(command.status, command.new_id(), now)
 
-    return await edit_pipeline(uow, context, command, change)
+    check = tier_check(context, require_tier_for_custom_statuses)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 async def update_status(
@@ -343,7 +345,8 @@ async def update_status(
             display_order=command.display_order,
         )
 
-    return await edit_pipeline(uow, context, command, change)
+    check = tier_check(context, require_tier_for_custom_statuses)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 async def replace_status(
@@ -352,7 +355,8 @@ async def replace_status(
     def change(pipeline: Pipeline, now: datetime) -> StatusSnapshot:
         return pipeline.replace_status(command.status_id, command.status, now)
 
-    return await edit_pipeline(uow, context, command, change)
+    check = tier_check(context, require_tier_for_custom_statuses)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 async def reorder_statuses(
@@ -362,17 +366,17 @@ async def reorder_statuses(
         pipeline.reorder_statuses(command.ordered_ids, now)
         return pipeline
 
-    return await edit_pipeline(uow, context, command, change)
+    check = tier_check(context, require_tier_for_custom_statuses)
+    return await edit_pipeline(uow, context, command, change, check)
 
 
 async def delete_status(command: DeleteStatus, uow: UnitOfWork, context: MessageContext) -> bool:
     """True while the ticket service has still to confirm."""
 
-    async def request(
-        pipeline: Pipeline, repository: PipelineRepository, now: datetime
-    ) -> Retirement:
+    async def request(pipeline: Pipeline, session: Session) -> Retirement:
+        require_tier_for_custom_statuses((await load_account(session, context)).tier)
         return pipeline.request_status_removal(
-            command.status_id, command.move_to_status_id, str(uuid.uuid4()), now
+            command.status_id, command.move_to_status_id, str(uuid.uuid4()), session.now
         )
 
     what = f"status {command.status_id!r}"
