@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import jwt
 from fastapi import Depends, Request
@@ -41,10 +41,14 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Principal:
+    """`token_id`: an API token's id (its `jti`), by which it can be revoked; None for the
+    tokens a sign-in or the CLI mints for a session."""
+
     account_id: str
     user_id: str
     roles: frozenset[Role]
     teams: frozenset[str]
+    token_id: str | None = None
 
     @property
     def is_super_admin(self) -> bool:
@@ -75,14 +79,25 @@ class ObjectNotFoundError(TicketflowError):
         super().__init__(message, ErrorCategory.OBJECT_NOT_FOUND)
 
 
+class Revoked(Protocol):
+    def is_revoked(self, token_id: str, now: datetime) -> bool: ...
+
+
 class TokenCodec:
-    """Issues and checks the bearer tokens every service shares (one secret, one issuer).
+    """Issues and checks the bearer tokens every service shares (one secret, one issuer);
+    with `revoked` (revocations.RevokedTokens), a revoked API token is refused too.
 
     token = codec.issue(principal, now=utc_now())
     assert codec.decode(token) == principal
     """
 
-    def __init__(self, secret: str, issuer: str, default_ttl: timedelta = DEFAULT_TTL) -> None:
+    def __init__(
+        self,
+        secret: str,
+        issuer: str,
+        default_ttl: timedelta = DEFAULT_TTL,
+        revoked: Revoked | None = None,
+    ) -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes long")
         if not issuer:
@@ -92,6 +107,7 @@ class TokenCodec:
         self._secret = secret
         self._issuer = issuer
         self._default_ttl = default_ttl
+        self._revoked = revoked
 
     def issue(self, principal: Principal, *, now: datetime, ttl: timedelta | None = None) -> str:
         lifetime = self._default_ttl if ttl is None else ttl
@@ -106,6 +122,8 @@ class TokenCodec:
             "iat": int(now.timestamp()),
             "exp": int((now + lifetime).timestamp()),
         }
+        if principal.token_id is not None:
+            claims["jti"] = principal.token_id
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM)
 
     def decode(self, token: str, *, now: datetime | None = None) -> Principal:
@@ -115,7 +133,14 @@ class TokenCodec:
         claims = self._verified_claims(token)
         moment = datetime.now(UTC) if now is None else now
         _check_times(claims, moment)
-        return _principal_from(claims)
+        principal = _principal_from(claims)
+        if (
+            principal.token_id is not None
+            and self._revoked is not None
+            and self._revoked.is_revoked(principal.token_id, moment)
+        ):
+            raise AuthenticationError("The token was revoked.")
+        return principal
 
     def _verified_claims(self, token: str) -> dict[str, Any]:
         try:
@@ -186,11 +211,15 @@ def _principal_from(claims: dict[str, Any]) -> Principal:
             raise AuthenticationError(f"The token names an unknown role {name!r}.") from None
     if not account_id and Role.OPERATOR not in roles:
         raise AuthenticationError("The token's 'acc' claim is empty, but only operators have none.")
+    token_id = claims.get("jti")
+    if token_id is not None and (not isinstance(token_id, str) or not token_id):
+        raise AuthenticationError("The token's 'jti' claim must be a non-empty token id.")
     return Principal(
         account_id=account_id,
         user_id=user_id,
         roles=frozenset(roles),
         teams=frozenset(_string_list(claims, "teams")),
+        token_id=token_id,
     )
 
 

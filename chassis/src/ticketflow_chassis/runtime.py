@@ -21,11 +21,18 @@ from faststream.rabbit import Channel, RabbitBroker
 from ticketflow_chassis.auth import TokenCodec
 from ticketflow_chassis.inbox_expiry import InboxExpiry
 from ticketflow_chassis.messaging.asyncapi import document_publications
-from ticketflow_chassis.messaging.consuming import QueueConsumer
+from ticketflow_chassis.messaging.consuming import QueueConsumer, consumers_router
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.relay import OutboxRelay
 from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology
 from ticketflow_chassis.retry import retry_connecting
+from ticketflow_chassis.revocations import (
+    REVOCATIONS_COLLECTION,
+    RevocationsRefresher,
+    RevokedTokens,
+    revocations_queue,
+    subscribe_revocations,
+)
 from ticketflow_chassis.settings import ServiceSettings, redacted
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.store.port import Collection, OutboxMessage
@@ -54,8 +61,10 @@ class ServiceRuntime:
         publishes: tuple[type[Message], ...] = (),
     ):
         self.settings = settings
-        self.collections = collections
-        self.queues = queues
+        # Every service refuses revoked API tokens: its own queue and collection for them.
+        self.collections = (*collections, REVOCATIONS_COLLECTION)
+        revocations = revocations_queue(settings.service_name)
+        self.queues = (*queues, revocations)
         self.store = open_store_for(
             settings.resolved_store_url(),
             settings.resolved_mongo_database(),
@@ -90,7 +99,16 @@ class ServiceRuntime:
             publishes=frozenset(m.message_type() for m in publishes),
             transient_retry_seconds=settings.store_retry_seconds,
         )
-        self.tokens = TokenCodec(settings.jwt_secret.get_secret_value(), settings.jwt_issuer)
+        self.revoked_tokens = RevokedTokens()
+        self.tokens = TokenCodec(
+            settings.jwt_secret.get_secret_value(),
+            settings.jwt_issuer,
+            revoked=self.revoked_tokens,
+        )
+        self.revocations_refresher = RevocationsRefresher(self.store, self.revoked_tokens)
+        revocations_consumer = self.consumer(revocations)
+        subscribe_revocations(revocations_consumer, self.uow, self.revoked_tokens)
+        self.broker.include_router(consumers_router(revocations_consumer))
         self._workers: list[tuple[StartWorker, StopWorker]] = []
         document_publications(self.broker, publishes)
 
@@ -162,11 +180,14 @@ class ServiceRuntime:
             await self.broker.start()
             self.relay.start()
             self.inbox_expiry.start()
+            await self.revocations_refresher.load()
+            self.revocations_refresher.start()
             freeze_startup_heap()
             try:
                 async with self.workers():
                     yield
             finally:
+                await self.revocations_refresher.stop()
                 await self.inbox_expiry.stop()
                 await self.relay.stop()
         finally:

@@ -42,7 +42,7 @@ async def runtime(amqp_url: str) -> AsyncIterator[ServiceRuntime]:
 async def test_an_unroutable_command_does_not_hold_back_the_events_recorded_after_it(
     runtime: ServiceRuntime, amqp_url: str
 ) -> None:
-    [queue_spec] = runtime.queues
+    queue_spec = runtime.queues[0]
     unroutable = CloseStatuses(retirement_id="r1", pipeline_id="default", status_ids=["1"])
     async with runtime.uow.begin(MessageContext("acct-1", uuid.uuid4())) as session:
         command = await session.record(unroutable)  # no queue is bound for it here

@@ -81,6 +81,7 @@ from ticketflow_contracts.tickets import (
     TicketStatusChanged,
     TicketUpdated,
 )
+from ticketflow_contracts.tokens import TokenRevoked
 
 __all__ = [
     "ALL_MESSAGES",
@@ -146,6 +147,7 @@ __all__ = [
     "TicketStatusChanged",
     "TicketUpdated",
     "Tier",
+    "TokenRevoked",
     "dead_letter_queue",
     "event_routing_key",
     "forbidden_control_characters",

@@ -23,6 +23,7 @@ from ticketflow_contracts.tickets import (
     TicketStatusChanged,
     TicketUpdated,
 )
+from ticketflow_contracts.tokens import TokenRevoked
 
 ALL_MESSAGES: tuple[type[Message], ...] = (
     AccountCreated,
@@ -44,6 +45,7 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     ConversationMessageReceived,
     ConversationMessageSent,
     NotificationSent,
+    TokenRevoked,
 )
 
 _BY_TYPE = {cls.message_type(): cls for cls in ALL_MESSAGES}

@@ -18,6 +18,7 @@ async def test_consumed_and_published_messages_are_in_the_asyncapi_document() ->
         document = (await client.get("/asyncapi.json")).json()
 
     assert consumed_messages(document) == {
+        "pipeline.revocations": {"TokenRevoked"},  # the chassis' queue, in every service
         "pipeline.retirement-answers": {"StatusesClosed", "StatusesCloseRefused"},
         "pipeline.channel-connections": {
             "ChannelConnectionConnected",

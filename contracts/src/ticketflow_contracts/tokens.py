@@ -1,0 +1,18 @@
+"""Token events, published by the pipeline service (which issues a user's API tokens): every
+service refuses a revoked token from the moment the event reaches it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ticketflow_contracts.messages import Event
+
+
+class TokenRevoked(Event):
+    prefix = "token"
+
+    token_id: str
+    user_id: str
+    revoked_at: datetime
+    # After it the token is refused for its age anyway: services may forget the revocation.
+    expires_at: datetime
