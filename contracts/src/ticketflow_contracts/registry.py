@@ -12,6 +12,14 @@ from ticketflow_contracts.conversations import (
     ConversationMessageReceived,
     ConversationMessageSent,
 )
+from ticketflow_contracts.directory import (
+    TeamCreated,
+    TeamDeleted,
+    TeamUpdated,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
+)
 from ticketflow_contracts.messages import Message
 from ticketflow_contracts.notifications import NotificationSent
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
@@ -26,6 +34,12 @@ from ticketflow_contracts.tickets import (
 
 ALL_MESSAGES: tuple[type[Message], ...] = (
     AccountCreated,
+    UserCreated,
+    UserUpdated,
+    UserDeactivated,
+    TeamCreated,
+    TeamUpdated,
+    TeamDeleted,
     PipelineCreated,
     PipelineUpdated,
     PipelineDeleted,

@@ -1,5 +1,5 @@
 """HTTP routes of the pipeline service: HubSpot's pipelines and properties APIs, the pipeline
-settings pages' extensions, accounts."""
+settings pages' extensions, accounts, and the directory (users, roles, teams, owners)."""
 
 from fastapi import APIRouter
 
@@ -11,6 +11,7 @@ from ticketflow_pipeline.entrypoints.http.channels import build_channels_router
 from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_pipeline_settings_router
 from ticketflow_pipeline.entrypoints.http.pipelines import build_pipelines_router
 from ticketflow_pipeline.entrypoints.http.properties import build_properties_router
+from ticketflow_pipeline.entrypoints.http.users import build_users_router
 
 
 def build_api_router(
@@ -23,4 +24,5 @@ def build_api_router(
     router.include_router(build_pipeline_settings_router(uow, caller))
     router.include_router(build_properties_router(uow, caller))
     router.include_router(build_channels_router(uow, caller))
+    router.include_router(build_users_router(uow, caller))
     return router
