@@ -11,6 +11,7 @@ from ticketflow_pipeline.entrypoints.http.channels import build_channels_router
 from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_pipeline_settings_router
 from ticketflow_pipeline.entrypoints.http.pipelines import build_pipelines_router
 from ticketflow_pipeline.entrypoints.http.properties import build_properties_router
+from ticketflow_pipeline.entrypoints.http.teams import build_teams_router
 from ticketflow_pipeline.entrypoints.http.users import build_users_router
 
 
@@ -24,5 +25,7 @@ def build_api_router(
     router.include_router(build_pipeline_settings_router(uow, caller))
     router.include_router(build_properties_router(uow, caller))
     router.include_router(build_channels_router(uow, caller))
+    # Teams first: `/settings/v3/users/teams` is not a user id.
+    router.include_router(build_teams_router(uow, caller))
     router.include_router(build_users_router(uow, caller))
     return router
