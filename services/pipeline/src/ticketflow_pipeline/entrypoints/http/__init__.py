@@ -8,6 +8,7 @@ from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.entrypoints.http.accounts import build_accounts_router
 from ticketflow_pipeline.entrypoints.http.channels import build_channels_router
+from ticketflow_pipeline.entrypoints.http.owners import build_owners_router
 from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_pipeline_settings_router
 from ticketflow_pipeline.entrypoints.http.pipelines import build_pipelines_router
 from ticketflow_pipeline.entrypoints.http.properties import build_properties_router
@@ -28,4 +29,5 @@ def build_api_router(
     # Teams first: `/settings/v3/users/teams` is not a user id.
     router.include_router(build_teams_router(uow, caller))
     router.include_router(build_users_router(uow, caller))
+    router.include_router(build_owners_router(uow, caller))
     return router
