@@ -48,7 +48,8 @@ async def until_status(
 
 async def hidden_objects(client: httpx.AsyncClient, suite: Suite, api: Api) -> dict[str, str]:
     """A pipeline restricted to nobody, a ticket in it (known to the notifier), a chat
-    connected to it and a bulk move within it: the ids a route's parameters take."""
+    connected to it and a bulk move within it, the account's admin (user and owner routes):
+    the ids a route's parameters take."""
     label = f"Hidden {uuid.uuid4().hex[:12]}"
     pipeline = await api.new_pipeline(label)
     pipeline_id = pipeline["id"]
@@ -86,7 +87,11 @@ async def hidden_objects(client: httpx.AsyncClient, suite: Suite, api: Api) -> d
     }
     job = await client.post(api.ticket_url + MOVES, json=move, headers=api.headers)
     assert job.status_code == 202, job.text
+    users = await client.get(api.pipeline_url + "/settings/v3/users/", headers=api.headers)
+    admin_id = users.json()["results"][0]["id"]
     return {
+        "user_id": admin_id,
+        "owner_id": admin_id,
         "pipeline_id": pipeline_id,
         "pipelineId": pipeline_id,
         "stage_id": first,

@@ -20,6 +20,17 @@ from ticketflow_contracts.conversations import (
     Participant,
     ThreadRelation,
 )
+from ticketflow_contracts.directory import (
+    TeamCreated,
+    TeamDeleted,
+    TeamMember,
+    TeamRecord,
+    TeamUpdated,
+    UserCreated,
+    UserDeactivated,
+    UserRecord,
+    UserUpdated,
+)
 from ticketflow_contracts.envelope import Envelope
 from ticketflow_contracts.messages import Command, Event, Message
 from ticketflow_contracts.notifications import (
@@ -135,6 +146,11 @@ __all__ = [
     "StatusTrigger",
     "StatusesCloseRefused",
     "StatusesClosed",
+    "TeamCreated",
+    "TeamDeleted",
+    "TeamMember",
+    "TeamRecord",
+    "TeamUpdated",
     "ThreadRelation",
     "TicketArchived",
     "TicketCreated",
@@ -148,6 +164,10 @@ __all__ = [
     "TicketUpdated",
     "Tier",
     "TokenRevoked",
+    "UserCreated",
+    "UserDeactivated",
+    "UserRecord",
+    "UserUpdated",
     "dead_letter_queue",
     "event_routing_key",
     "forbidden_control_characters",

@@ -12,6 +12,14 @@ from ticketflow_contracts.conversations import (
     ConversationMessageReceived,
     ConversationMessageSent,
 )
+from ticketflow_contracts.directory import (
+    TeamCreated,
+    TeamDeleted,
+    TeamUpdated,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
+)
 from ticketflow_contracts.messages import Message
 from ticketflow_contracts.notifications import NotificationSent
 from ticketflow_contracts.pipelines import PipelineCreated, PipelineDeleted, PipelineUpdated
@@ -27,6 +35,12 @@ from ticketflow_contracts.tokens import TokenRevoked
 
 ALL_MESSAGES: tuple[type[Message], ...] = (
     AccountCreated,
+    UserCreated,
+    UserUpdated,
+    UserDeactivated,
+    TeamCreated,
+    TeamUpdated,
+    TeamDeleted,
     PipelineCreated,
     PipelineUpdated,
     PipelineDeleted,

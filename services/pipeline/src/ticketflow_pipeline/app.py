@@ -12,8 +12,14 @@ from ticketflow_contracts import (
     PipelineCreated,
     PipelineDeleted,
     PipelineUpdated,
+    TeamCreated,
+    TeamDeleted,
+    TeamUpdated,
     TicketPropertyArchived,
     TicketPropertyDefined,
+    UserCreated,
+    UserDeactivated,
+    UserUpdated,
 )
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.entrypoints.http import build_api_router
@@ -22,6 +28,12 @@ from ticketflow_pipeline.settings import PipelineSettings
 
 PUBLISHES = (
     AccountCreated,
+    UserCreated,
+    UserUpdated,
+    UserDeactivated,
+    TeamCreated,
+    TeamUpdated,
+    TeamDeleted,
     PipelineCreated,
     PipelineUpdated,
     PipelineDeleted,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ticketflow_contracts import AccountCreated, PipelineCreated, TicketState, Tier
-from ticketflow_pipeline.domain.accounts import SUPER_ADMIN, open_account
+from ticketflow_pipeline.domain.accounts import open_account
 from ticketflow_pipeline.domain.errors import InvalidAccount
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def test_an_account_opens_with_the_default_support_pipeline() -> None:
 def test_the_admin_is_a_super_admin_and_the_account_event_names_them() -> None:
     opened = open_account("a1", "Acme", Tier.FREE, "u1", "Ada@Acme.test", NOW)
 
-    assert opened.admin.roles == {SUPER_ADMIN}
+    assert opened.admin.is_super_admin
     [event] = opened.account.events
     assert isinstance(event, AccountCreated)
     assert (event.name, event.admin_email, event.tier) == ("Acme", "ada@acme.test", Tier.FREE)

@@ -70,6 +70,7 @@ async def test_an_operator_opens_an_account_and_its_admin_sees_the_default_pipel
     ]
     assert {e.message.routing_key for e in await store.outbox_entries()} == {
         "account.created",
+        "user.created",
         "pipeline.created",
     }
 

@@ -1,4 +1,4 @@
-"""Accounts, users and pipelines <-> documents on the chassis store port."""
+"""Accounts and pipelines <-> documents on the chassis store port."""
 
 from __future__ import annotations
 
@@ -9,27 +9,30 @@ from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot, Tier
 from ticketflow_pipeline.adapters.channel_repository import CHANNEL_COLLECTION
+from ticketflow_pipeline.adapters.directory_repository import (
+    TEAM_COLLECTION,
+    USER_COLLECTION,
+    USERS,
+    user_to_doc,
+)
 from ticketflow_pipeline.adapters.guards import (
     ACCOUNT_PIPELINES_GUARDS,
     PROPERTY_DEFINITIONS_GUARDS,
     ChangeGuards,
 )
 from ticketflow_pipeline.adapters.property_repository import PROPERTY_COLLECTION
-from ticketflow_pipeline.domain.accounts import Account, User
+from ticketflow_pipeline.domain.accounts import Account
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
+from ticketflow_pipeline.domain.users import User
 
 ACCOUNTS = "accounts"
-USERS = "users"
 PIPELINES = "pipelines"
 RETIREMENTS = "retirements"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
-    Collection(
-        USERS,
-        (Index(("account_id", "email"), unique=True),),
-        field_types={"account_id": "string", "email": "string"},
-    ),
+    USER_COLLECTION,
+    TEAM_COLLECTION,
     Collection(
         PIPELINES,
         (
@@ -65,16 +68,6 @@ def account_from_doc(doc: Document) -> Account:
         datetime.fromisoformat(doc["created_at"]),
         version=doc["version"],
     )
-
-
-def user_to_doc(user: User) -> Document:
-    return {
-        "id": user.id,
-        "account_id": user.account_id,
-        "email": user.email,
-        "roles": sorted(user.roles),
-        "teams": sorted(user.teams),
-    }
 
 
 def _retirement_to_doc(retirement: Retirement | None) -> dict[str, Any] | None:
@@ -130,7 +123,7 @@ class PipelineRepository:
         self._session = session
 
     async def add_account(self, account: Account, admin: User) -> None:
-        await self._session.put(USERS, user_to_doc(admin), expected_version=None)
+        await self._session.save(USERS, admin, user_to_doc(admin))
         await self._session.save(ACCOUNTS, account, account_to_doc(account))
 
     async def account(self, account_id: str) -> Account | None:

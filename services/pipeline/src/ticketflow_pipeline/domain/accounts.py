@@ -8,17 +8,8 @@ from datetime import datetime
 from ticketflow_contracts import AccountCreated, Event, Tier, forbidden_control_characters
 from ticketflow_pipeline.domain.errors import InvalidAccount
 from ticketflow_pipeline.domain.model import Pipeline
-
-SUPER_ADMIN = "super_admin"
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    account_id: str
-    email: str
-    roles: frozenset[str]
-    teams: frozenset[str] = frozenset()
+from ticketflow_pipeline.domain.roles import SUPER_ADMIN_ROLE
+from ticketflow_pipeline.domain.users import User, new_user
 
 
 @dataclass
@@ -50,7 +41,7 @@ def open_account(
     if not name:
         raise InvalidAccount("an account needs a name that is not blank", "name")
     account = Account(account_id, name, tier, now)
-    admin = User(admin_user_id, account_id, admin_email.strip().lower(), frozenset({SUPER_ADMIN}))
+    admin = new_user(account_id, admin_user_id, admin_email, now, role_id=SUPER_ADMIN_ROLE.id)
     account.events.append(
         AccountCreated(
             account_id=account_id,

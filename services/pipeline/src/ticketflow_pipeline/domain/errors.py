@@ -15,7 +15,12 @@ TicketflowError (contracts)
     ├── PropertyNotFound          OBJECT_NOT_FOUND
     ├── InvalidProperty           VALIDATION_ERROR
     ├── PropertyExists            CONFLICT
-    └── PropertyInUse             CONFLICT (listed by a status)
+    ├── PropertyInUse             CONFLICT (listed by a status)
+    ├── UserNotFound              OBJECT_NOT_FOUND
+    ├── TeamNotFound              OBJECT_NOT_FOUND
+    ├── InvalidDirectoryEntry     VALIDATION_ERROR (unknown role or team, blank team name)
+    ├── DirectoryEntryExists      CONFLICT (email or team name taken, in any case)
+    └── DirectoryEntryInUse       CONFLICT (named by pipelines; the last super admin)
 """
 
 from __future__ import annotations
@@ -121,6 +126,40 @@ class PropertyExists(PipelineError):
 
 class PropertyInUse(PipelineError):
     """CONFLICT: statuses still list the property that is to be archived."""
+
+    def __init__(self, message: str):
+        super().__init__(message, ErrorCategory.CONFLICT)
+
+
+class UserNotFound(PipelineError):
+    """OBJECT_NOT_FOUND: no user with this id (or email) in the caller's account."""
+
+    def __init__(self, user_id: str):
+        super().__init__(f"user {user_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
+class TeamNotFound(PipelineError):
+    def __init__(self, team_id: str):
+        super().__init__(f"team {team_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
+class InvalidDirectoryEntry(PipelineError):
+    """VALIDATION_ERROR: a user or team field breaks a rule (unknown role or team, blank name)."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field)])
+
+
+class DirectoryEntryExists(PipelineError):
+    """CONFLICT: the email (of a user) or the name (of a team) is taken in the account."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, ErrorCategory.CONFLICT, [ErrorDetail(message, field)])
+
+
+class DirectoryEntryInUse(PipelineError):
+    """CONFLICT: pipelines name the user or team (access grants, status actions), or it is
+    the account's last super admin."""
 
     def __init__(self, message: str):
         super().__init__(message, ErrorCategory.CONFLICT)

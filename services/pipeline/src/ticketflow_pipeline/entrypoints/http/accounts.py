@@ -11,6 +11,7 @@ from ticketflow_chassis.auth import Principal, Role, TokenCodec, require_role
 from ticketflow_chassis.http_openapi import responses_for
 from ticketflow_chassis.uow import MessageContext, UnitOfWork, utc_now
 from ticketflow_contracts import Tier
+from ticketflow_pipeline.entrypoints.http.directory_schemas import numeric_id
 from ticketflow_pipeline.handlers import accounts
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies
@@ -43,7 +44,7 @@ def build_accounts_router(
             account_id=str(uuid.uuid4()),
             name=body.name,
             tier=body.tier,
-            admin_user_id=str(uuid.uuid4()),
+            admin_user_id=numeric_id(),
             admin_email=body.admin_email,
         )
         context = MessageContext.for_request(command.account_id)

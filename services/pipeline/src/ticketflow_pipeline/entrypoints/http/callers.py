@@ -1,6 +1,6 @@
 """Who calls: the token's principal, read once into what handlers take (the Requester, the
-request's MessageContext), and the role check for changes (super admin, property-settings
-editor)."""
+request's MessageContext), and the role checks for changes (super admin, property-settings
+editor; users and teams: super admin only)."""
 
 from ticketflow_chassis.auth import Principal, Role, require_role
 from ticketflow_chassis.uow import MessageContext
@@ -26,4 +26,10 @@ def context_of(principal: Principal) -> MessageContext:
 def editor_context(principal: Principal) -> MessageContext:
     """The context of a change; refused (403) unless a super admin or property-settings editor."""
     require_role(principal, *EDITORS)
+    return context_of(principal)
+
+
+def admin_context(principal: Principal) -> MessageContext:
+    """The context of a change to users or teams; refused (403) unless a super admin."""
+    require_role(principal, Role.SUPER_ADMIN)
     return context_of(principal)
