@@ -80,12 +80,14 @@ class ObjectNotFoundError(TicketflowError):
 
 
 class Revoked(Protocol):
-    def is_revoked(self, token_id: str, now: datetime) -> bool: ...
+    def refusal(self, principal: Principal, now: datetime) -> str | None:
+        """Why the principal's token is no longer good (revoked, its user deactivated)."""
 
 
 class TokenCodec:
     """Issues and checks the bearer tokens every service shares (one secret, one issuer);
-    with `revoked` (revocations.RevokedTokens), a revoked API token is refused too.
+    with `revoked` (revocations.Revocations), a revoked API token and a deactivated user's
+    tokens are refused too.
 
     token = codec.issue(principal, now=utc_now())
     assert codec.decode(token) == principal
@@ -134,12 +136,9 @@ class TokenCodec:
         moment = datetime.now(UTC) if now is None else now
         _check_times(claims, moment)
         principal = _principal_from(claims)
-        if (
-            principal.token_id is not None
-            and self._revoked is not None
-            and self._revoked.is_revoked(principal.token_id, moment)
-        ):
-            raise AuthenticationError("The token was revoked.")
+        refusal = self._revoked.refusal(principal, moment) if self._revoked else None
+        if refusal is not None:
+            raise AuthenticationError(refusal)
         return principal
 
     def _verified_claims(self, token: str) -> dict[str, Any]:

@@ -1,12 +1,13 @@
-"""Revoked API tokens, refused by every service's token check from the moment the revocation
-reaches it.
+"""Revoked API tokens and deactivated users, refused by every service's token check from the
+moment the news reaches it.
 
-The pipeline service issues a user's API tokens and publishes `token.revoked`. Every service
-consumes it on its own queue `<service>.revocations`, records it in its store (collection
-`revocations`, so a restart remembers) and in memory, where `TokenCodec.decode` looks. Several
-instances of a service share the queue (one of them records each revocation), so each also
-reloads the collection every few seconds: a revocation reaches every instance within
-`REFRESH_SECONDS`. A revocation is forgotten once its token has expired anyway.
+The pipeline service issues a user's API tokens and owns the users: it publishes
+`token.revoked` and `user.deactivated`. Every service consumes them on its own queue
+`<service>.revocations`, records them in its store (collection `revocations`, so a restart
+remembers) and in memory, where `TokenCodec.decode` looks. Several instances of a service share
+the queue (one of them records each), so each also reloads the collection every few seconds:
+the news reaches every instance within `REFRESH_SECONDS`. A token's revocation is forgotten
+once the token has expired anyway; a deactivation is kept (users are never reactivated).
 """
 
 from __future__ import annotations
@@ -14,81 +15,113 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.messaging.consuming import QueueConsumer
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
 from ticketflow_chassis.store.port import Collection, Document, DocumentStore, Query
 from ticketflow_chassis.uow import MessageContext, UnitOfWork, utc_now
 from ticketflow_chassis.worker import WakeableWorker
-from ticketflow_contracts import Envelope, TokenRevoked
+from ticketflow_contracts import Envelope, TokenRevoked, UserDeactivated
 
 REVOCATIONS = "revocations"
 REVOCATIONS_COLLECTION = Collection(REVOCATIONS)
 REFRESH_SECONDS = 2.0
 _PAGE = 1000
+TOKEN, USER = "token", "user"
 
 
 def revocations_queue(service_name: str) -> QueueSpec:
-    return QueueSpec(f"{service_name}.revocations", (on_events("token.revoked.#"),))
+    return QueueSpec(
+        f"{service_name}.revocations",
+        (on_events("token.revoked.#"), on_events("user.deactivated.#")),
+    )
 
 
-class RevokedTokens:
-    """The ids of revoked tokens not yet expired, with their expiry."""
+class Revocations:
+    """Revoked tokens not yet expired (id -> expiry) and deactivated users (account, user)."""
 
     def __init__(self) -> None:
-        self._expiries: dict[str, datetime] = {}
+        self._tokens: dict[str, datetime] = {}
+        self._users: set[tuple[str, str]] = set()
 
-    def is_revoked(self, token_id: str, now: datetime) -> bool:
-        expires_at = self._expiries.get(token_id)
-        return expires_at is not None and expires_at > now
+    def refusal(self, principal: Principal, now: datetime) -> str | None:
+        expires_at = self._tokens.get(principal.token_id or "")
+        if expires_at is not None and expires_at > now:
+            return "The token was revoked."
+        if (principal.account_id, principal.user_id) in self._users:
+            return "The token's user is deactivated."
+        return None
 
-    def add(self, token_id: str, expires_at: datetime) -> None:
-        self._expiries[token_id] = expires_at
+    def add(self, document: Document) -> None:
+        if document["kind"] == TOKEN:
+            self._tokens[document["token_id"]] = datetime.fromisoformat(document["expires_at"])
+        else:
+            self._users.add((document["account_id"], document["user_id"]))
 
-    def merge(self, expiries: dict[str, datetime], now: datetime) -> None:
-        """Adds what the store holds (a revocation is never taken back, so what memory has
-        and a reload has not read yet stays) and forgets the expired."""
-        merged = {**self._expiries, **expiries}
-        self._expiries = {t: e for t, e in merged.items() if e > now}
+    def merge(self, documents: list[Document], now: datetime) -> None:
+        """Adds what the store holds (nothing is ever taken back, so what memory has and a
+        reload has not read yet stays) and forgets the expired tokens."""
+        for document in documents:
+            self.add(document)
+        self._tokens = {t: e for t, e in self._tokens.items() if e > now}
 
 
-def revocation_document(event: TokenRevoked, account_id: str) -> Document:
+def token_revocation(event: TokenRevoked, account_id: str) -> Document:
     return {
-        "id": event.token_id,
+        "id": f"{TOKEN}:{event.token_id}",
+        "kind": TOKEN,
         "account_id": account_id,
         "user_id": event.user_id,
+        "token_id": event.token_id,
         "revoked_at": event.revoked_at.isoformat(),
         "expires_at": event.expires_at.isoformat(),
     }
 
 
+def user_deactivation(event: UserDeactivated, account_id: str) -> Document:
+    return {
+        "id": f"{USER}:{account_id}:{event.user.id}",
+        "kind": USER,
+        "account_id": account_id,
+        "user_id": event.user.id,
+    }
+
+
 async def record_revocation(
-    event: TokenRevoked, uow: UnitOfWork, context: MessageContext, revoked: RevokedTokens
+    document: Document, uow: UnitOfWork, context: MessageContext, revocations: Revocations
 ) -> None:
-    """Recorded once (the inbox drops a redelivery; a second revocation of one token keeps
-    the first), then refused in memory at once."""
+    """Recorded once (the inbox drops a redelivery; the first record of one token or user
+    stays), then refused in memory at once."""
 
     async def record_once() -> None:
         async with uow.begin(context) as session:
-            if await session.get(REVOCATIONS, event.token_id) is None:
-                document = revocation_document(event, context.account_id)
+            if await session.get(REVOCATIONS, document["id"]) is None:
                 await session.put(REVOCATIONS, document, expected_version=None)
 
     await uow.retrying(record_once)
-    revoked.add(event.token_id, event.expires_at)
+    revocations.add(document)
 
 
-def subscribe_revocations(consumer: QueueConsumer, uow: UnitOfWork, revoked: RevokedTokens) -> None:
+def subscribe_revocations(
+    consumer: QueueConsumer, uow: UnitOfWork, revocations: Revocations
+) -> None:
     @consumer.on(TokenRevoked)
     async def on_token_revoked(event: Envelope[TokenRevoked]) -> None:
-        await record_revocation(event.payload, uow, consumer.context_of(event), revoked)
+        document = token_revocation(event.payload, event.account_id)
+        await record_revocation(document, uow, consumer.context_of(event), revocations)
+
+    @consumer.on(UserDeactivated)
+    async def on_user_deactivated(event: Envelope[UserDeactivated]) -> None:
+        document = user_deactivation(event.payload, event.account_id)
+        await record_revocation(document, uow, consumer.context_of(event), revocations)
 
 
 class RevocationsRefresher:
     """Reloads the recorded revocations into memory at start and every `REFRESH_SECONDS`."""
 
-    def __init__(self, store: DocumentStore, revoked: RevokedTokens):
+    def __init__(self, store: DocumentStore, revocations: Revocations):
         self._store = store
-        self._revoked = revoked
+        self._revocations = revocations
         self._worker = WakeableWorker(
             "revocations-refresher",
             self._refresh,
@@ -97,15 +130,14 @@ class RevocationsRefresher:
         )
 
     async def _refresh(self) -> bool:
-        expiries: dict[str, datetime] = {}
+        documents: list[Document] = []
         async with self._store.read() as tx:
             query: Query | None = Query(limit=_PAGE)
             while query is not None:
                 page = await tx.find(REVOCATIONS, query)
-                for document in page.items:
-                    expiries[document["id"]] = datetime.fromisoformat(document["expires_at"])
+                documents += page.items
                 query = replace(query, after=page.next_after) if page.next_after else None
-        self._revoked.merge(expiries, utc_now())
+        self._revocations.merge(documents, utc_now())
         return True
 
     async def load(self) -> None:

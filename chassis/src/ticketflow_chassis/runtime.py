@@ -28,8 +28,8 @@ from ticketflow_chassis.messaging.topology import QueueSpec, declare_topology
 from ticketflow_chassis.retry import retry_connecting
 from ticketflow_chassis.revocations import (
     REVOCATIONS_COLLECTION,
+    Revocations,
     RevocationsRefresher,
-    RevokedTokens,
     revocations_queue,
     subscribe_revocations,
 )
@@ -99,15 +99,15 @@ class ServiceRuntime:
             publishes=frozenset(m.message_type() for m in publishes),
             transient_retry_seconds=settings.store_retry_seconds,
         )
-        self.revoked_tokens = RevokedTokens()
+        self.revocations = Revocations()
         self.tokens = TokenCodec(
             settings.jwt_secret.get_secret_value(),
             settings.jwt_issuer,
-            revoked=self.revoked_tokens,
+            revoked=self.revocations,
         )
-        self.revocations_refresher = RevocationsRefresher(self.store, self.revoked_tokens)
+        self.revocations_refresher = RevocationsRefresher(self.store, self.revocations)
         revocations_consumer = self.consumer(revocations)
-        subscribe_revocations(revocations_consumer, self.uow, self.revoked_tokens)
+        subscribe_revocations(revocations_consumer, self.uow, self.revocations)
         self.broker.include_router(consumers_router(revocations_consumer))
         self._workers: list[tuple[StartWorker, StopWorker]] = []
         document_publications(self.broker, publishes)

@@ -1,6 +1,7 @@
-"""Revoked API tokens: an API token carries its id, a revocation recorded from its event makes
-every later check refuse it, a restarted (or another) instance reloads it from the store, and
-a revocation is forgotten once the token has expired anyway."""
+"""Revoked API tokens and deactivated users: an API token carries its id, a revocation or a
+deactivation recorded from its event makes every later check refuse the token, a restarted (or
+another) instance reloads it from the store, and a token's revocation is forgotten once the
+token has expired anyway."""
 
 from __future__ import annotations
 
@@ -11,23 +12,33 @@ import pytest
 
 from ticketflow_chassis.auth import AuthenticationError, Principal, Role, TokenCodec
 from ticketflow_chassis.revocations import (
+    REVOCATIONS,
     REVOCATIONS_COLLECTION,
+    Revocations,
     RevocationsRefresher,
-    RevokedTokens,
     record_revocation,
+    token_revocation,
+    user_deactivation,
 )
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.testing import TEST_JWT_SECRET
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
-from ticketflow_contracts import TokenRevoked
+from ticketflow_contracts import TokenRevoked, UserDeactivated, UserRecord
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+NOW = datetime.now(UTC)
 ADA = Principal("a1", "u1", frozenset({Role.SUPER_ADMIN}), frozenset(), token_id="tok-1")
+BOB = Principal("a1", "u2", frozenset(), frozenset(), token_id="tok-2")
 
 
-def revocation(token_id: str = "tok-1", expires_in: timedelta = timedelta(days=30)) -> TokenRevoked:
+def revoked(token_id: str = "tok-1", expires_in: timedelta = timedelta(days=30)) -> TokenRevoked:
     return TokenRevoked(
         token_id=token_id, user_id="u1", revoked_at=NOW, expires_at=NOW + expires_in
+    )
+
+
+def deactivated(user_id: str) -> UserDeactivated:
+    return UserDeactivated(
+        user=UserRecord(id=user_id, email=f"{user_id}@acme.test", role_id="3", active=False)
     )
 
 
@@ -51,38 +62,56 @@ def test_an_api_token_carries_its_id_and_a_session_token_none() -> None:
 
 async def test_a_recorded_revocation_refuses_the_token_and_no_other() -> None:
     _, uow = await opened()
-    revoked = RevokedTokens()
-    codec = TokenCodec(TEST_JWT_SECRET, "ticketflow", revoked=revoked)
-    token = codec.issue(ADA, now=NOW)
-    other = codec.issue(Principal("a1", "u1", frozenset(), frozenset(), "tok-2"), now=NOW)
+    revocations = Revocations()
+    codec = TokenCodec(TEST_JWT_SECRET, "ticketflow", revoked=revocations)
+    token, other = codec.issue(ADA, now=NOW), codec.issue(BOB, now=NOW)
     assert codec.decode(token, now=NOW) == ADA
 
-    await record_revocation(revocation(), uow, context(), revoked)
+    await record_revocation(token_revocation(revoked(), "a1"), uow, context(), revocations)
 
     with pytest.raises(AuthenticationError, match="revoked"):
         codec.decode(token, now=NOW)
-    assert codec.decode(other, now=NOW).token_id == "tok-2"
+    assert codec.decode(other, now=NOW) == BOB
 
 
-async def test_another_instance_refuses_it_once_it_has_reloaded_the_store() -> None:
+async def test_a_deactivated_users_tokens_are_all_refused_in_that_account_only() -> None:
+    _, uow = await opened()
+    revocations = Revocations()
+    codec = TokenCodec(TEST_JWT_SECRET, "ticketflow", revoked=revocations)
+    session = Principal("a1", "u2", frozenset(), frozenset())
+    namesake = Principal("a2", "u2", frozenset(), frozenset())
+
+    await record_revocation(user_deactivation(deactivated("u2"), "a1"), uow, context(), revocations)
+
+    for principal in (BOB, session):
+        with pytest.raises(AuthenticationError, match="deactivated"):
+            codec.decode(codec.issue(principal, now=NOW), now=NOW)
+    assert codec.decode(codec.issue(namesake, now=NOW), now=NOW) == namesake
+    assert codec.decode(codec.issue(ADA, now=NOW), now=NOW) == ADA
+
+
+async def test_another_instance_refuses_them_once_it_has_reloaded_the_store() -> None:
     store, uow = await opened()
-    await record_revocation(revocation(), uow, context(), RevokedTokens())
-    await record_revocation(revocation(), uow, context(), RevokedTokens())  # told twice
-    elsewhere = RevokedTokens()
+    for _ in range(2):  # told twice: recorded once
+        await record_revocation(token_revocation(revoked(), "a1"), uow, context(), Revocations())
+    await record_revocation(
+        user_deactivation(deactivated("u2"), "a1"), uow, context(), Revocations()
+    )
+    elsewhere = Revocations()
 
     await RevocationsRefresher(store, elsewhere).load()
 
-    assert elsewhere.is_revoked("tok-1", datetime.now(UTC))
+    assert elsewhere.refusal(ADA, NOW) == "The token was revoked."
+    assert elsewhere.refusal(BOB, NOW) == "The token's user is deactivated."
     async with store.read() as tx:
-        assert (await tx.get("revocations", "tok-1")) is not None
-        assert await tx.count("revocations") == 1
+        assert await tx.count(REVOCATIONS) == 2
 
 
 def test_a_revocation_is_forgotten_once_its_token_has_expired() -> None:
-    revoked = RevokedTokens()
-    revoked.add("tok-1", NOW + timedelta(hours=1))
-    revoked.merge({"tok-2": NOW - timedelta(seconds=1)}, NOW)
+    revocations = Revocations()
+    revocations.add(token_revocation(revoked(expires_in=timedelta(hours=1)), "a1"))
+    revocations.merge([token_revocation(revoked("tok-2", timedelta(seconds=-1)), "a1")], NOW)
 
-    assert revoked.is_revoked("tok-1", NOW)
-    assert not revoked.is_revoked("tok-1", NOW + timedelta(hours=2))
-    assert not revoked.is_revoked("tok-2", NOW)
+    assert revocations.refusal(ADA, NOW) is not None
+    assert revocations.refusal(ADA, NOW + timedelta(hours=2)) is None
+    assert revocations.refusal(BOB, NOW) is None

@@ -25,7 +25,8 @@ async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection
         "channel_connection.disconnected",
     } <= addresses
     assert consumed_messages(document) == {
-        "channels.revocations": {"TokenRevoked"},  # the chassis' queue, in every service
+        # the chassis' queue, in every service
+        "channels.revocations": {"TokenRevoked", "UserDeactivated"},
         "channels.account-events": {"AccountCreated"},
         "channels.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
     }

@@ -17,7 +17,8 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
         document = (await client.get("/asyncapi.json")).json()
 
     assert consumed_messages(document) == {
-        "notifier.revocations": {"TokenRevoked"},  # the chassis' queue, in every service
+        # the chassis' queue, in every service
+        "notifier.revocations": {"TokenRevoked", "UserDeactivated"},
         "notifier.ticket-events": {"TicketCreated"},
         "notifier.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
     }

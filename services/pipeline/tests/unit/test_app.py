@@ -18,7 +18,8 @@ async def test_consumed_and_published_messages_are_in_the_asyncapi_document() ->
         document = (await client.get("/asyncapi.json")).json()
 
     assert consumed_messages(document) == {
-        "pipeline.revocations": {"TokenRevoked"},  # the chassis' queue, in every service
+        # the chassis' queue, in every service
+        "pipeline.revocations": {"TokenRevoked", "UserDeactivated"},
         "pipeline.retirement-answers": {"StatusesClosed", "StatusesCloseRefused"},
         "pipeline.channel-connections": {
             "ChannelConnectionConnected",

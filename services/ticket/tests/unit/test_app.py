@@ -29,7 +29,8 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
         document = (await client.get("/asyncapi.json")).json()
 
     assert consumed_messages(document) == {
-        "ticket.revocations": {"TokenRevoked"},  # the chassis' queue, in every service
+        # the chassis' queue, in every service
+        "ticket.revocations": {"TokenRevoked", "UserDeactivated"},
         "ticket.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
         "ticket.property-definitions": {"TicketPropertyDefined", "TicketPropertyArchived"},
         "ticket.commands": {"CloseStatuses"},
