@@ -21,6 +21,7 @@ from ticketflow_pipeline.adapters.guards import (
     ChangeGuards,
 )
 from ticketflow_pipeline.adapters.property_repository import PROPERTY_COLLECTION
+from ticketflow_pipeline.adapters.token_repository import TOKEN_COLLECTION
 from ticketflow_pipeline.domain.accounts import Account
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
 from ticketflow_pipeline.domain.users import User
@@ -33,6 +34,7 @@ COLLECTIONS = (
     Collection(ACCOUNTS),
     USER_COLLECTION,
     TEAM_COLLECTION,
+    TOKEN_COLLECTION,
     Collection(
         PIPELINES,
         (

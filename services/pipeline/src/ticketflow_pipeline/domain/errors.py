@@ -138,6 +138,13 @@ class UserNotFound(PipelineError):
         super().__init__(f"user {user_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
 
 
+class TokenNotFound(PipelineError):
+    """OBJECT_NOT_FOUND: no API token with this id for this user of the caller's account."""
+
+    def __init__(self, token_id: str):
+        super().__init__(f"token {token_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
 class TeamNotFound(PipelineError):
     def __init__(self, team_id: str):
         super().__init__(f"team {team_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)

@@ -13,6 +13,7 @@ from ticketflow_pipeline.entrypoints.http.pipeline_settings import build_pipelin
 from ticketflow_pipeline.entrypoints.http.pipelines import build_pipelines_router
 from ticketflow_pipeline.entrypoints.http.properties import build_properties_router
 from ticketflow_pipeline.entrypoints.http.teams import build_teams_router
+from ticketflow_pipeline.entrypoints.http.tokens import build_tokens_router
 from ticketflow_pipeline.entrypoints.http.users import build_users_router
 
 
@@ -30,4 +31,5 @@ def build_api_router(
     router.include_router(build_teams_router(uow, caller))
     router.include_router(build_users_router(uow, caller))
     router.include_router(build_owners_router(uow, caller))
+    router.include_router(build_tokens_router(uow, caller, tokens))
     return router
