@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from ticketflow_cli.accounts import operator_token
 from ticketflow_cli.jwt_secret import JwtSecretMissing
+from ticketflow_cli.operator_api import operator_token
 
 DEFAULT_URLS = {
     "pipeline": "http://127.0.0.1:8001",

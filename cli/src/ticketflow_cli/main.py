@@ -34,6 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
     )
 
+    token = commands.add_parser("token", help="manage API tokens").add_subparsers(
+        dest="action", required=True
+    )
+    issue = token.add_parser("create", help="an API token for a user of an account")
+    issue.add_argument("account_id", metavar="ACCOUNT_ID")
+    issue.add_argument("user_id", metavar="USER_ID")
+    issue.add_argument("--name", default="ticketflow CLI", help="what the token is for")
+    issue.add_argument(
+        "--pipeline-url",
+        default=os.environ.get("TICKETFLOW_PIPELINE_URL", "http://127.0.0.1:8001"),
+        metavar="URL",
+    )
+
     dlq = commands.add_parser("dlq", help="inspect and replay dead-lettered messages")
     dlq.add_argument(
         "--amqp-url", default=os.environ.get("AMQP_URL", DEFAULT_AMQP_URL), metavar="URL"
@@ -79,6 +92,16 @@ def run(args: argparse.Namespace) -> int:
 
         return create_account(
             args.name, args.tier, args.admin_email, pipeline_url=args.pipeline_url, env=os.environ
+        )
+    if args.command == "token":
+        from ticketflow_cli.tokens import create_token
+
+        return create_token(
+            args.account_id,
+            args.user_id,
+            args.name,
+            pipeline_url=args.pipeline_url,
+            env=os.environ,
         )
     if args.command == "outbox":
         return _outbox(args)
