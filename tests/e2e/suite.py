@@ -143,6 +143,7 @@ class Suite:
             f"{prefix}_HTTP_PORT": str(port),
             f"{prefix}_VAR_DIR": str(self.workdir / "var"),
             f"{prefix}_OUTBOX_POLL_SECONDS": "0.5",
+            f"{prefix}_TOKEN_USE_REPORT_SECONDS": "0.5",
             f"{prefix}_JWT_SECRET": TEST_JWT_SECRET,
         }
         own_database = mongo_database_env(name, env, self.run_id)

@@ -158,7 +158,11 @@ async def test_the_cli_creates_a_token_the_services_accept_and_the_admin_lists(
         issued = json.loads(out)
 
         assert set((await statuses(client, suite, issued["token"])).values()) <= {200, 404}
-        listed = await client.get(
-            f"{api.pipeline_url}/settings/v1/users/{admin_id}/tokens", headers=api.headers
-        )
-        assert [t["name"] for t in listed.json()["results"]] == ["nightly export"]
+        tokens = f"{api.pipeline_url}/settings/v1/users/{admin_id}/tokens"
+        for _ in range(100):  # every service reports its uses every 0.5 s here
+            [listed] = (await client.get(tokens, headers=api.headers)).json()["results"]
+            if listed["lastUsedAt"] is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert listed["name"] == "nightly export"
+        assert listed["lastUsedAt"] >= listed["createdAt"]

@@ -84,6 +84,11 @@ class Revoked(Protocol):
         """Why the principal's token is no longer good (revoked, its user deactivated)."""
 
 
+class Uses(Protocol):
+    def note(self, principal: Principal, now: datetime) -> None:
+        """An accepted token, for its "last used" (token_uses.TokenUses)."""
+
+
 class TokenCodec:
     """Issues and checks the bearer tokens every service shares (one secret, one issuer);
     with `revoked` (revocations.Revocations), a revoked API token and a deactivated user's
@@ -99,6 +104,7 @@ class TokenCodec:
         issuer: str,
         default_ttl: timedelta = DEFAULT_TTL,
         revoked: Revoked | None = None,
+        uses: Uses | None = None,
     ) -> None:
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ValueError(f"the JWT secret must be at least {MIN_SECRET_BYTES} bytes long")
@@ -110,6 +116,7 @@ class TokenCodec:
         self._issuer = issuer
         self._default_ttl = default_ttl
         self._revoked = revoked
+        self._uses = uses
 
     def issue(self, principal: Principal, *, now: datetime, ttl: timedelta | None = None) -> str:
         lifetime = self._default_ttl if ttl is None else ttl
@@ -139,6 +146,8 @@ class TokenCodec:
         refusal = self._revoked.refusal(principal, moment) if self._revoked else None
         if refusal is not None:
             raise AuthenticationError(refusal)
+        if self._uses is not None:
+            self._uses.note(principal, moment)
         return principal
 
     def _verified_claims(self, token: str) -> dict[str, Any]:

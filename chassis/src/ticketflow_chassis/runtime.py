@@ -36,8 +36,9 @@ from ticketflow_chassis.revocations import (
 from ticketflow_chassis.settings import ServiceSettings, redacted
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.store.port import Collection, OutboxMessage
+from ticketflow_chassis.token_uses import TokenUseReporter, TokenUses
 from ticketflow_chassis.uow import UnitOfWork
-from ticketflow_contracts import Message
+from ticketflow_contracts import Message, TokenUsed
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class ServiceRuntime:
         publishes: tuple[type[Message], ...] = (),
     ):
         self.settings = settings
+        # Every service reports the API tokens it accepted (token_uses.py).
+        publishes = (*publishes, TokenUsed)
         # Every service refuses revoked API tokens: its own queue and collection for them.
         self.collections = (*collections, REVOCATIONS_COLLECTION)
         revocations = revocations_queue(settings.service_name)
@@ -100,10 +103,15 @@ class ServiceRuntime:
             transient_retry_seconds=settings.store_retry_seconds,
         )
         self.revocations = Revocations()
+        self.token_uses = TokenUses()
+        self.token_use_reporter = TokenUseReporter(
+            self.token_uses, self.uow, every_seconds=settings.token_use_report_seconds
+        )
         self.tokens = TokenCodec(
             settings.jwt_secret.get_secret_value(),
             settings.jwt_issuer,
             revoked=self.revocations,
+            uses=self.token_uses,
         )
         self.revocations_refresher = RevocationsRefresher(self.store, self.revocations)
         revocations_consumer = self.consumer(revocations)
@@ -182,11 +190,13 @@ class ServiceRuntime:
             self.inbox_expiry.start()
             await self.revocations_refresher.load()
             self.revocations_refresher.start()
+            self.token_use_reporter.start()
             freeze_startup_heap()
             try:
                 async with self.workers():
                     yield
             finally:
+                await self.token_use_reporter.stop()
                 await self.revocations_refresher.stop()
                 await self.inbox_expiry.stop()
                 await self.relay.stop()

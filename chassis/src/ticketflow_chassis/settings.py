@@ -90,6 +90,12 @@ class ServiceSettings(BaseSettings):
     inbox_retention_days: float = Field(
         default=7.0, gt=0, description="how long processed message ids are kept (dedup window)"
     )
+    token_use_report_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="how often the API tokens this service accepted are reported (last used)",
+    )
     log_level: str = "INFO"
     instance_id: str = Field(
         default="", description="set per child by `ticketflow up`, echoed by GET /healthz"

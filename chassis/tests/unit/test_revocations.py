@@ -1,10 +1,11 @@
 """Revoked API tokens and deactivated users: an API token carries its id, a revocation or a
 deactivation recorded from its event makes every later check refuse the token, a restarted (or
 another) instance reloads it from the store, and a token's revocation is forgotten once the
-token has expired anyway."""
+token has expired anyway; accepted API tokens are reported for their "last used"."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +23,7 @@ from ticketflow_chassis.revocations import (
 )
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.testing import TEST_JWT_SECRET
+from ticketflow_chassis.token_uses import TokenUseReporter, TokenUses
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TokenRevoked, UserDeactivated, UserRecord
 
@@ -115,3 +117,31 @@ def test_a_revocation_is_forgotten_once_its_token_has_expired() -> None:
     assert revocations.refusal(ADA, NOW) is not None
     assert revocations.refusal(ADA, NOW + timedelta(hours=2)) is None
     assert revocations.refusal(BOB, NOW) is None
+
+
+async def test_accepted_api_tokens_are_noted_and_reported_once_per_token_in_their_account() -> None:
+    store = MemoryStore()
+    await store.open([REVOCATIONS_COLLECTION])
+    uses = TokenUses()
+    revocations = Revocations()
+    codec = TokenCodec(TEST_JWT_SECRET, "ticketflow", revoked=revocations, uses=uses)
+    other_account = Principal("a2", "u9", frozenset(), frozenset(), token_id="tok-9")
+    session = Principal("a1", "u1", frozenset(), frozenset())
+    for principal in (ADA, ADA, BOB, other_account, session):
+        codec.decode(codec.issue(principal, now=NOW), now=NOW)
+    revocations.add(token_revocation(revoked("tok-2"), "a1"))
+    with pytest.raises(AuthenticationError):
+        codec.decode(codec.issue(BOB, now=NOW), now=NOW + timedelta(seconds=5))
+
+    await TokenUseReporter(uses, UnitOfWork(store, "ticket"), every_seconds=60).report()
+
+    reported = [json.loads(e.message.body) for e in await store.outbox_entries()]
+    assert sorted((r["account_id"], r["payload"]["token_id"]) for r in reported) == [
+        ("a1", "tok-1"),
+        ("a1", "tok-2"),  # used before its revocation, not after
+        ("a2", "tok-9"),
+    ]
+    assert {r["payload"]["last_used_at"] for r in reported} == {
+        NOW.isoformat().replace("+00:00", "Z")
+    }
+    assert uses.take() == {}

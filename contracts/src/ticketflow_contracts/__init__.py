@@ -92,7 +92,7 @@ from ticketflow_contracts.tickets import (
     TicketStatusChanged,
     TicketUpdated,
 )
-from ticketflow_contracts.tokens import TokenRevoked
+from ticketflow_contracts.tokens import TokenRevoked, TokenUsed
 
 __all__ = [
     "ALL_MESSAGES",
@@ -164,6 +164,7 @@ __all__ = [
     "TicketUpdated",
     "Tier",
     "TokenRevoked",
+    "TokenUsed",
     "UserCreated",
     "UserDeactivated",
     "UserRecord",

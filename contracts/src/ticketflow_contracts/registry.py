@@ -31,7 +31,7 @@ from ticketflow_contracts.tickets import (
     TicketStatusChanged,
     TicketUpdated,
 )
-from ticketflow_contracts.tokens import TokenRevoked
+from ticketflow_contracts.tokens import TokenRevoked, TokenUsed
 
 ALL_MESSAGES: tuple[type[Message], ...] = (
     AccountCreated,
@@ -60,6 +60,7 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     ConversationMessageSent,
     NotificationSent,
     TokenRevoked,
+    TokenUsed,
 )
 
 _BY_TYPE = {cls.message_type(): cls for cls in ALL_MESSAGES}

@@ -26,6 +26,7 @@ async def test_consumed_and_published_messages_are_in_the_asyncapi_document() ->
             "ChannelConnectionUpdated",
             "ChannelConnectionDisconnected",
         },
+        "pipeline.token-uses": {"TokenUsed"},
     }
     published = {c["address"]: c for c in document["channels"].values()}
     assert (
@@ -33,3 +34,4 @@ async def test_consumed_and_published_messages_are_in_the_asyncapi_document() ->
         in (published["ticket.close_statuses"]["description"])
     )
     assert {"pipeline.created", "pipeline.updated", "account.created"} <= set(published)
+    assert {"token.revoked", "token.used"} <= set(published)  # token.used: every service

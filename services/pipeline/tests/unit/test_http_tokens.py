@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from ticketflow_chassis.auth import Role
+from ticketflow_chassis.uow import MessageContext
+from ticketflow_contracts import TokenUsed
+from ticketflow_pipeline.handlers.tokens import record_token_use
 
 from .pipeline_api import OPERATOR, TOKENS, Api, bearer, fields, member
 
@@ -119,3 +122,26 @@ async def test_an_operator_issues_a_token_for_a_user_of_any_account(api: Api) ->
     assert issued.status_code == 201, issued.text
     assert TOKENS.decode(issued.json()["token"]).user_id == bob
     assert refused.status_code == 403
+
+
+async def test_the_latest_use_any_service_reports_is_listed(api: Api) -> None:
+    account_id, admin = await api.account()
+    bob = await new_user(api, admin, "bob@acme.test")
+    token_id = (
+        await api.client.post(tokens_of(bob), json={"name": "laptop"}, headers=admin)
+    ).json()["id"]
+    later, earlier = (
+        datetime(2026, 12, 2, 9, 0, tzinfo=UTC),
+        datetime(2026, 12, 2, 8, 0, tzinfo=UTC),
+    )
+    context = MessageContext.for_request(account_id)
+
+    for moment in (later, earlier):  # reports of two services, arriving out of order
+        used = TokenUsed(token_id=token_id, user_id=bob, last_used_at=moment)
+        await record_token_use(used, api.uow, context)
+    await record_token_use(
+        TokenUsed(token_id="no-such-token", user_id=bob, last_used_at=later), api.uow, context
+    )
+
+    [listed] = (await api.client.get(tokens_of(bob), headers=admin)).json()["results"]
+    assert listed["lastUsedAt"] == "2026-12-02T09:00:00Z"

@@ -28,11 +28,12 @@ def token_to_doc(token: ApiToken) -> Document:
         "created_at": token.created_at.isoformat(),
         "expires_at": token.expires_at.isoformat(),
         "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+        "last_used_at": token.last_used_at.isoformat() if token.last_used_at else None,
     }
 
 
 def token_from_doc(doc: Document) -> ApiToken:
-    revoked_at = doc["revoked_at"]
+    revoked_at, last_used_at = doc["revoked_at"], doc.get("last_used_at")
     return ApiToken(
         id=doc["token_id"],
         account_id=doc["account_id"],
@@ -41,6 +42,7 @@ def token_from_doc(doc: Document) -> ApiToken:
         created_at=datetime.fromisoformat(doc["created_at"]),
         expires_at=datetime.fromisoformat(doc["expires_at"]),
         revoked_at=datetime.fromisoformat(revoked_at) if revoked_at else None,
+        last_used_at=datetime.fromisoformat(last_used_at) if last_used_at else None,
         version=doc["version"],
     )
 

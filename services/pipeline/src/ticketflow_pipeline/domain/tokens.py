@@ -27,6 +27,7 @@ class ApiToken:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
     version: int | None = None
     events: list[Event] = field(default_factory=list, compare=False)
 
@@ -45,6 +46,14 @@ class ApiToken:
         if forbidden_control_characters(name):
             raise InvalidDirectoryEntry("a token's name must not hold control characters", "name")
         return cls(token_id, user.account_id, user.id, name, now, now + API_TOKEN_LIFETIME)
+
+    def used(self, at: datetime) -> bool:
+        """Keeps the latest use reported (reports of several services arrive in any order);
+        False when `at` is not newer."""
+        if self.last_used_at is not None and at <= self.last_used_at:
+            return False
+        self.last_used_at = at
+        return True
 
     def revoke(self, now: datetime) -> bool:
         """False when it was revoked already (nothing changes, nothing is published)."""

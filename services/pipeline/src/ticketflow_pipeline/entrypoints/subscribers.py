@@ -1,5 +1,6 @@
-"""What the pipeline service consumes: the ticket service's answers in the retirement saga, and
-the channels service's connections into a read-only replica."""
+"""What the pipeline service consumes: the ticket service's answers in the retirement saga, the
+channels service's connections into a read-only replica, and every service's reports of the
+API tokens it accepted."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from ticketflow_contracts import (
     Envelope,
     StatusesClosed,
     StatusesCloseRefused,
+    TokenUsed,
 )
 from ticketflow_pipeline.handlers.channels import apply_channel_connection
 from ticketflow_pipeline.handlers.retirements import abandon_retirement, complete_retirement
+from ticketflow_pipeline.handlers.tokens import record_token_use
 
 RETIREMENT_ANSWERS = QueueSpec(
     "pipeline.retirement-answers",
@@ -29,7 +32,9 @@ RETIREMENT_ANSWERS = QueueSpec(
 CHANNEL_CONNECTIONS = QueueSpec(
     "pipeline.channel-connections", (on_events("channel_connection.#"),)
 )
-QUEUES = (RETIREMENT_ANSWERS, CHANNEL_CONNECTIONS)
+# Every service's reports of the API tokens it accepted (the token list's "last used").
+TOKEN_USES = QueueSpec("pipeline.token-uses", (on_events("token.used.#"),))
+QUEUES = (RETIREMENT_ANSWERS, CHANNEL_CONNECTIONS, TOKEN_USES)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
@@ -61,4 +66,10 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     ) -> None:
         await apply_channel_connection(event.payload, uow, connections.context_of(event))
 
-    return consumers_router(answers, connections)
+    uses = runtime.consumer(TOKEN_USES)
+
+    @uses.on(TokenUsed)
+    async def on_token_used(event: Envelope[TokenUsed]) -> None:
+        await record_token_use(event.payload, uow, uses.context_of(event))
+
+    return consumers_router(answers, connections, uses)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from ticketflow_chassis.auth import Principal, Role
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_contracts import TokenUsed
 from ticketflow_pipeline.adapters.directory_repository import DirectoryRepository
 from ticketflow_pipeline.adapters.token_repository import TokenRepository
 from ticketflow_pipeline.domain.errors import TokenNotFound, UserNotFound
@@ -78,4 +79,18 @@ async def _revoke_once(command: RevokeToken, uow: UnitOfWork, context: MessageCo
         if token is None or token.user_id != command.user_id:
             raise TokenNotFound(command.token_id)
         if token.revoke(session.now):
+            await tokens.save(token)
+
+
+async def record_token_use(event: TokenUsed, uow: UnitOfWork, context: MessageContext) -> None:
+    """The token's latest use; a report of an unknown token (another account's id, say) or an
+    older one changes nothing."""
+    await uow.retrying(_record_use_once, event, uow, context)
+
+
+async def _record_use_once(event: TokenUsed, uow: UnitOfWork, context: MessageContext) -> None:
+    async with uow.begin(context) as session:
+        tokens = TokenRepository(session)
+        token = await tokens.get(context.account_id, event.token_id)
+        if token is not None and token.used(event.last_used_at):
             await tokens.save(token)

@@ -40,6 +40,7 @@ def token_json(token: ApiToken) -> dict[str, Any]:
         "createdAt": _stamp(token.created_at),
         "expiresAt": _stamp(token.expires_at),
         "revokedAt": _stamp(token.revoked_at),
+        "lastUsedAt": _stamp(token.last_used_at),
     }
 
 
