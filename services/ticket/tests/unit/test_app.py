@@ -31,6 +31,7 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
     assert consumed_messages(document) == {
         "ticket.revocations": {"TokenRevoked"},  # the chassis' queue, in every service
         "ticket.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
+        "ticket.directory": {"UserCreated", "UserUpdated", "UserDeactivated"},
         "ticket.property-definitions": {"TicketPropertyDefined", "TicketPropertyArchived"},
         "ticket.commands": {"CloseStatuses"},
         "ticket.timeline": {
