@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 from faststream.message import StreamMessage
 from faststream.rabbit import RabbitBroker, RabbitQueue, RabbitRouter, TestRabbitBroker
 
+from ticketflow_chassis.directory_replica import DirectoryReplicas, event_time
 from ticketflow_chassis.messaging.publishing import publish_confirmed
 from ticketflow_chassis.messaging.topology import DEAD_LETTERS, QueueSpec
 from ticketflow_chassis.runtime import ServiceRuntime
@@ -44,6 +45,7 @@ from ticketflow_contracts import (
     StatusProperty,
     StatusSnapshot,
     TicketState,
+    UserRecord,
 )
 
 M = TypeVar("M", bound=Message)
@@ -280,3 +282,23 @@ def pipeline_lifecycle(pipeline_id: str = "default") -> list[PipelineSnapshotEve
             revision=3, pipeline=pipeline_snapshot(pipeline_id, label="v2", archived=True)
         ),
     ]
+
+
+def user_record(user_id: str = "7", *, active: bool = True, **fields: Any) -> UserRecord:
+    """A directory user as `user.*` events carry it (a plain user unless told otherwise)."""
+    return UserRecord(
+        id=user_id,
+        email=fields.pop("email", f"user{user_id}@example.com"),
+        role_id=fields.pop("role_id", "3"),
+        active=active,
+        **fields,
+    )
+
+
+async def replicate_users(uow: UnitOfWork, *users: UserRecord, account_id: str = "a1") -> None:
+    """Put `users` in a service's users replica (chassis directory_replica), as events would."""
+    context = MessageContext.for_request(account_id)
+    async with uow.begin(context) as session:
+        replicas = DirectoryReplicas(session)
+        for user in users:
+            await replicas.apply_user(account_id, user, event_time(datetime.now(UTC)))

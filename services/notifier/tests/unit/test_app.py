@@ -21,6 +21,14 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
         "notifier.revocations": {"TokenRevoked", "UserDeactivated"},
         "notifier.ticket-events": {"TicketCreated"},
         "notifier.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
+        "notifier.directory": {
+            "UserCreated",
+            "UserUpdated",
+            "UserDeactivated",
+            "TeamCreated",
+            "TeamUpdated",
+            "TeamDeleted",
+        },
     }
     ticket_created = document["components"]["schemas"]["TicketCreated"]
     assert {"ticket_id", "pipeline_id", "status_id"} <= set(ticket_created["properties"])

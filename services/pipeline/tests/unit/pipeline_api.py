@@ -16,10 +16,12 @@ from fastapi import FastAPI
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.uow import UnitOfWork
+from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.domain.tiers import TierPolicy
 from ticketflow_pipeline.entrypoints.http import build_api_router
+from ticketflow_pipeline.handlers.teams import CreateTeam, create_team
+from ticketflow_pipeline.handlers.users import CreateUser, create_user
 
 TOKENS = TokenCodec("a-test-secret-that-is-long-enough-for-hs256", "ticketflow")
 OPERATOR = Principal("platform", "ops", frozenset({Role.OPERATOR}), frozenset())
@@ -70,6 +72,17 @@ class Api:
         assert response.status_code == 201, response.text
         opened = response.json()
         return opened["account_id"], {"Authorization": f"Bearer {opened['token']}"}
+
+    async def directory(
+        self, account_id: str, *, users: tuple[str, ...] = (), teams: tuple[str, ...] = ()
+    ) -> None:
+        """Give the account users and teams with these ids (grants and recipients must name
+        existing ones); the API makes its own ids, tests name theirs."""
+        context = MessageContext.for_request(account_id)
+        for team_id in teams:
+            await create_team(CreateTeam(team_id, f"Team {team_id}"), self.uow, context)
+        for user_id in users:
+            await create_user(CreateUser(user_id, f"{user_id}@example.com"), self.uow, context)
 
     async def outbox(self) -> list[dict[str, Any]]:
         return [json.loads(e.message.body) for e in await self.store.outbox_entries()]

@@ -24,7 +24,8 @@ TRIGGERS_OFF = {"emailSent": {"enabled": False}, "customerReplied": {"enabled": 
 
 
 async def test_a_super_admin_sets_access_and_the_snapshot_carries_it(api: Api) -> None:
-    _, admin = await api.account()
+    account_id, admin = await api.account()
+    await api.directory(account_id, users=("u1",), teams=("t1",))
     access = {
         "restricted": True,
         "grants": [
@@ -103,6 +104,7 @@ async def test_a_bad_access_body_is_refused_naming_the_field(
 async def restricted_billing(api: Api) -> tuple[str, Headers, str]:
     """An account whose Billing pipeline is restricted: user `viewer` may view, team `ops` edit."""
     account_id, admin = await api.account()
+    await api.directory(account_id, users=("viewer",), teams=("ops",))
     billing = (await api.client.post(CRM, json=BILLING, headers=admin)).json()["id"]
     grants = [
         {"granteeKind": "user", "granteeId": "viewer", "level": "view"},
@@ -189,3 +191,35 @@ async def test_a_reorder_by_an_editor_leaves_hidden_pipelines_in_place(api: Api)
     assert [p["id"] for p in response.json()["results"]] == [third["id"], "default"]
     everything = (await api.client.get(CRM, headers=admin)).json()["results"]
     assert [p["id"] for p in everything] == [third["id"], billing, "default"]
+
+
+# -- grants name the directory ----------------------------------------------------------------
+
+
+async def test_grants_to_unknown_deactivated_or_foreign_entries_are_refused_writing_nothing(
+    api: Api,
+) -> None:
+    account_id, admin = await api.account()
+    other_id, _ = await api.account()
+    await api.directory(account_id, users=("7", "8"), teams=("40",))
+    await api.directory(other_id, users=("9",), teams=("41",))
+    gone = await api.client.delete("/settings/v3/users/8", headers=admin)
+    assert gone.status_code == 204, gone.text
+    grants = [
+        {"granteeKind": "user", "granteeId": "7", "level": "view"},
+        {"granteeKind": "user", "granteeId": "no-such-user", "level": "view"},
+        {"granteeKind": "user", "granteeId": "8", "level": "view"},
+        {"granteeKind": "user", "granteeId": "9", "level": "view"},
+        {"granteeKind": "team", "granteeId": "41", "level": "edit"},
+        {"granteeKind": "team", "granteeId": "40", "level": "edit"},
+    ]
+    path = f"{SETTINGS}/default/access"
+    before = (await api.client.get(path, headers=admin)).json()
+
+    response = await api.refused("PUT", path, admin, {"restricted": True, "grants": grants})
+
+    assert response.status_code == 400
+    assert response.json()["category"] == "VALIDATION_ERROR"
+    assert fields(response) == [f"grants.{i}.granteeId" for i in (1, 2, 3, 4)]
+    assert "'no-such-user'" in response.json()["message"]
+    assert (await api.client.get(path, headers=admin)).json() == before

@@ -184,7 +184,8 @@ async def test_automation_is_not_on_the_free_tier(api: Api) -> None:
 
 
 async def test_status_actions_are_appended_edited_and_deleted(api: Api) -> None:
-    _, admin = await api.account("starter")
+    account_id, admin = await api.account("starter")
+    await api.directory(account_id, teams=("t1", "t2"))
     path = f"{SETTINGS}/default/statuses/4/actions"
     email = {"kind": "customer_email", "template": "ticket_closed", "comment": "bye"}
     notify = {"kind": "internal_notification", "recipientKind": "team", "recipientId": "t1"}
@@ -300,3 +301,25 @@ async def test_another_accounts_settings_do_not_exist(api: Api) -> None:
     listed = (await api.client.get(CRM, headers=stranger)).json()["results"]
     assert [p["label"] for p in listed] == ["Support pipeline"]
     assert account_id not in str(listed)
+
+
+async def test_a_notification_to_an_unknown_user_or_team_is_refused_writing_nothing(
+    api: Api,
+) -> None:
+    account_id, admin = await api.account("starter")
+    await api.directory(account_id, users=("7",), teams=("40",))
+    path = f"{SETTINGS}/default/statuses/4/actions"
+    to_user = {"kind": "internal_notification", "recipientKind": "user", "recipientId": "7"}
+    added = (await api.accepted("POST", path, admin, to_user))[0].json()
+
+    for body in (to_user | {"recipientId": "no-such-user"}, to_user | {"recipientKind": "team"}):
+        refused = await api.refused("POST", path, admin, body)
+        assert (refused.status_code, fields(refused)) == (400, ["recipientId"]), refused.text
+    edit = {"recipientKind": "team", "recipientId": "no-such-team"}
+    refused = await api.refused("PATCH", f"{path}/{added['id']}", admin, edit)
+
+    assert (refused.status_code, fields(refused)) == (400, ["recipientId"])
+    assert "'no-such-team'" in refused.json()["message"]
+    assert [a["id"] for a in (await api.client.get(path, headers=admin)).json()["results"]] == [
+        added["id"]
+    ]

@@ -135,6 +135,7 @@ async def test_only_editors_may_change_status_properties(api: Api) -> None:
 
 async def test_status_properties_follow_the_pipelines_access(api: Api) -> None:
     account_id, admin = await api.account()
+    await api.directory(account_id, users=("viewer",))
     viewer = member(account_id, Role.PROPERTY_SETTINGS_EDITOR, user_id="viewer")
     outsider = member(account_id, Role.PROPERTY_SETTINGS_EDITOR, user_id="outsider")
     grant = {"granteeKind": "user", "granteeId": "viewer", "level": "view"}

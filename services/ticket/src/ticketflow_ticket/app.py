@@ -51,10 +51,10 @@ def build_app(settings: TicketSettings) -> FastAPI:
         runtime,
         title="ticketflow ticket service",
         routers=[
-            build_api_router(runtime.uow, runtime.tokens),
+            build_api_router(runtime.uow, runtime.tokens, settings.owner_wait_seconds),
             build_timeline_router(runtime.uow, runtime.tokens),
             build_search_router(runtime.uow, runtime.tokens),
-            build_batch_router(runtime.uow, runtime.tokens),
+            build_batch_router(runtime.uow, runtime.tokens, settings.owner_wait_seconds),
             build_counts_router(runtime.uow, runtime.tokens),
             build_moves_router(runtime.uow, runtime.tokens, wake=moves.wake),
         ],

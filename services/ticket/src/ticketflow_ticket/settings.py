@@ -16,3 +16,6 @@ class TicketSettings(ServiceSettings):
     # a stopped or crashed process left running (a new job wakes it at once).
     move_batch_size: int = Field(default=500, ge=1, le=5000)
     move_poll_seconds: float = Field(default=30.0, gt=0)
+    # A write naming an owner (hubspot_owner_id) that the users replica does not hold yet waits
+    # this long for it before answering 400 (a user created a moment ago).
+    owner_wait_seconds: float = Field(default=2.0, ge=0, le=30)

@@ -1,5 +1,6 @@
 """A ticket service HTTP app with every router on one store, for the lists, search, batch and
-counts tests: pipeline p1 (open to everyone) and `secret` (only `viewer` may view)."""
+counts tests: pipeline p1 (open to everyone) and `secret` (only `viewer` may view); user `7`
+is the one owner."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fastapi import APIRouter, FastAPI
 from ticketflow_chassis.auth import Principal, Role, TokenCodec
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.store.port import DocumentStore
+from ticketflow_chassis.testing import replicate_users, user_record
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import AccessGrant, AccessLevel, GranteeKind, PipelineAccess
 from ticketflow_ticket.adapters.repository import COLLECTIONS
@@ -65,6 +67,7 @@ async def serving(store: DocumentStore) -> AsyncIterator[httpx.AsyncClient]:
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "ticket")
     await replicate(uow, pipeline(), pipeline("secret", access=SECRET))
+    await replicate_users(uow, user_record("7"))
     builders = (build_api_router, build_search_router, build_batch_router, build_counts_router)
     try:
         async with http_client(uow, *(build(uow, TOKENS) for build in builders)) as client:

@@ -32,6 +32,7 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
         # the chassis' queue, in every service
         "ticket.revocations": {"TokenRevoked", "UserDeactivated"},
         "ticket.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
+        "ticket.directory": {"UserCreated", "UserUpdated", "UserDeactivated"},
         "ticket.property-definitions": {"TicketPropertyDefined", "TicketPropertyArchived"},
         "ticket.commands": {"CloseStatuses"},
         "ticket.timeline": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ticketflow_chassis.directory_replica import TEAM_COLLECTION, USER_COLLECTION
 from ticketflow_chassis.replica import pipeline_replicas
 from ticketflow_chassis.store.port import Collection, Document
 from ticketflow_chassis.uow import Session
@@ -12,7 +13,8 @@ from ticketflow_notifier.domain.replicas import PipelineReplica, TicketRecord
 
 TICKETS = "tickets"
 PIPELINES = "pipelines"
-COLLECTIONS = (Collection(TICKETS), Collection(PIPELINES))
+# The directory replica (chassis directory_replica): users, and teams with their members.
+COLLECTIONS = (Collection(TICKETS), Collection(PIPELINES), USER_COLLECTION, TEAM_COLLECTION)
 
 
 def record_to_doc(record: TicketRecord) -> Document:

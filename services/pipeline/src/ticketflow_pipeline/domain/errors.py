@@ -19,6 +19,7 @@ TicketflowError (contracts)
     ├── UserNotFound              OBJECT_NOT_FOUND
     ├── TeamNotFound              OBJECT_NOT_FOUND
     ├── InvalidDirectoryEntry     VALIDATION_ERROR (unknown role or team, blank team name)
+    ├── UnknownDirectoryEntry     VALIDATION_ERROR (a grant or recipient names no such user/team)
     ├── DirectoryEntryExists      CONFLICT (email or team name taken, in any case)
     └── DirectoryEntryInUse       CONFLICT (named by pipelines; the last super admin)
 """
@@ -155,6 +156,15 @@ class InvalidDirectoryEntry(PipelineError):
 
     def __init__(self, message: str, field: str):
         super().__init__(message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field)])
+
+
+class UnknownDirectoryEntry(PipelineError):
+    """VALIDATION_ERROR: access grants or a status action's recipient name a user that is not
+    an active user of the account, or a team it does not have; one detail per such field."""
+
+    def __init__(self, details: list[ErrorDetail]):
+        message = "; ".join(d.message for d in details)
+        super().__init__(message, ErrorCategory.VALIDATION_ERROR, details)
 
 
 class DirectoryEntryExists(PipelineError):

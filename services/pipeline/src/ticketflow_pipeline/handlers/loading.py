@@ -5,16 +5,18 @@ deleted one, or one hidden from them, is 404; one they may only view refuses cha
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Protocol, TypeVar
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
-from ticketflow_contracts import Tier
+from ticketflow_contracts import GranteeKind, Tier
+from ticketflow_pipeline.adapters.directory_repository import DirectoryRepository
 from ticketflow_pipeline.adapters.repository import PipelineRepository
 from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.accounts import Account
+from ticketflow_pipeline.domain.directory_usage import Known, Named
 from ticketflow_pipeline.domain.errors import AccountNotFound, PipelineNotFound
 from ticketflow_pipeline.domain.model import Pipeline
 
@@ -48,6 +50,22 @@ def tier_check(
         rule((await load_account(session, context)).tier)
 
     return check
+
+
+async def known_entries(session: Session, account_id: str, named: Iterable[Named]) -> Known:
+    """Which of the `named` users and teams the account has (users: active ones), read in the
+    unit of work of the change that names them."""
+    directory = DirectoryRepository(session)
+    user_ids: set[str] = set()
+    team_ids: set[str] = set()
+    for kind, entry_id in set(named):
+        if kind is GranteeKind.USER:
+            user = await directory.user(account_id, entry_id)
+            if user is not None and user.active:
+                user_ids.add(entry_id)
+        elif await directory.team(account_id, entry_id) is not None:
+            team_ids.add(entry_id)
+    return Known(frozenset(user_ids), frozenset(team_ids))
 
 
 async def load_live(session: Session, context: MessageContext, pipeline_id: str) -> Pipeline:
@@ -90,8 +108,9 @@ async def edit_pipeline(
     asked: OnPipeline,
     change: Callable[[Pipeline, datetime], T],
     check: Callable[[Session], Awaitable[None]] | None = None,
+    verify: Callable[[Session, T], Awaitable[None]] | None = None,
 ) -> T:
-    return await uow.retrying(_edit_pipeline_once, uow, context, asked, change, check)
+    return await uow.retrying(_edit_pipeline_once, uow, context, asked, change, check, verify)
 
 
 async def _edit_pipeline_once(
@@ -100,13 +119,17 @@ async def _edit_pipeline_once(
     asked: OnPipeline,
     change: Callable[[Pipeline, datetime], T],
     check: Callable[[Session], Awaitable[None]] | None = None,
+    verify: Callable[[Session, T], Awaitable[None]] | None = None,
 ) -> T:
-    """One unit of work: `check` (e.g. the account's tier), load for editing, `change`, save
-    (with the events the change recorded)."""
+    """One unit of work: `check` (e.g. the account's tier), load for editing, `change`,
+    `verify` its result against other stored facts (e.g. the users it names; raising there
+    writes nothing), save (with the events the change recorded)."""
     async with uow.begin(context) as session:
         if check is not None:
             await check(session)
         pipeline = await load_editable(session, context, asked)
         result = change(pipeline, session.now)
+        if verify is not None:
+            await verify(session, result)
         await PipelineRepository(session).save(pipeline)
     return result

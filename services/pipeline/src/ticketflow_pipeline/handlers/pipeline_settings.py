@@ -4,11 +4,11 @@ change of the pipeline snapshot, so it publishes PipelineUpdated with the next r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import (
     AutomationTriggers,
     PipelineAccess,
@@ -18,11 +18,23 @@ from ticketflow_contracts import (
 from ticketflow_pipeline.domain import access
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.automation import ActionEdit, NewAction, require_tier_for_automation
+from ticketflow_pipeline.domain.directory_usage import (
+    named_by_action,
+    named_by_grants,
+    require_known_grantees,
+    require_known_recipient,
+)
 from ticketflow_pipeline.domain.model import Pipeline
 from ticketflow_pipeline.domain.rules import require_tier_for_rules
-from ticketflow_pipeline.handlers.loading import edit_pipeline, read_pipeline, tier_check
+from ticketflow_pipeline.handlers.loading import (
+    edit_pipeline,
+    known_entries,
+    read_pipeline,
+    tier_check,
+)
 
 NewId = Callable[[], str]
+VerifyAction = Callable[[Session, StatusAction], Awaitable[None]]
 
 
 def new_action_id() -> str:
@@ -120,8 +132,13 @@ async def set_access(command: SetAccess, uow: UnitOfWork, context: MessageContex
         access.change_access(pipeline, command.access, now)
         return pipeline
 
+    async def verify(session: Session, pipeline: Pipeline) -> None:
+        granted = pipeline.state.access
+        known = await known_entries(session, context.account_id, named_by_grants(granted))
+        require_known_grantees(granted, known)
+
     check = tier_check(context, access.require_tier_for_access)
-    return await edit_pipeline(uow, context, command, change, check)
+    return await edit_pipeline(uow, context, command, change, check, verify)
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -179,7 +196,7 @@ async def add_status_action(
         return pipeline.add_action(command.status_id, command.action, command.new_id(), now)
 
     check = tier_check(context, require_tier_for_automation)
-    return await edit_pipeline(uow, context, command, change, check)
+    return await edit_pipeline(uow, context, command, change, check, _verify_recipient(context))
 
 
 async def edit_status_action(
@@ -189,7 +206,17 @@ async def edit_status_action(
         return pipeline.edit_action(command.status_id, command.action_id, command.edit, now)
 
     check = tier_check(context, require_tier_for_automation)
-    return await edit_pipeline(uow, context, command, change, check)
+    return await edit_pipeline(uow, context, command, change, check, _verify_recipient(context))
+
+
+def _verify_recipient(context: MessageContext) -> VerifyAction:
+    """The action's user or team recipient exists (read in the change's unit of work)."""
+
+    async def verify(session: Session, action: StatusAction) -> None:
+        known = await known_entries(session, context.account_id, named_by_action(action))
+        require_known_recipient(action, known)
+
+    return verify
 
 
 async def delete_status_action(

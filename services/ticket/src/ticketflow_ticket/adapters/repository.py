@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 
+from ticketflow_chassis.directory_replica import USER_COLLECTION
 from ticketflow_chassis.store.port import (
     Collection,
     Document,
@@ -94,6 +95,7 @@ COLLECTIONS = (
     MOVE_SOURCE_GUARDS,  # written by every start of a move out of a pipeline (move_jobs.py)
     TIMELINE,  # the timeline read model (timeline_repository.py)
     IDEMPOTENCY_KEYS,  # Idempotency-Key records of creations (idempotency_keys.py)
+    USER_COLLECTION,  # the users replica: ticket owners (chassis directory_replica.py)
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from ticketflow_contracts import (
     Event,
@@ -17,6 +18,7 @@ from ticketflow_contracts import (
     TicketState,
     TicketStatusChanged,
     TicketUpdated,
+    UserRecord,
 )
 from ticketflow_contracts.errors import ErrorDetail
 from ticketflow_ticket.domain import rules
@@ -36,6 +38,8 @@ from ticketflow_ticket.domain.properties import (
 from ticketflow_ticket.domain.replicas import PipelineReplica
 
 Definitions = Mapping[str, PropertyDefinitionReplica]
+Owners = Mapping[str, UserRecord]
+NO_OWNERS: Owners = MappingProxyType({})
 
 
 @dataclass
@@ -84,13 +88,14 @@ class Ticket:
         status_id: str | None,
         values: Mapping[str, str | None],
         definitions: Definitions,
+        owners: Owners = NO_OWNERS,
         requester: Requester,
         now: datetime,
     ) -> Ticket:
         """`gate` is the pipeline's: the ticket is admitted through it (see gates.py);
         `values` are the properties other than hs_pipeline and hs_pipeline_stage."""
         live = _live(pipeline, pipeline_id)
-        checked = apply({}, check_values(values, definitions))
+        checked = apply({}, check_values(values, definitions, owners))
         status = rules.creation_status(live, gate, status_id, requester)
         rules.require_status_properties(status, checked, requester)
         gate.admit(status.id)
@@ -179,6 +184,7 @@ class Ticket:
         changes: Mapping[str, str | None],
         *,
         definitions: Definitions,
+        owners: Owners = NO_OWNERS,
         requester: Requester,
         now: datetime,
         entry: Entry | None = None,
@@ -190,7 +196,7 @@ class Ticket:
         if (move is None) != (entry is None):
             raise ValueError("pass the entry exactly when the changes move the ticket")
         rest = {k: v for k, v in changes.items() if k not in (PIPELINE, STATUS)}
-        values = apply(self.values, check_values(rest, definitions))
+        values = apply(self.values, check_values(rest, definitions, owners))
         target: tuple[PipelineReplica, StatusSnapshot] | None = None
         if move is not None and entry is not None:
             pipeline = _live(entry.pipeline, move[0])

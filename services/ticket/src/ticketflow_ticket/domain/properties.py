@@ -9,12 +9,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 
-from ticketflow_contracts import PropertyFieldType, PropertyType, SourceType, TicketPropertySnapshot
+from ticketflow_contracts import (
+    PropertyFieldType,
+    PropertyType,
+    SourceType,
+    TicketPropertySnapshot,
+    UserRecord,
+)
 from ticketflow_contracts.errors import ErrorDetail
 from ticketflow_ticket.domain.errors import InvalidTicket
 
 PIPELINE, STATUS = "hs_pipeline", "hs_pipeline_stage"
+OWNER = "hubspot_owner_id"
 # Set by ticketflow, never by a writer (HubSpot answers READ_ONLY_VALUE for them too).
 READ_ONLY = frozenset(
     {"createdate", "hs_lastmodifieddate", "closed_date", "time_to_close", "hs_is_closed"}
@@ -45,8 +53,8 @@ BUILT_INS: Mapping[str, Kind] = {
     "subject": Kind(_S, max_length=MAX_SUBJECT_LENGTH),
     "content": Kind(_S, PropertyFieldType.TEXTAREA),
     "hs_ticket_priority": Kind(_E, PropertyFieldType.SELECT, PRIORITIES),
-    # Owners are users of the pipeline service, not replicated here yet: any id is taken.
-    "hubspot_owner_id": Kind(_S, max_length=100),
+    # An owner is an active user of the account (owner id = user id), as the replica holds it.
+    OWNER: Kind(_S, max_length=100),
     "source_type": Kind(_E, PropertyFieldType.SELECT, tuple(s.value for s in SourceType)),
     "hs_ticket_category": Kind(_E, PropertyFieldType.CHECKBOX, CATEGORIES),
 }
@@ -74,13 +82,16 @@ Values = dict[str, str]
 
 
 def check_values(
-    raw: Mapping[str, str | None], definitions: Mapping[str, PropertyDefinitionReplica]
+    raw: Mapping[str, str | None],
+    definitions: Mapping[str, PropertyDefinitionReplica],
+    owners: Mapping[str, UserRecord] = MappingProxyType({}),
 ) -> dict[str, str | None]:
     """The values to write, normalised; None (or "") clears a property, as in HubSpot.
 
     `raw` holds no hs_pipeline/hs_pipeline_stage; `definitions` holds the custom definitions
-    of the names in it that are not built-ins (archived ones count as absent). Raises
-    InvalidTicket with one ErrorDetail per bad property, so the caller fixes them all at once."""
+    of the names in it that are not built-ins (archived ones count as absent); `owners` the
+    replicated user the owner id in it names, if any. Raises InvalidTicket with one
+    ErrorDetail per bad property, so the caller fixes them all at once."""
     problems: list[ErrorDetail] = []
     checked: dict[str, str | None] = {}
     for name, value in raw.items():
@@ -102,9 +113,24 @@ def check_values(
                 checked[name] = normalise(kind, value)
             except ValueError as exc:
                 problems.append(ErrorDetail(f"{name}: {exc}", name, "INVALID_VALUE"))
+            else:
+                if name == OWNER and not is_owner(owners.get(value)):
+                    # HubSpot's answer for an unknown owner, code and wording.
+                    message = f"{OWNER}: {value!r} is not a valid owner id"
+                    problems.append(ErrorDetail(message, OWNER, "INVALID_OWNER_ID"))
     if problems:
         raise InvalidTicket(problems)
     return checked
+
+
+def owner_named(raw: Mapping[str, str | None]) -> str | None:
+    """The owner id a write sets (None when it sets none or clears it)."""
+    return raw.get(OWNER) or None
+
+
+def is_owner(user: UserRecord | None) -> bool:
+    """Owners are the account's active users (a deactivated one owns no new tickets)."""
+    return user is not None and user.active
 
 
 def _kind_of(name: str, definitions: Mapping[str, PropertyDefinitionReplica]) -> Kind | None:

@@ -1,11 +1,12 @@
-"""What the ticket service consumes: pipeline snapshots and custom property definitions into
-its replicas, its commands (the retirement saga's `ticket.close_statuses`), and the events
-that feed tickets' timelines."""
+"""What the ticket service consumes: pipeline snapshots, custom property definitions and the
+account's users (ticket owners) into its replicas, its commands (the retirement saga's
+`ticket.close_statuses`), and the events that feed tickets' timelines."""
 
 from __future__ import annotations
 
 from faststream.rabbit import RabbitRouter
 
+from ticketflow_chassis.directory_replica import subscribe_user_replica
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
 from ticketflow_chassis.replica import subscribe_pipeline_replica
@@ -40,7 +41,9 @@ TIMELINE = QueueSpec(
     ),
     retired=(on_events("ticket.#"),),
 )
-QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS, TIMELINE)
+# Owners are users: `hubspot_owner_id` must name an active one (handlers/owners.py).
+DIRECTORY = QueueSpec("ticket.directory", (on_events("user.#"),))
+QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS, TIMELINE, DIRECTORY)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
@@ -49,8 +52,10 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     definitions = runtime.consumer(PROPERTY_DEFINITIONS)
     commands = runtime.consumer(TICKET_COMMANDS)
     timeline = runtime.consumer(TIMELINE)
+    directory = runtime.consumer(DIRECTORY)
 
     subscribe_pipeline_replica(snapshots, uow, PIPELINES)
+    subscribe_user_replica(directory, uow)
 
     @definitions.on(TicketPropertyDefined)
     async def on_ticket_property_defined(event: Envelope[TicketPropertyDefined]) -> None:
@@ -78,4 +83,4 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     async def on_notification_sent(event: Envelope[NotificationSent]) -> None:
         await record_timeline_entry(event, uow, timeline.context_of(event))
 
-    return consumers_router(snapshots, definitions, commands, timeline)
+    return consumers_router(snapshots, definitions, commands, timeline, directory)

@@ -15,6 +15,7 @@ from ticketflow_ticket.domain.access import Requester
 from ticketflow_ticket.domain.errors import StaleTicket, TicketNotFound
 from ticketflow_ticket.domain.model import Entry, Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
+from ticketflow_ticket.handlers.owners import OWNER_WAIT_SECONDS, await_owner, owners_of
 from ticketflow_ticket.handlers.tickets import visible_ticket
 
 
@@ -27,6 +28,7 @@ class UpdateTicket:
     ticket_id: str
     properties: Mapping[str, str | None]
     expected_version: int | None = None
+    owner_wait_seconds: float = OWNER_WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class ArchiveTicket:
 
 
 async def update_ticket(command: UpdateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
+    await await_owner(command.properties, uow, context, command.owner_wait_seconds)
     return await uow.retrying(_update_once, command, uow, context)
 
 
@@ -65,6 +68,7 @@ async def _update_once(command: UpdateTicket, uow: UnitOfWork, context: MessageC
         if ticket.update(
             command.properties,
             definitions=definitions,
+            owners=await owners_of(session, account_id, command.properties),
             requester=requester,
             now=session.now,
             entry=entry,

@@ -17,6 +17,7 @@ from ticketflow_ticket.domain.errors import TicketNotFound
 from ticketflow_ticket.domain.idempotency import KeyRecord, key_record_id, keyed_ticket_id
 from ticketflow_ticket.domain.model import Ticket
 from ticketflow_ticket.domain.replicas import PipelineReplica
+from ticketflow_ticket.handlers.owners import OWNER_WAIT_SECONDS, await_owner, owners_of
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class CreateTicket:
     requester: Requester
     ticket_id: str
     properties: Mapping[str, str | None] = field(default_factory=dict)
+    owner_wait_seconds: float = OWNER_WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class CreateKeyedTicket:
     fingerprint: str
     index: int
     properties: Mapping[str, str | None] = field(default_factory=dict)
+    owner_wait_seconds: float = OWNER_WAIT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,9 @@ class GetTicket:
 async def create_ticket(command: CreateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
     """Reads and writes the pipeline's gate with the ticket, so that it cannot commit beside
     a closing of its status; one that loses that race is retried (and then sees the
-    closing), and after a few losses the ConflictError surfaces (HTTP 409)."""
+    closing), and after a few losses the ConflictError surfaces (HTTP 409). An owner the
+    user replica does not hold yet is waited for first (handlers/owners.py)."""
+    await await_owner(command.properties, uow, context, command.owner_wait_seconds)
     return await uow.retrying(_create_once, command, uow, context)
 
 
@@ -89,6 +94,7 @@ async def _create_in(session: Session, command: CreateTicket, context: MessageCo
         status_id=place.status_id,
         values=place.values,
         definitions=definitions,
+        owners=await owners_of(session, context.account_id, place.values),
         requester=command.requester,
         now=session.now,
     )
@@ -103,6 +109,7 @@ async def create_keyed_ticket(
     """The ticket the key created for this input before (replayed), or a new one, written in
     one unit of work with the key's record. A concurrent attempt under the same key loses the
     record's version race, is retried, and finds the winner's ticket."""
+    await await_owner(command.properties, uow, context, command.owner_wait_seconds)
     return await uow.retrying(_create_keyed_once, command, uow, context)
 
 

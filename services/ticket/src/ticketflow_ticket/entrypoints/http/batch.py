@@ -35,6 +35,7 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     ticket_json,
 )
 from ticketflow_ticket.handlers import changes, queries, tickets
+from ticketflow_ticket.handlers.owners import OWNER_WAIT_SECONDS
 
 MAX_INPUTS = 100  # HubSpot's limit for a batch
 NOT_FOUND_MESSAGE = "Could not get some TICKET objects, they may be deleted or not exist."
@@ -120,7 +121,9 @@ async def _each(
     return results, errors
 
 
-def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
+def build_batch_router(
+    uow: UnitOfWork, tokens: TokenCodec, owner_wait_seconds: float = OWNER_WAIT_SECONDS
+) -> APIRouter:
     router = APIRouter(prefix="/crm/v3/objects/tickets/batch", tags=["tickets"])
     Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
 
@@ -158,12 +161,14 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         async def write(index: int, item: TicketInput) -> Ticket:
             nonlocal replayed
             if idempotency_key is None:
-                command = tickets.CreateTicket(requester, new_ticket_id(), item.properties)
+                command = tickets.CreateTicket(
+                    requester, new_ticket_id(), item.properties, owner_wait_seconds
+                )
                 return await tickets.create_ticket(command, uow, context)
             # With a key, each input's ticket id comes from the key and the input's index: a
             # retry of a batch cut off midway finds what the first attempt created.
             keyed = tickets.CreateKeyedTicket(
-                requester, idempotency_key, fingerprint, index, item.properties
+                requester, idempotency_key, fingerprint, index, item.properties, owner_wait_seconds
             )
             created = await tickets.create_keyed_ticket(keyed, uow, context)
             replayed = replayed or created.replayed
@@ -186,7 +191,9 @@ def build_batch_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
         requester = requester_of(caller)
 
         async def write(_: int, item: TicketUpdate) -> Ticket:
-            command = changes.UpdateTicket(requester, item.id, item.properties)
+            command = changes.UpdateTicket(
+                requester, item.id, item.properties, owner_wait_seconds=owner_wait_seconds
+            )
             return await changes.update_ticket(command, uow, context)
 
         results, errors = await _each(body.inputs, write, lambda _, item: {"ids": [item.id]})

@@ -26,11 +26,14 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     ticket_json,
 )
 from ticketflow_ticket.handlers import changes, queries, tickets
+from ticketflow_ticket.handlers.owners import OWNER_WAIT_SECONDS
 
 MAX_PAGE = 100  # HubSpot's limit for a page of CRM objects
 
 
-def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
+def build_api_router(
+    uow: UnitOfWork, tokens: TokenCodec, owner_wait_seconds: float = OWNER_WAIT_SECONDS
+) -> APIRouter:
     router = APIRouter(prefix="/crm/v3/objects/tickets", tags=["tickets"])
     Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
     Properties = Annotated[list[str] | None, Query()]
@@ -45,12 +48,19 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     ) -> dict[str, Any]:
         context = MessageContext.for_request(caller.account_id)
         if idempotency_key is None:
-            command = tickets.CreateTicket(requester_of(caller), new_ticket_id(), body.properties)
+            command = tickets.CreateTicket(
+                requester_of(caller), new_ticket_id(), body.properties, owner_wait_seconds
+            )
             ticket = await tickets.create_ticket(command, uow, context)
         else:
             fingerprint = request_fingerprint("create", [body.properties])
             keyed = tickets.CreateKeyedTicket(
-                requester_of(caller), idempotency_key, fingerprint, 0, body.properties
+                requester_of(caller),
+                idempotency_key,
+                fingerprint,
+                0,
+                body.properties,
+                owner_wait_seconds,
             )
             created = await tickets.create_keyed_ticket(keyed, uow, context)
             ticket = created.ticket
@@ -106,7 +116,11 @@ def build_api_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
     ) -> dict[str, Any]:
         require_object_id(id_property)
         command = changes.UpdateTicket(
-            requester_of(caller), ticket_id, body.properties, expected_version(if_match)
+            requester_of(caller),
+            ticket_id,
+            body.properties,
+            expected_version(if_match),
+            owner_wait_seconds,
         )
         context = MessageContext.for_request(caller.account_id)
         ticket = await changes.update_ticket(command, uow, context)
