@@ -141,6 +141,19 @@ class DirectoryRepository:
             await self._session.record(event)
         team.events.clear()
 
+    async def hold_user(self, user: User) -> None:
+        """Rewrite the user unchanged at the version read (no event). A grant or recipient
+        that names the user does this, so that a deactivation committing concurrently
+        conflicts (one of the two runs again and is refused) instead of leaving a pipeline
+        that names a deactivated user."""
+        stored = await self._session.put(USERS, user_to_doc(user), expected_version=user.version)
+        user.version = stored["version"]
+
+    async def hold_team(self, team: Team) -> None:
+        """As `hold_user`, against a concurrent deletion of the team."""
+        stored = await self._session.put(TEAMS, team_to_doc(team), expected_version=team.version)
+        team.version = stored["version"]
+
     async def team(self, account_id: str, team_id: str) -> Team | None:
         doc = await self._session.get(TEAMS, scoped_id(account_id, team_id))
         return team_from_doc(doc) if doc else None

@@ -54,17 +54,23 @@ def tier_check(
 
 async def known_entries(session: Session, account_id: str, named: Iterable[Named]) -> Known:
     """Which of the `named` users and teams the account has (users: active ones), read in the
-    unit of work of the change that names them."""
+    unit of work of the change that names them, and held there: each is rewritten unchanged,
+    so a deactivation or deletion committing meanwhile conflicts with the change (a guard
+    against write skew under snapshot isolation; docs/decisions.md)."""
     directory = DirectoryRepository(session)
     user_ids: set[str] = set()
     team_ids: set[str] = set()
-    for kind, entry_id in set(named):
+    for kind, entry_id in sorted(set(named)):
         if kind is GranteeKind.USER:
             user = await directory.user(account_id, entry_id)
             if user is not None and user.active:
+                await directory.hold_user(user)
                 user_ids.add(entry_id)
-        elif await directory.team(account_id, entry_id) is not None:
-            team_ids.add(entry_id)
+        else:
+            team = await directory.team(account_id, entry_id)
+            if team is not None:
+                await directory.hold_team(team)
+                team_ids.add(entry_id)
     return Known(frozenset(user_ids), frozenset(team_ids))
 
 
