@@ -118,6 +118,7 @@ class ServiceRuntime:
         subscribe_revocations(revocations_consumer, self.uow, self.revocations)
         self.broker.include_router(consumers_router(revocations_consumer))
         self._workers: list[tuple[StartWorker, StopWorker]] = []
+        self._start_steps: list[Callable[[], Awaitable[object]]] = []
         document_publications(self.broker, publishes)
 
     async def _publish(self, message: OutboxMessage) -> None:
@@ -131,6 +132,11 @@ class ServiceRuntime:
         return QueueConsumer(
             queue, self._publish, self.settings.delivery_limit, self.settings.consumer_prefetch
         )
+
+    def add_start_step(self, step: Callable[[], Awaitable[object]]) -> None:
+        """Run `step` once the store is open, before the service consumes or serves (a data
+        upgrade, say); start-up fails if it raises."""
+        self._start_steps.append(step)
 
     def add_worker(self, start: StartWorker, stop: StopWorker) -> None:
         """Run a background worker while the service runs: started after the broker and the
@@ -183,6 +189,8 @@ class ServiceRuntime:
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
         await self.store.open(self.collections)
         try:
+            for step in self._start_steps:
+                await step()
             await self.connect_with_backoff()
             await declare_topology(self.broker, self.queues, self.settings.delivery_limit)
             await self.broker.start()

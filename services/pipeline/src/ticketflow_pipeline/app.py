@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import FastAPI
 
 from ticketflow_chassis.http_app import build_http_app, serve
@@ -25,6 +27,7 @@ from ticketflow_contracts import (
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.entrypoints.http import build_api_router
 from ticketflow_pipeline.entrypoints.subscribers import QUEUES, build_router
+from ticketflow_pipeline.handlers.legacy_users import upgrade_legacy_users
 from ticketflow_pipeline.settings import PipelineSettings
 
 PUBLISHES = (
@@ -47,6 +50,7 @@ PUBLISHES = (
 
 def build_app(settings: PipelineSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
+    runtime.add_start_step(partial(upgrade_legacy_users, runtime.uow))
     return build_http_app(
         runtime,
         title="ticketflow pipeline service",
