@@ -5,10 +5,6 @@ them through the APIs; the token sees only the pipelines the user's grants allow
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 import uuid
 
 import httpx
@@ -16,8 +12,7 @@ import pytest
 
 from tests.e2e.suite import Suite
 from tests.e2e.test_pipeline_deletion import Api
-from tests.e2e.test_skeleton_flow import create_account
-from ticketflow_chassis.testing import TEST_JWT_SECRET
+from tests.e2e.test_skeleton_flow import cli_answer, create_account
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
 
@@ -134,28 +129,9 @@ async def test_the_cli_creates_a_token_the_services_accept_and_the_admin_lists(
     async with httpx.AsyncClient(timeout=10) as client:
         api = Api(client, suite, account["token"])
         admin_id = account["admin_user_id"]
-        env = dict(
-            os.environ,
-            TICKETFLOW_PIPELINE_URL=suite.services["pipeline"].url,
-            TICKETFLOW_JWT_SECRET=TEST_JWT_SECRET,
+        issued = await cli_answer(
+            suite, "token", "create", account["account_id"], admin_id, "--name", "nightly export"
         )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ticketflow_cli",
-            "token",
-            "create",
-            account["account_id"],
-            admin_id,
-            "--name",
-            "nightly export",
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        out, err = await process.communicate()
-        assert process.returncode == 0, err.decode()
-        issued = json.loads(out)
 
         assert set((await statuses(client, suite, issued["token"])).values()) <= {200, 404}
         tokens = f"{api.pipeline_url}/settings/v1/users/{admin_id}/tokens"

@@ -25,7 +25,8 @@ from ticketflow_contracts import EVENTS_EXCHANGE
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
 
 
-async def create_account(suite: Suite, tier: str = "professional") -> dict[str, Any]:
+async def cli_answer(suite: Suite, *args: str) -> dict[str, Any]:
+    """`python -m ticketflow_cli ARGS` against the suite's pipeline service; its JSON answer."""
     env = dict(
         os.environ,
         TICKETFLOW_PIPELINE_URL=suite.services["pipeline"].url,
@@ -35,21 +36,21 @@ async def create_account(suite: Suite, tier: str = "professional") -> dict[str, 
         sys.executable,
         "-m",
         "ticketflow_cli",
-        "account",
-        "create",
-        "Acme Support",
-        "--tier",
-        tier,
-        "--admin-email",
-        "ada@acme.test",
+        *args,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    account: dict[str, Any] = json.loads(out)
-    return account
+    answer: dict[str, Any] = json.loads(out)
+    return answer
+
+
+async def create_account(suite: Suite, tier: str = "professional") -> dict[str, Any]:
+    return await cli_answer(
+        suite, "account", "create", "Acme Support", "--tier", tier, "--admin-email", "ada@acme.test"
+    )
 
 
 async def create_ticket_when_replicated(
