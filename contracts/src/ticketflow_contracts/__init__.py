@@ -12,6 +12,12 @@ from ticketflow_contracts.channels import (
     ChannelConnectionUpdated,
     ChannelType,
 )
+from ticketflow_contracts.contacts import (
+    ContactCreated,
+    ContactEvent,
+    ContactSnapshot,
+    ContactUpdated,
+)
 from ticketflow_contracts.conversations import (
     ConversationMessageEvent,
     ConversationMessageReceived,
@@ -115,6 +121,10 @@ __all__ = [
     "ChannelType",
     "CloseStatuses",
     "Command",
+    "ContactCreated",
+    "ContactEvent",
+    "ContactSnapshot",
+    "ContactUpdated",
     "ConversationMessageEvent",
     "ConversationMessageReceived",
     "ConversationMessageSent",

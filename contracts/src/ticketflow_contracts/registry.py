@@ -8,6 +8,7 @@ from ticketflow_contracts.channels import (
     ChannelConnectionDisconnected,
     ChannelConnectionUpdated,
 )
+from ticketflow_contracts.contacts import ContactCreated, ContactUpdated
 from ticketflow_contracts.conversations import (
     ConversationMessageReceived,
     ConversationMessageSent,
@@ -60,6 +61,8 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     ConversationMessageSent,
     NotificationSent,
     TokenRevoked,
+    ContactCreated,
+    ContactUpdated,
     TokenUsed,
 )
 

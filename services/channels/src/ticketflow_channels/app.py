@@ -6,17 +6,27 @@ from fastapi import FastAPI
 
 from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.entrypoints.http import build_api_router
+from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
+from ticketflow_chassis.auth import bearer_principal
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     ChannelConnectionConnected,
     ChannelConnectionDisconnected,
     ChannelConnectionUpdated,
+    ContactCreated,
+    ContactUpdated,
 )
 
-PUBLISHES = (ChannelConnectionConnected, ChannelConnectionUpdated, ChannelConnectionDisconnected)
+PUBLISHES = (
+    ChannelConnectionConnected,
+    ChannelConnectionUpdated,
+    ChannelConnectionDisconnected,
+    ContactCreated,
+    ContactUpdated,
+)
 
 
 def build_app(settings: ChannelsSettings) -> FastAPI:
@@ -24,7 +34,10 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
     return build_http_app(
         runtime,
         title="ticketflow channels service",
-        routers=[build_api_router(runtime.uow, runtime.tokens)],
+        routers=[
+            build_api_router(runtime.uow, runtime.tokens),
+            build_contacts_router(runtime.uow, bearer_principal(runtime.tokens)),
+        ],
         broker_routers=[build_router(runtime)],
     )
 

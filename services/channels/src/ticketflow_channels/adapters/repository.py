@@ -3,6 +3,7 @@ store port. Connection documents are `<account_id>:<connection_id>`; disconnecte
 
 from __future__ import annotations
 
+from ticketflow_channels.adapters.contact_repository import CONTACT_COLLECTION
 from ticketflow_channels.domain.connections import ChannelConnection
 from ticketflow_channels.domain.replicas import AccountReplica, PipelineReplica
 from ticketflow_chassis.replica import pipeline_replicas
@@ -34,6 +35,7 @@ COLLECTIONS = (
         },
     ),
     Collection(PIPELINES),
+    CONTACT_COLLECTION,
 )
 
 

@@ -4,7 +4,9 @@ TicketflowError (contracts)
 └── ChannelsError
     ├── ConnectionNotFound        OBJECT_NOT_FOUND (also another account's, or disconnected)
     ├── InvalidConnection         VALIDATION_ERROR (type, address, pipelineId)
-    └── ConnectionExists          CONFLICT (the account has this channel connected already)
+    ├── ConnectionExists          CONFLICT (the account has this channel connected already)
+    ├── ContactNotFound           OBJECT_NOT_FOUND (also another account's)
+    └── InvalidContact            VALIDATION_ERROR (an address that is not one)
 """
 
 from __future__ import annotations
@@ -34,4 +36,16 @@ class ConnectionExists(ChannelsError):
     def __init__(self, message: str):
         super().__init__(
             message, ErrorCategory.CONFLICT, [ErrorDetail(message, "address", "already_connected")]
+        )
+
+
+class ContactNotFound(ChannelsError):
+    def __init__(self, contact_id: str):
+        super().__init__(f"contact {contact_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
+class InvalidContact(ChannelsError):
+    def __init__(self, message: str, field: str):
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, "invalid")]
         )
