@@ -33,15 +33,23 @@ class _TextReader(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _INVISIBLE:
             self._hidden_depth += 1
-        elif tag in _BLOCKS:
+        elif tag == "br":
             self.parts.append("\n")
+        elif tag in _BLOCKS:
+            self._end_line()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _INVISIBLE:
             self._hidden_depth = max(0, self._hidden_depth - 1)
         elif tag in _BLOCKS:
-            self.parts.append("\n")
+            self._end_line()
 
     def handle_data(self, data: str) -> None:
         if not self._hidden_depth:
             self.parts.append(re.sub(r"\s+", " ", data))
+
+    def _end_line(self) -> None:
+        # One break between blocks (</p><p>, </li><li>), where <br><br> keeps its blank line.
+        if "".join(self.parts[-2:]).rstrip(" ").endswith("\n"):
+            return
+        self.parts.append("\n")

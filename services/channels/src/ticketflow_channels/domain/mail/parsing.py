@@ -78,11 +78,21 @@ class _Body:
 
 def _read_part(part: Message, body: _Body, problems: list[str], top: bool = False) -> None:
     content_type = part.get_content_type()
+    _read_content(part, content_type, body, problems, top)
+    # Read after the content: decoding a payload registers its defects (e.g. bad base64).
     problems.extend(f"{content_type}: {type(defect).__name__}" for defect in part.defects)
+
+
+def _read_content(
+    part: Message, content_type: str, body: _Body, problems: list[str], top: bool
+) -> None:
     if content_type == "message/rfc822":
         body.attachments.append(_attached_message(part))
     elif content_type in _REPORT_PARTS:
         return
+    elif part.get_content_maintype() == "multipart" and not part.is_multipart():
+        # The boundary was never found: keep the raw text rather than lose the message.
+        body.text = body.text or _text(part, problems)
     elif part.is_multipart():
         for child in part.get_payload():
             if isinstance(child, Message):
