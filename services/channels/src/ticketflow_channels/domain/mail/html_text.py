@@ -13,7 +13,9 @@ _INVISIBLE = frozenset({"script", "style", "head", "title"})
 
 
 def html_to_text(html: str) -> str:
-    """>>> html_to_text("<p>Hello&nbsp;<b>there</b></p><p>Bye<br>now</p>")
+    """Text from HTML, one line per block element.
+
+    >>> html_to_text("<p>Hello&nbsp;<b>there</b></p><p>Bye<br>now</p>")
     'Hello there\\nBye\\nnow'
     """
     reader = _TextReader()

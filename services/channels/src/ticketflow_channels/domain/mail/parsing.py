@@ -31,7 +31,9 @@ _HEADER_NAME = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
-    """>>> parse_email(b"From: Ann <ANN@x.org>\\nSubject: Hi\\n\\nHello").sender.address
+    """Parse raw bytes; damage goes to `problems`, a missing sender raises UnparsableEmail.
+
+    >>> parse_email(b"From: Ann <ANN@x.org>\\nSubject: Hi\\n\\nHello").sender.address
     'ann@x.org'
     """
     if not _HEADER_NAME.match(raw.lstrip()):
@@ -101,8 +103,11 @@ def _read_content(
         body.attachments.append(_attachment(part, problems))
     elif content_type == "text/html" and not body.html:
         body.html = _text(part, problems)
-    elif content_type.startswith("text/") and content_type != "text/html" and not body.text:
-        body.text = _text(part, problems)
+    elif content_type == "text/plain":
+        # Apple Mail splits a body around inline images into several text parts.
+        body.text = "\n".join(filter(None, (body.text, _text(part, problems))))
+    elif content_type != "text/html":
+        body.attachments.append(_attachment(part, problems))  # text/calendar, text/csv...
 
 
 def _is_attachment(part: Message, top: bool) -> bool:
@@ -126,8 +131,8 @@ def _attachment(part: Message, problems: list[str]) -> Attachment:
 
 
 def _attached_message(part: Message) -> Attachment:
-    content = part.as_bytes() if isinstance(part, EmailMessage) else b""
     inner = part.get_payload(0) if part.is_multipart() else None
+    content = inner.as_bytes() if isinstance(inner, EmailMessage) else b""
     subject = str(inner.get("subject", "")) if isinstance(inner, Message) else ""
     return Attachment(
         filename=part.get_filename() or f"{subject or 'message'}.eml",
@@ -164,12 +169,20 @@ def _header(message: EmailMessage, name: str, problems: list[str]) -> str:
 
 
 def _addresses(message: EmailMessage, name: str, problems: list[str]) -> tuple[MailAddress, ...]:
-    value = _header(message, name, problems)
+    try:
+        header = message.get(name)
+        # The parsed header keeps "Lee, Ann" (even RFC 2047-encoded) as one name.
+        pairs = [(item.display_name, item.addr_spec) for item in getattr(header, "addresses", ())]
+    except Exception as error:
+        problems.append(f"{name}: malformed header ({error})")
+        pairs = []
+    if not pairs:
+        pairs = email.utils.getaddresses([_header(message, name, problems)])
     found = []
-    for display, address in email.utils.getaddresses([value]):
+    for display, address in pairs:
         if "@" in address:
-            found.append(MailAddress(address.strip().lower(), display.strip()))
-        elif address:
+            found.append(MailAddress(address.strip().lower(), repair_header(display).strip()))
+        elif address and address != "<>":
             problems.append(f"{name}: not an address ({address})")
     return tuple(found)
 

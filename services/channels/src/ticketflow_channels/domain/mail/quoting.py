@@ -35,7 +35,9 @@ class ReplyText:
 
 
 def split_reply(body: str) -> ReplyText:
-    """>>> split_reply("Thanks!\\n\\nOn Mon, 2 Mar 2026, Ann <a@x.org> wrote:\\n> Hi").new_text
+    """Split a plain-text body at the first line that opens the quoted history.
+
+    >>> split_reply("Thanks!\\n\\nOn Mon, 2 Mar 2026, Ann <a@x.org> wrote:\\n> Hi").new_text
     'Thanks!'
     """
     lines = body.replace("\r\n", "\n").split("\n")
