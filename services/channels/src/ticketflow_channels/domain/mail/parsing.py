@@ -27,6 +27,8 @@ SIGNAL_HEADERS = (
 # Machine-readable parts of a report (RFC 3462): read by classification, not attachments.
 _REPORT_PARTS = frozenset({"message/delivery-status", "text/rfc822-headers"})
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# Local delivery (mbox, procmail) may keep the envelope line "From sender date" on top.
+_MBOX_FROM_LINE = re.compile(rb"\AFrom [^\n]*\n")
 _HEADER_NAME = re.compile(rb"^[!-9;-~]+:", re.MULTILINE)
 
 
@@ -36,7 +38,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
     >>> parse_email(b"From: Ann <ANN@x.org>\\nSubject: Hi\\n\\nHello").sender.address
     'ann@x.org'
     """
-    if not _HEADER_NAME.match(raw.lstrip()):
+    raw = _MBOX_FROM_LINE.sub(b"", raw.lstrip(), count=1)
+    if not _HEADER_NAME.match(raw):
         raise UnparsableEmail("not an email: it does not start with a header")
     message = email.message_from_bytes(raw, policy=default_policy)
     assert isinstance(message, EmailMessage)  # the default policy's factory
