@@ -38,7 +38,7 @@ class ParsedEmail:
     text_from_html: str = ""  # only when there is no plain part
     attachments: tuple[Attachment, ...] = ()
     # Lower-cased header names -> values, only the headers classification reads.
-    signal_headers: dict[str, str] = field(default_factory=dict)
+    signal_headers: dict[str, str] = field(default_factory=dict, hash=False)
     content_type: str = "text/plain"
     report_type: str = ""
     problems: tuple[str, ...] = ()
