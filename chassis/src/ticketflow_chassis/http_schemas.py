@@ -3,8 +3,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+# HubSpot's integers (display orders) are 32-bit; a larger one would overflow the stores'
+# 64-bit integers (SQLite's binding, BSON) as a 500 instead of a 400 naming the field.
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 class CamelInput(BaseModel):

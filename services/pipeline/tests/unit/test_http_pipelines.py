@@ -214,3 +214,29 @@ async def test_a_deletion_asks_the_ticket_service_and_applies_its_answer(api: Ap
 
     assert (await api.client.get(f"{BASE}/{billing['id']}", headers=admin)).status_code == 404
     assert "pipeline.deleted" in await api.outbox_types()
+
+
+@pytest.mark.parametrize("display_order", [2**31, -(2**31) - 1, 10**30])
+async def test_a_display_order_beyond_32_bits_is_a_400_naming_it(
+    api: Api, display_order: int
+) -> None:
+    """HubSpot's display orders are 32-bit integers; a larger one would overflow the stores'
+    (SQLite's binding, BSON) as a 500."""
+    _, admin = await api.account()
+    stage = {"label": "New", "displayOrder": 0, "metadata": {"ticketState": "OPEN"}}
+    done = {"label": "Done", "displayOrder": 1, "metadata": {"ticketState": "CLOSED"}}
+    cases = [
+        ("PATCH", f"{CRM}/default", {"displayOrder": display_order}, "displayOrder"),
+        ("POST", CRM, {**BILLING, "displayOrder": display_order}, "displayOrder"),
+        (
+            "POST",
+            CRM,
+            {**BILLING, "stages": [{**stage, "displayOrder": display_order}, done]},
+            "stages.0.displayOrder",
+        ),
+        ("PATCH", f"{CRM}/default/stages/1", {"displayOrder": display_order}, "displayOrder"),
+    ]
+    for method, path, body, field in cases:
+        refused = await api.refused(method, path, admin, body)
+        assert refused.status_code == 400, refused.text
+        assert field in [e.get("in") for e in refused.json()["errors"]], refused.text

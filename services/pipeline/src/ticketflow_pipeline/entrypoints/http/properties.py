@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_openapi import responses_for
-from ticketflow_chassis.http_schemas import CamelInput
+from ticketflow_chassis.http_schemas import CamelInput, Int32
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import PropertyFieldType, PropertyOption, PropertyType, StatusProperty
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
@@ -29,7 +29,7 @@ MAX_LIST = 5_000
 class OptionInput(CamelInput):
     label: str = Field(max_length=MAX_TEXT)
     value: str = Field(max_length=MAX_TEXT)
-    display_order: int | None = None
+    display_order: Int32 | None = None
     hidden: bool = False
     description: str = Field(default="", max_length=MAX_TEXT)
 
@@ -45,7 +45,7 @@ class PropertyCreate(CamelInput):
     group_name: str = Field(max_length=MAX_TEXT)
     description: str = Field(default="", max_length=MAX_TEXT)
     options: list[OptionInput] = Field(default_factory=list, max_length=MAX_LIST)
-    display_order: int = -1
+    display_order: Int32 = -1
     has_unique_value: bool = False
     hidden: bool = False
     form_field: bool = False
@@ -75,7 +75,7 @@ class PropertyUpdate(CamelInput):
     group_name: str | None = Field(default=None, max_length=MAX_TEXT)
     description: str | None = Field(default=None, max_length=MAX_TEXT)
     options: list[OptionInput] | None = Field(default=None, max_length=MAX_LIST)
-    display_order: int | None = None
+    display_order: Int32 | None = None
     hidden: bool | None = None
     form_field: bool | None = None
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from ticketflow_chassis.http_schemas import CamelInput
+from ticketflow_chassis.http_schemas import CamelInput, Int32
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.domain.labels import MAX_LABEL_LENGTH
 from ticketflow_pipeline.domain.model import Pipeline
@@ -36,7 +36,7 @@ class StageMetadata(BaseModel):
 
 class StageInput(CamelInput):
     label: Label
-    display_order: int
+    display_order: Int32
     metadata: StageMetadata
 
     def as_new_status(self) -> NewStatus:
@@ -45,20 +45,20 @@ class StageInput(CamelInput):
 
 class StagePatch(CamelInput):
     label: Label | None = None
-    display_order: int | None = None
+    display_order: Int32 | None = None
     metadata: StageMetadata | None = None
     archived: bool | None = None
 
 
 class PipelineInput(CamelInput):
     label: Label
-    display_order: int
+    display_order: Int32
     stages: list[StageInput] = Field(max_length=1000)
 
 
 class PipelinePatch(CamelInput):
     label: Label | None = None
-    display_order: int | None = None
+    display_order: Int32 | None = None
     archived: bool | None = None
 
 
