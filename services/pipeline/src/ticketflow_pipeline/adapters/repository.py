@@ -29,6 +29,8 @@ from ticketflow_pipeline.domain.users import User
 ACCOUNTS = "accounts"
 PIPELINES = "pipelines"
 RETIREMENTS = "retirements"
+# One document per data upgrade a start-up has carried out (handlers/legacy_users.py).
+UPGRADES = "upgrades"
 
 COLLECTIONS = (
     Collection(ACCOUNTS),
@@ -46,6 +48,7 @@ COLLECTIONS = (
     ),
     Collection(RETIREMENTS),
     Collection(ACCOUNT_PIPELINES_GUARDS),
+    Collection(UPGRADES),
     Collection(PROPERTY_DEFINITIONS_GUARDS),
     PROPERTY_COLLECTION,
     CHANNEL_COLLECTION,

@@ -1,15 +1,16 @@
 """Upgrades user documents written before the directory (issue 11): each account's super
 admin stored as `{id: <user id>, account_id, email, roles, teams}`. Each becomes a user of the
 directory (its document keyed `<account>:<id>`, role from `roles`), with the `user.created`
-that the ticket and notifier services' replicas never received. Run at start-up; a store
-without such documents is left as it is."""
+that the ticket and notifier services' replicas never received. Run at start-up; once a
+store is through it, a document says so and later start-ups read that one document only
+(nothing writes the legacy shape any more)."""
 
 from __future__ import annotations
 
 from ticketflow_chassis.store.port import Document, Eq, Query
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_pipeline.adapters.directory_repository import USERS, DirectoryRepository
-from ticketflow_pipeline.adapters.repository import ACCOUNTS
+from ticketflow_pipeline.adapters.repository import ACCOUNTS, UPGRADES
 from ticketflow_pipeline.domain.roles import (
     PROPERTY_SETTINGS_ROLE,
     SUPER_ADMIN_ROLE,
@@ -18,6 +19,7 @@ from ticketflow_pipeline.domain.roles import (
 from ticketflow_pipeline.domain.users import new_user
 
 _PAGE = 500
+DONE = "legacy_users"
 
 
 def is_legacy(doc: Document) -> bool:
@@ -35,12 +37,22 @@ def legacy_role(doc: Document) -> str:
 
 async def upgrade_legacy_users(uow: UnitOfWork) -> int:
     """How many users were upgraded; one unit of work per account that has any."""
-    upgraded = 0
     async with uow.read(MessageContext.across_accounts()) as session:
+        if await session.get(UPGRADES, DONE) is not None:
+            return 0
         account_ids = [doc["id"] async for doc in session.find_all(ACCOUNTS, Query(limit=_PAGE))]
+    upgraded = 0
     for account_id in account_ids:
         upgraded += await uow.retrying(_upgrade_account, account_id, uow)
+    await uow.retrying(_record_done, uow)
     return upgraded
+
+
+async def _record_done(uow: UnitOfWork) -> None:
+    """Another instance starting at the same moment may have recorded it first."""
+    async with uow.begin(MessageContext.across_accounts()) as session:
+        if await session.get(UPGRADES, DONE) is None:
+            await session.put(UPGRADES, {"id": DONE}, expected_version=None)
 
 
 async def _upgrade_account(account_id: str, uow: UnitOfWork) -> int:
