@@ -6,6 +6,7 @@ process stops is not reported (the list is a hint, not an audit)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from ticketflow_chassis.auth import Principal
@@ -30,7 +31,7 @@ class TokenUses:
 
 
 class TokenUseReporter:
-    """Records one `token.used` per token noted, each in the unit of work of its account."""
+    """Records one `token.used` per token noted, in one unit of work per account."""
 
     def __init__(self, uses: TokenUses, uow: UnitOfWork, *, every_seconds: float):
         self._uses = uses
@@ -43,10 +44,14 @@ class TokenUseReporter:
         )
 
     async def report(self) -> bool:
+        by_account: dict[str, list[TokenUsed]] = defaultdict(list)
         for token_id, (account_id, user_id, moment) in self._uses.take().items():
             used = TokenUsed(token_id=token_id, user_id=user_id, last_used_at=moment)
+            by_account[account_id].append(used)
+        for account_id, uses in by_account.items():
             async with self._uow.begin(MessageContext.for_request(account_id)) as session:
-                await session.record(used)
+                for used in uses:
+                    await session.record(used)
         return True
 
     def start(self) -> None:
