@@ -114,9 +114,9 @@ class MemoryTransaction:
         self._state = state
         self.read_only = read_only
         self._round_trips = round_trips
-        # What a snapshot-isolation commit merges: each written document with the version
-        # its first write expected, the inbox keys marked, the messages added.
-        self.written: dict[tuple[str, str], int | None] = {}
+        # What a snapshot-isolation commit merges: the documents written, the inbox keys
+        # marked, the messages added.
+        self.written: set[tuple[str, str]] = set()
         self.processed: set[str] = set()
         self.outboxed: list[OutboxMessage] = []
 
@@ -164,7 +164,7 @@ class MemoryTransaction:
         stored[VERSION_FIELD] = (expected_version or 0) + 1
         self._store.check_unique(collection, documents, stored)
         documents[doc_id] = stored
-        self.written.setdefault((collection, doc_id), expected_version)
+        self.written.add((collection, doc_id))
         return copy.deepcopy(stored)
 
     async def insert_many(self, collection: str, documents: Sequence[Document]) -> None:
@@ -180,7 +180,7 @@ class MemoryTransaction:
         if actual != expected_version:
             raise ConflictError(collection, doc_id, expected_version, actual)
         del documents[doc_id]
-        self.written.setdefault((collection, doc_id), expected_version)
+        self.written.add((collection, doc_id))
 
     def _matching(self, collection: str, filters: tuple[Filter, ...]) -> list[Document]:
         return [
