@@ -29,14 +29,19 @@ async def project_own_event(
     transaction of its own."""
     if not isinstance(message, Event):
         return
-    entry = timeline.entry_for(
-        message,
+    entry = _entry_of(message, envelope)
+    if entry is not None:
+        TimelineRepository(session).add_new(entry)
+
+
+def _entry_of(event: Event, envelope: Envelope[Any]) -> TimelineEntry | None:
+    """The entry `event` makes, taking its envelope's id and time."""
+    return timeline.entry_for(
+        event,
         message_id=str(envelope.message_id),
         account_id=envelope.account_id,
         occurred_at=envelope.occurred_at,
     )
-    if entry is not None:
-        TimelineRepository(session).add_new(entry)
 
 
 async def record_timeline_entry(
@@ -45,12 +50,7 @@ async def record_timeline_entry(
     """One entry per event (in its envelope, whose id and time the entry takes), whatever the
     order and however often it comes: the inbox drops a redelivery, and the entry's id (the
     event's message id) is taken only once."""
-    entry = timeline.entry_for(
-        envelope.payload,
-        message_id=str(envelope.message_id),
-        account_id=envelope.account_id,
-        occurred_at=envelope.occurred_at,
-    )
+    entry = _entry_of(envelope.payload, envelope)
     if entry is not None:
         await uow.retrying(_add_entry_once, entry, uow, context)
 
