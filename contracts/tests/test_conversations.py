@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import ValidationError
 
 from ticketflow_contracts import (
     ChannelType,
+    ConversationMessageFailed,
+    ConversationMessageHeld,
     ConversationMessageReceived,
     ConversationMessageSent,
+    HeldReason,
+    MatchedBy,
+    MessageClassification,
     MessageDirection,
+    SendMessage,
+    SendOrigin,
     ThreadRelation,
     message_class,
 )
@@ -65,3 +73,48 @@ def test_a_received_message_reads_tolerantly_with_only_the_required_fields() -> 
     assert event.direction is MessageDirection.INCOMING
     assert event.thread_relation is ThreadRelation.OTHER
     assert (event.excerpt, event.attachment_count, event.recipients) == ("", 0, [])
+
+
+def test_a_failed_and_a_held_message_are_routed_with_their_channel() -> None:
+    failed = ConversationMessageFailed(
+        message_id="m3", thread_id="th1", channel=ChannelType.EMAIL, error="550", failed_at=NOW
+    )
+    held = ConversationMessageHeld(
+        message_id="m4", channel=ChannelType.EMAIL, reason=HeldReason.BOUNCE, received_at=NOW
+    )
+
+    assert failed.routing_key() == "conversation.message_failed.email"
+    assert held.routing_key() == "conversation.message_held.email"
+
+
+def test_send_message_is_a_command_to_channels_and_needs_a_body() -> None:
+    command = SendMessage(conversation_id="c1", text="Hello", origin=SendOrigin.TICKET_RECORD)
+
+    assert command.routing_key() == "channels.send_message"
+    with pytest.raises(ValidationError, match="text or html"):
+        SendMessage(conversation_id="c1", text="  ", origin=SendOrigin.AUTOMATION)
+
+
+def test_a_received_message_without_the_later_fields_still_reads() -> None:
+    first_shape = {
+        "message_id": "m1",
+        "thread_id": "th1",
+        "channel": "email",
+        "received_at": NOW.isoformat(),
+        "thread_relation": "reply",
+    }
+
+    event = ConversationMessageReceived.model_validate(first_shape)
+
+    assert (event.classification, event.matched_by, event.contact_id, event.text) == (
+        None,
+        None,
+        None,
+        "",
+    )
+    assert (
+        ConversationMessageReceived(
+            **first_shape, classification=MessageClassification.REPLY_TO_FORWARD
+        ).classification
+        is MessageClassification.REPLY_TO_FORWARD
+    )

@@ -10,8 +10,11 @@ from ticketflow_contracts.channels import (
 )
 from ticketflow_contracts.contacts import ContactCreated, ContactUpdated
 from ticketflow_contracts.conversations import (
+    ConversationMessageFailed,
+    ConversationMessageHeld,
     ConversationMessageReceived,
     ConversationMessageSent,
+    SendMessage,
 )
 from ticketflow_contracts.directory import (
     TeamCreated,
@@ -59,6 +62,9 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     ChannelConnectionDisconnected,
     ConversationMessageReceived,
     ConversationMessageSent,
+    ConversationMessageFailed,
+    ConversationMessageHeld,
+    SendMessage,
     NotificationSent,
     TokenRevoked,
     ContactCreated,
