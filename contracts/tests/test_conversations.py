@@ -14,7 +14,6 @@ from ticketflow_contracts import (
     ConversationMessageReceived,
     ConversationMessageSent,
     HeldReason,
-    MatchedBy,
     MessageClassification,
     MessageDirection,
     SendMessage,
