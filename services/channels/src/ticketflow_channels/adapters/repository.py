@@ -4,6 +4,8 @@ store port. Connection documents are `<account_id>:<connection_id>`; disconnecte
 from __future__ import annotations
 
 from ticketflow_channels.adapters.contact_repository import CONTACT_COLLECTION
+from ticketflow_channels.adapters.conversation_repository import CONVERSATION_COLLECTIONS
+from ticketflow_channels.adapters.intake_repository import INTAKE_COLLECTION
 from ticketflow_channels.domain.connections import ChannelConnection
 from ticketflow_channels.domain.replicas import AccountReplica, PipelineReplica
 from ticketflow_chassis.replica import pipeline_replicas
@@ -25,6 +27,8 @@ COLLECTIONS = (
             # this is the backstop for two concurrent connections. Tombstones free the key.
             Index(("account_id", "type", "address_key"), unique=True),
             Index(("account_id", "connected", "created_at")),
+            # Inbound mail names an address, not an account.
+            Index(("type", "address_key")),
         ),
         field_types={
             "account_id": "string",
@@ -36,6 +40,8 @@ COLLECTIONS = (
     ),
     Collection(PIPELINES),
     CONTACT_COLLECTION,
+    *CONVERSATION_COLLECTIONS,
+    INTAKE_COLLECTION,
 )
 
 
@@ -110,6 +116,17 @@ class ConnectionRepository:
         )
         page = await self._session.find(CONNECTIONS, query)
         return connection_from_doc(page.items[0]) if page.items else None
+
+    async def connected_anywhere(
+        self, channel_type: ChannelType, address_key: str
+    ) -> list[ChannelConnection]:
+        """Every account's connected channel of this type at this address (disconnected ones
+        keep another key); normally one."""
+        query = Query(
+            (Eq("type", channel_type.value), Eq("address_key", address_key)), limit=PAGE_SIZE
+        )
+        page = await self._session.find(CONNECTIONS, query)
+        return [connection_from_doc(doc) for doc in page.items]
 
     async def connected(self, account_id: str) -> list[ChannelConnection]:
         """The account's connected channels, oldest first."""

@@ -20,6 +20,8 @@ class Attachment:
     sha256: str
     inline: bool = False  # an inline image (Content-ID / disposition inline), not a file
     is_message: bool = False  # an attached message/rfc822 (a forward as attachment)
+    # The decoded bytes, for the blob store; not part of what an attachment is said to be.
+    content: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,7 @@ def _attachment(part: Message, problems: list[str]) -> Attachment:
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         inline=inline and part.get_content_maintype() == "image",
+        content=content,
     )
 
 
@@ -143,6 +144,7 @@ def _attached_message(part: Message) -> Attachment:
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         is_message=True,
+        content=content,
     )
 
 
