@@ -1,10 +1,21 @@
-"""Composition root of the channels service."""
+"""Composition root of the channels service.
+
+One process has a role (CHANNELS_ROLE, `ticketflow serve channels --role`):
+- intake: the HTTP API, the SMTP listener, the sending of outbound messages, and the
+  account and pipeline events every API needs;
+- ingest: the ingestion workers only (competing consumers of `channels.email-ingest`),
+  with the health routes; scaled on its own;
+- all (default): both.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from faststream.rabbit import RabbitRouter
 
+from ticketflow_channels.adapters.blob_factory import open_blob_store
 from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_channels.domain.intake import IngestEmail
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
@@ -18,6 +29,10 @@ from ticketflow_contracts import (
     ChannelConnectionUpdated,
     ContactCreated,
     ContactUpdated,
+    ConversationMessageFailed,
+    ConversationMessageHeld,
+    ConversationMessageReceived,
+    ConversationMessageSent,
 )
 
 PUBLISHES = (
@@ -26,19 +41,35 @@ PUBLISHES = (
     ChannelConnectionDisconnected,
     ContactCreated,
     ContactUpdated,
+    ConversationMessageReceived,
+    ConversationMessageHeld,
+    ConversationMessageSent,
+    ConversationMessageFailed,
+    IngestEmail,
 )
 
 
 def build_app(settings: ChannelsSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
+    blobs, close_blobs = open_blob_store(settings)
+    runtime.add_worker(lambda: None, close_blobs)
+    routers: list[APIRouter] = []
+    broker_routers: list[RabbitRouter] = []
+    if settings.role.intakes:
+        principal = bearer_principal(runtime.tokens)
+        routers += [
+            build_api_router(runtime.uow, runtime.tokens),
+            build_contacts_router(runtime.uow, principal),
+        ]
+        broker_routers.append(build_router(runtime))
+    if settings.role.ingests:
+        pass  # the ingestion workers (entrypoints/ingestion.py)
+    del blobs
     return build_http_app(
         runtime,
         title="ticketflow channels service",
-        routers=[
-            build_api_router(runtime.uow, runtime.tokens),
-            build_contacts_router(runtime.uow, bearer_principal(runtime.tokens)),
-        ],
-        broker_routers=[build_router(runtime)],
+        routers=routers,
+        broker_routers=broker_routers,
     )
 
 

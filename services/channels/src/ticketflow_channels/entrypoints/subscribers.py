@@ -8,7 +8,7 @@ from faststream.rabbit import RabbitRouter
 from ticketflow_channels.adapters.repository import PIPELINES
 from ticketflow_channels.handlers.accounts import apply_account_created
 from ticketflow_chassis.messaging.consuming import consumers_router
-from ticketflow_chassis.messaging.topology import QueueSpec, on_events
+from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
 from ticketflow_chassis.replica import subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
@@ -18,7 +18,13 @@ from ticketflow_contracts import (
 
 ACCOUNT_EVENTS = QueueSpec("channels.account-events", (on_events("account.#"),))
 PIPELINE_SNAPSHOTS = QueueSpec("channels.pipeline-snapshots", (on_events("pipeline.#"),))
-QUEUES = (ACCOUNT_EVENTS, PIPELINE_SNAPSHOTS)
+# The raw emails intake stored, for the ingestion workers (competing consumers).
+EMAIL_INGEST = QueueSpec("channels.email-ingest", (on_command("channels.ingest_email"),))
+# Messages to send (`channels.send_message`, from the ticket and notifier services).
+SEND_MESSAGES = QueueSpec("channels.send-messages", (on_command("channels.send_message"),))
+# Every process declares every queue (an intake-only one queues for ingestion); which ones it
+# consumes depends on its role (app.py).
+QUEUES = (ACCOUNT_EVENTS, PIPELINE_SNAPSHOTS, EMAIL_INGEST, SEND_MESSAGES)
 
 
 def build_router(runtime: ServiceRuntime) -> RabbitRouter:
