@@ -15,9 +15,11 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.blob_factory import open_blob_store
 from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_channels.domain.inbound import LoopPolicy
 from ticketflow_channels.domain.intake import IngestEmail
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
+from ticketflow_channels.entrypoints.ingestion import build_ingestion_router
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.auth import bearer_principal
@@ -63,8 +65,8 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
         ]
         broker_routers.append(build_router(runtime))
     if settings.role.ingests:
-        pass  # the ingestion workers (entrypoints/ingestion.py)
-    del blobs
+        policy = LoopPolicy(settings.loop_burst_count, settings.loop_window_seconds)
+        broker_routers.append(build_ingestion_router(runtime, blobs, policy))
     return build_http_app(
         runtime,
         title="ticketflow channels service",

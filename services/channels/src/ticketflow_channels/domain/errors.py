@@ -6,7 +6,8 @@ TicketflowError (contracts)
     ├── InvalidConnection         VALIDATION_ERROR (type, address, pipelineId)
     ├── ConnectionExists          CONFLICT (the account has this channel connected already)
     ├── ContactNotFound           OBJECT_NOT_FOUND (also another account's)
-    └── InvalidContact            VALIDATION_ERROR (an address that is not one)
+    ├── InvalidContact            VALIDATION_ERROR (an address that is not one)
+    └── IntakeMissing             OBJECT_NOT_FOUND (an ingestion command names no intake)
 """
 
 from __future__ import annotations
@@ -49,3 +50,10 @@ class InvalidContact(ChannelsError):
         super().__init__(
             message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, "invalid")]
         )
+
+
+class IntakeMissing(ChannelsError):
+    """An ingestion command for an intake that was never stored: nothing to retry."""
+
+    def __init__(self, intake_id: str):
+        super().__init__(f"intake {intake_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)

@@ -23,6 +23,7 @@ class ThreadHit:
     contact_id: str
     matched_by: MatchedBy
     parent_classification: MessageClassification | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
