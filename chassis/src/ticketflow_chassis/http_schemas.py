@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,3 +18,8 @@ class CamelInput(BaseModel):
     """`class StatusInput(CamelInput): display_order: int` reads `{"displayOrder": 1}`."""
 
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+def timestamp(value: datetime) -> str:
+    """A time as HubSpot's APIs write it: UTC, milliseconds, `Z` (`2026-12-01T09:00:00.000Z`)."""
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -144,4 +144,4 @@ async def test_the_latest_use_any_service_reports_is_listed(api: Api) -> None:
     )
 
     [listed] = (await api.client.get(tokens_of(bob), headers=admin)).json()["results"]
-    assert listed["lastUsedAt"] == "2026-12-02T09:00:00Z"
+    assert listed["lastUsedAt"] == "2026-12-02T09:00:00.000Z"

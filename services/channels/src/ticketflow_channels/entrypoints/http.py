@@ -4,7 +4,6 @@ HubSpot-style camelCase JSON: HubSpot's inbox channel settings have no public AP
 # No `from __future__ import annotations`: FastAPI resolves the routes' Annotated
 # dependencies (defined inside build_api_router) at definition time.
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
@@ -19,7 +18,7 @@ from ticketflow_channels.domain.connections import (
 from ticketflow_channels.handlers import connections
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, bearer_principal, require_role
 from ticketflow_chassis.http_openapi import responses_for
-from ticketflow_chassis.http_schemas import CamelInput
+from ticketflow_chassis.http_schemas import CamelInput, timestamp
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelType
 
@@ -55,10 +54,6 @@ class ConnectionPatch(CamelInput):
         return ConnectionChanges(self.address, self.pipeline_id, self.create_tickets)
 
 
-def _timestamp(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def connection_json(connection: ChannelConnection) -> dict[str, Any]:
     state = connection.state
     return {
@@ -68,8 +63,8 @@ def connection_json(connection: ChannelConnection) -> dict[str, Any]:
         "pipelineId": state.pipeline_id,
         "createTickets": state.create_tickets,
         "connected": state.connected,
-        "createdAt": _timestamp(state.created_at),
-        "updatedAt": _timestamp(state.updated_at),
+        "createdAt": timestamp(state.created_at),
+        "updatedAt": timestamp(state.updated_at),
     }
 
 

@@ -1,7 +1,6 @@
 """`/channels/v1/contacts`: the account's contacts, for any user of the account."""
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -10,6 +9,7 @@ from ticketflow_channels.domain.contacts import Contact
 from ticketflow_channels.handlers import contacts
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.http_schemas import timestamp
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies
@@ -18,18 +18,14 @@ from ticketflow_chassis.uow import MessageContext, UnitOfWork
 MAX_PAGE = 100
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def contact_json(contact: Contact) -> dict[str, Any]:
     state = contact.state
     return {
         "id": state.id,
         "email": state.email,
         "displayName": state.display_name,
-        "createdAt": _stamp(state.created_at),
-        "updatedAt": _stamp(state.updated_at),
+        "createdAt": timestamp(state.created_at),
+        "updatedAt": timestamp(state.updated_at),
     }
 
 

@@ -10,13 +10,12 @@ from pydantic import Field
 
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_openapi import responses_for
-from ticketflow_chassis.http_schemas import CamelInput, Int32
+from ticketflow_chassis.http_schemas import CamelInput, Int32, timestamp
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_contracts import PropertyFieldType, PropertyOption, PropertyType, StatusProperty
 from ticketflow_pipeline.domain.properties import PropertyChanges, PropertyDefinition
 from ticketflow_pipeline.domain.property_specs import NewOption, PropertySpec
 from ticketflow_pipeline.entrypoints.http.callers import context_of, editor_context, requester_of
-from ticketflow_pipeline.entrypoints.http.schemas import timestamp
 from ticketflow_pipeline.handlers import properties as handlers
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from ticketflow_chassis.http_schemas import CamelInput, Int32
+from ticketflow_chassis.http_schemas import CamelInput, Int32, timestamp
 from ticketflow_contracts import StatusSnapshot, TicketState
 from ticketflow_pipeline.domain.labels import MAX_LABEL_LENGTH
 from ticketflow_pipeline.domain.model import Pipeline
@@ -68,10 +67,6 @@ class PipelineOrder(CamelInput):
 
 class StatusOrder(CamelInput):
     status_ids: list[str] = Field(min_length=1, max_length=1000)
-
-
-def timestamp(value: datetime) -> str:
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def stage_json(stage: StatusSnapshot) -> dict[str, Any]:

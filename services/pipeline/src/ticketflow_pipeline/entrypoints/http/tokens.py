@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, require_role
 from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.http_schemas import timestamp
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_pipeline.domain.tokens import MAX_TOKEN_NAME_LENGTH, ApiToken
 from ticketflow_pipeline.entrypoints.http.callers import admin_context
@@ -29,7 +30,7 @@ class TokenRequest(BaseModel):
 
 
 def _stamp(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+    return timestamp(moment) if moment else None
 
 
 def token_json(token: ApiToken) -> dict[str, Any]:
