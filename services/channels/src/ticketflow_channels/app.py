@@ -19,6 +19,7 @@ from ticketflow_channels.domain.inbound import LoopPolicy
 from ticketflow_channels.domain.intake import IngestEmail
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
+from ticketflow_channels.entrypoints.http_conversations import build_conversations_router
 from ticketflow_channels.entrypoints.ingestion import build_ingestion_router
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
@@ -62,6 +63,7 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
         routers += [
             build_api_router(runtime.uow, runtime.tokens),
             build_contacts_router(runtime.uow, principal),
+            build_conversations_router(runtime.uow, blobs, principal),
         ]
         broker_routers.append(build_router(runtime))
     if settings.role.ingests:

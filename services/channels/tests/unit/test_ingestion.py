@@ -6,42 +6,26 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
-import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.policy import SMTP
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from ticketflow_channels.adapters.blobs import chunks_of
 from ticketflow_channels.adapters.contact_repository import ContactRepository
 from ticketflow_channels.adapters.conversation_repository import (
-    ConversationRepository,
     EmailIdRepository,
     MessageRepository,
 )
-from ticketflow_channels.adapters.folder_blobs import FolderBlobStore
-from ticketflow_channels.adapters.intake_repository import IntakeRepository
-from ticketflow_channels.adapters.repository import COLLECTIONS, ConnectionRepository
-from ticketflow_channels.domain.connections import ChannelConnection
 from ticketflow_channels.domain.conversations import (
-    Conversation,
     ConversationMessage,
     Participant,
     SendState,
 )
 from ticketflow_channels.domain.errors import IntakeMissing
 from ticketflow_channels.domain.inbound import LoopPolicy
-from ticketflow_channels.domain.intake import IngestEmail, Intake, IntakeStatus, IntakeTransport
+from ticketflow_channels.domain.intake import IngestEmail, IntakeStatus
 from ticketflow_channels.handlers.ingestion import ingest_email
-from ticketflow_chassis.store.memory import MemoryStore
-from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import (
-    ChannelConnectionSnapshot,
     ChannelType,
     HeldReason,
     MatchedBy,
@@ -50,179 +34,7 @@ from ticketflow_contracts import (
     SendOrigin,
 )
 
-ACCOUNT = "a1"
-INBOX = "support@acme.test"
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class Ingestion:
-    uow: UnitOfWork
-    blobs: FolderBlobStore
-    policy: LoopPolicy
-
-    async def deliver(
-        self,
-        raw: bytes,
-        *,
-        recipient: str = INBOX,
-        mail_from: str = "sender@example.org",
-        transport: IntakeTransport = IntakeTransport.SMTP,
-    ) -> tuple[IntakeStatus, Intake]:
-        ref = await self.blobs.put(chunks_of(raw), max_bytes=1 << 24)
-        intake = Intake(
-            id=uuid.uuid4().hex,
-            account_id=ACCOUNT,
-            connection_id="c1",
-            transport=transport,
-            recipient=recipient,
-            mail_from=mail_from,
-            raw_sha256=ref.sha256,
-            size=ref.size,
-            received_at=datetime.now(UTC),
-        )
-        async with self.uow.begin(context()) as session:
-            await IntakeRepository(session).save(intake)
-        status = await ingest_email(
-            IngestEmail(intake_id=intake.id), self.blobs, self.policy, self.uow, context()
-        )
-        async with self.uow.read(context()) as session:
-            ended = await IntakeRepository(session).get(ACCOUNT, intake.id)
-        assert ended is not None
-        assert ended.status is status
-        return status, ended
-
-    async def message(self, intake: Intake) -> ConversationMessage:
-        assert intake.message_id is not None
-        async with self.uow.read(context()) as session:
-            found = await MessageRepository(session).get(ACCOUNT, intake.message_id)
-        assert found is not None
-        return found
-
-    async def conversation(self, conversation_id: str | None) -> Conversation:
-        assert conversation_id is not None
-        async with self.uow.read(context()) as session:
-            found = await ConversationRepository(session).get(ACCOUNT, conversation_id)
-        assert found is not None
-        return found
-
-    async def events(self, prefix: str = "conversation.") -> list[dict[str, Any]]:
-        bodies = [json.loads(e.message.body) for e in await self.uow.store.outbox_entries()]
-        return [b for b in bodies if b["type"].startswith(prefix)]
-
-
-def context() -> MessageContext:
-    return MessageContext(ACCOUNT, uuid.uuid4(), inbox_key=f"test:{uuid.uuid4()}")
-
-
-def email(
-    sender: str,
-    subject: str,
-    body: str = "Hello",
-    *,
-    message_id: str | None = None,
-    in_reply_to: str | None = None,
-    references: str | None = None,
-    to: str = INBOX,
-    headers: dict[str, str] | None = None,
-) -> bytes:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = subject
-    if message_id:
-        message["Message-ID"] = message_id
-    if in_reply_to:
-        message["In-Reply-To"] = in_reply_to
-    if references:
-        message["References"] = references
-    for name, value in (headers or {}).items():
-        message[name] = value
-    message.set_content(body)
-    return message.as_bytes()
-
-
-@pytest.fixture
-async def ingestion(tmp_path: Path) -> Ingestion:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    uow = UnitOfWork(store, "channels")
-    async with uow.begin(MessageContext(ACCOUNT, uuid.uuid4())) as session:
-        await ConnectionRepository(session).save(
-            ChannelConnection(
-                ACCOUNT,
-                ChannelConnectionSnapshot(
-                    id="c1",
-                    type=ChannelType.EMAIL,
-                    address=INBOX,
-                    pipeline_id="default",
-                    created_at=NOW,
-                    updated_at=NOW,
-                ),
-                revision=1,
-            )
-        )
-    return Ingestion(uow, FolderBlobStore(tmp_path / "blobs"), LoopPolicy())
-
-
-async def test_a_thread_is_followed_by_each_signal_in_turn_and_says_which(
-    ingestion: Ingestion,
-) -> None:
-    _, first = await ingestion.deliver(
-        email("Ann <ann@example.org>", "Printer on fire", message_id="<m1@example.org>")
-    )
-    opened = await ingestion.message(first)
-    conversation = await ingestion.conversation(opened.conversation_id)
-    token = conversation.token
-
-    _, by_header = await ingestion.deliver(
-        email("ann@example.org", "Re: Printer", message_id="<m2@x>", in_reply_to="<m1@example.org>")
-    )
-    _, by_references = await ingestion.deliver(
-        email("ann@example.org", "more", message_id="<m3@x>", references="<zz@x> <m2@x>")
-    )
-    _, forward = await ingestion.deliver(
-        email("ann@example.org", "Fwd: invoice", message_id="<m4@x>", in_reply_to="<m3@x>")
-    )
-    _, reply_to_forward = await ingestion.deliver(
-        email("ann@example.org", "Re: Fwd: invoice", message_id="<m5@x>", in_reply_to="<m4@x>")
-    )
-    _, by_subject = await ingestion.deliver(
-        email("ANN@example.org", f"Still broken [#{token.lower()}]", message_id="<m6@x>")
-    )
-    _, by_address = await ingestion.deliver(
-        email(
-            "ann@example.org", "no headers", message_id="<m7@x>", to=f"support+{token}@acme.test"
-        ),
-        recipient=f"support+{token}@acme.test",
-    )
-
-    seen = [await ingestion.message(i) for i in (first, by_header, by_references, forward)]
-    seen += [await ingestion.message(i) for i in (reply_to_forward, by_subject, by_address)]
-    assert [(m.classification, m.matched_by) for m in seen] == [
-        (MessageClassification.NEW, MatchedBy.NONE),
-        (MessageClassification.REPLY, MatchedBy.IN_REPLY_TO),
-        (MessageClassification.REPLY, MatchedBy.REFERENCES),
-        (MessageClassification.FORWARD, MatchedBy.IN_REPLY_TO),
-        (MessageClassification.REPLY_TO_FORWARD, MatchedBy.IN_REPLY_TO),
-        (MessageClassification.REPLY, MatchedBy.TOKEN_SUBJECT),
-        (MessageClassification.REPLY, MatchedBy.TOKEN_REPLY_TO),
-    ]
-    assert {m.conversation_id for m in seen} == {conversation.id}
-    assert (await ingestion.conversation(conversation.id)).message_count == 7
-    events = await ingestion.events("conversation.message_received")
-    assert [(e["payload"]["thread_relation"], e["payload"]["matched_by"]) for e in events] == [
-        ("new_thread", "none"),
-        ("reply", "in_reply_to"),
-        ("reply", "references"),
-        ("forward", "in_reply_to"),
-        ("other", "in_reply_to"),
-        ("reply", "token_subject"),
-        ("reply", "token_reply_to"),
-    ]
-    assert events[1]["payload"]["in_reply_to_message_id"] == opened.id
-    assert events[0]["payload"]["email_message_id"] == "m1@example.org"
-    assert events[0]["payload"]["contact_id"] == opened.contact_id
+from ..mail_harness import ACCOUNT, INBOX, Ingestion, context, email
 
 
 async def test_a_stranger_quoting_a_token_or_a_message_id_opens_a_thread_of_their_own(

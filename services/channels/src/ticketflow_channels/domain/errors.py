@@ -7,7 +7,10 @@ TicketflowError (contracts)
     ├── ConnectionExists          CONFLICT (the account has this channel connected already)
     ├── ContactNotFound           OBJECT_NOT_FOUND (also another account's)
     ├── InvalidContact            VALIDATION_ERROR (an address that is not one)
-    └── IntakeMissing             OBJECT_NOT_FOUND (an ingestion command names no intake)
+    ├── IntakeMissing             OBJECT_NOT_FOUND (an ingestion command names no intake)
+    ├── ConversationNotFound      OBJECT_NOT_FOUND (also another account's)
+    ├── MessageNotFound           OBJECT_NOT_FOUND (also another account's)
+    └── AttachmentNotFound        OBJECT_NOT_FOUND (no attachment at that index)
 """
 
 from __future__ import annotations
@@ -57,3 +60,22 @@ class IntakeMissing(ChannelsError):
 
     def __init__(self, intake_id: str):
         super().__init__(f"intake {intake_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
+class ConversationNotFound(ChannelsError):
+    def __init__(self, conversation_id: str):
+        super().__init__(
+            f"conversation {conversation_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND
+        )
+
+
+class MessageNotFound(ChannelsError):
+    def __init__(self, message_id: str):
+        super().__init__(f"message {message_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND)
+
+
+class AttachmentNotFound(ChannelsError):
+    def __init__(self, message_id: str, index: int):
+        super().__init__(
+            f"message {message_id!r} has no attachment {index}", ErrorCategory.OBJECT_NOT_FOUND
+        )
