@@ -135,8 +135,22 @@ class Suite:
     mongo_databases: dict[str, str] = field(default_factory=dict)
 
     def add(self, name: str, amqp_url: str | None = None) -> ServiceProcess:
-        prefix = PREFIXES[name]
         port = self.services[name].port if name in self.services else free_port()
+        service = self._process(name, port, amqp_url, self.workdir / f"{name}.log")
+        self.services[name] = service
+        return service
+
+    def add_extra(self, name: str, label: str, **env: str) -> ServiceProcess:
+        """One more process of a service beside the one in `services` (an ingestion worker,
+        say), on a port of its own, with extra environment; stopped with the others."""
+        service = self._process(name, free_port(), None, self.workdir / f"{name}-{label}.log")
+        service.env |= env
+        return service
+
+    def _process(
+        self, name: str, port: int, amqp_url: str | None, log_path: Path
+    ) -> ServiceProcess:
+        prefix = PREFIXES[name]
         env = dict(os.environ)
         env |= {
             f"{prefix}_AMQP_URL": amqp_url or self.amqp_url,
@@ -152,8 +166,7 @@ class Suite:
         env |= own_database
         for database in own_database.values():
             self.mongo_databases[database] = env[f"{prefix}_STORE_URL"]
-        service = ServiceProcess(name, port, env, self.workdir / f"{name}.log")
-        self.services[name] = service
+        service = ServiceProcess(name, port, env, log_path)
         self.spawned.append(service)
         return service
 
