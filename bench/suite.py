@@ -116,8 +116,10 @@ async def started(
 
 
 @asynccontextmanager
-async def running_suite(env: Mapping[str, str], port_base: int) -> AsyncIterator[RunningSuite]:
-    """The four services by `ticketflow up`, on ports port_base+1..4."""
+async def running_suite(
+    env: Mapping[str, str], port_base: int, up_args: tuple[str, ...] = ()
+) -> AsyncIterator[RunningSuite]:
+    """The four services by `ticketflow up [up_args]`, on ports port_base+1..4."""
     with scratch_vhost("bench-suite") as amqp_url, tempfile.TemporaryDirectory() as directory:
         ports = {name: port_base + n for n, name in enumerate(SERVICES, start=1)}
         suite_env = {
@@ -127,6 +129,6 @@ async def running_suite(env: Mapping[str, str], port_base: int) -> AsyncIterator
             **{f"{name.upper()}_HTTP_PORT": str(port) for name, port in ports.items()},
         }
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        argv = [str(BIN / "ticketflow"), "up"]
+        argv = [str(BIN / "ticketflow"), "up", *up_args]
         async with started(argv, suite_env, urls, Path(directory) / "up.log") as suite:
             yield suite
