@@ -26,7 +26,7 @@ from ticketflow_channels.domain.conversations import Conversation, ConversationM
 from ticketflow_channels.domain.inbound import LoopPolicy
 from ticketflow_channels.domain.intake import IngestEmail, Intake, IntakeStatus, IntakeTransport
 from ticketflow_channels.handlers.ingestion import ingest_email
-from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType
 
@@ -122,8 +122,9 @@ def email(
     return message.as_bytes()
 
 
-async def make_ingestion(tmp_path: Path) -> Ingestion:
-    store = MemoryStore()
+async def make_ingestion(tmp_path: Path, store_url: str = "memory://") -> Ingestion:
+    """On `memory://` or `sqlite:///<file>`; close `ingestion.uow.store` when done."""
+    store = open_store_for(store_url, "unused")
     await store.open(COLLECTIONS)
     uow = UnitOfWork(store, "channels")
     async with uow.begin(MessageContext(ACCOUNT, uuid.uuid4())) as session:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,12 @@ import pytest
 from ..mail_harness import Ingestion, make_ingestion
 
 
-@pytest.fixture
-async def ingestion(tmp_path: Path) -> Ingestion:
-    return await make_ingestion(tmp_path)
+@pytest.fixture(params=["memory", "sqlite"])
+async def ingestion(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Ingestion]:
+    """The ingestion harness on the in-memory store and on SQLite (the embedded default)."""
+    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'channels.sqlite3'}"
+    ingestion = await make_ingestion(tmp_path, url)
+    try:
+        yield ingestion
+    finally:
+        await ingestion.uow.store.close()
