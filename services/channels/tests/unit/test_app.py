@@ -23,7 +23,13 @@ async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection
         "channel_connection.connected",
         "channel_connection.updated",
         "channel_connection.disconnected",
-    } <= addresses
+        "contact.created",
+        "contact.updated",
+        "conversation.message_received.<source>",
+        "conversation.message_held.<source>",
+        "conversation.message_sent.<source>",
+        "conversation.message_failed.<source>",
+    } <= addresses, addresses
     assert consumed_messages(document) == {
         # the chassis' queue, in every service
         "channels.revocations": {"TokenRevoked", "UserDeactivated"},
