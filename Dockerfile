@@ -87,8 +87,8 @@ ENV PATH="/opt/venv/bin:${PATH}" \
 WORKDIR /app
 USER 10001:10001
 
-# HTTP ports of pipeline, ticket, channels and notifier.
-EXPOSE 8001 8002 8003 8004
+# HTTP ports of pipeline, ticket, channels and notifier; channels' SMTP listener (role intake).
+EXPOSE 8001 8002 8003 8004 2525
 
 # Liveness. The port is <SERVICE>_HTTP_PORT when set at run time, else the PORT build argument.
 # Python's urllib, since the slim image has no curl; any error (refused, timeout, non-2xx) exits 1.

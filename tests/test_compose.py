@@ -34,6 +34,8 @@ REQUIRED_SETTINGS = (
     "LOG_LEVEL",
 )
 REPLICA_SET = "rs0"
+INGEST = "channels-ingest"  # channels' ingestion workers, a service of their own
+SMTP_PORT = 2525
 
 each_app_service = pytest.mark.parametrize("name", APP_SERVICES)
 
@@ -129,7 +131,7 @@ def final_stage() -> list[tuple[str, str]]:
 def test_compose_defines_the_broker_the_database_and_the_four_services(
     compose: dict[str, Any],
 ) -> None:
-    assert set(compose["services"]) == {*INFRASTRUCTURE, *APP_SERVICES}
+    assert set(compose["services"]) == {*INFRASTRUCTURE, *APP_SERVICES, INGEST}
 
 
 @pytest.mark.parametrize("name", INFRASTRUCTURE)
@@ -351,6 +353,64 @@ def test_no_two_services_publish_the_same_host_port(compose: dict[str, Any]) -> 
             owners.setdefault(host_port, []).append(name)
     clashes = {port: names for port, names in owners.items() if len(names) > 1}
     assert not clashes, f"host ports published twice: {clashes}"
+
+
+# --- compose.yaml: channels as intake and ingestion workers ----------------------------------
+
+
+def test_channels_intakes_and_publishes_the_api_and_the_smtp_port(
+    compose: dict[str, Any],
+) -> None:
+    env = environment(compose, "channels")
+    assert env["CHANNELS_ROLE"] == "intake"
+    assert env["CHANNELS_SMTP_HOST"] == "0.0.0.0"
+    assert env["CHANNELS_SMTP_PORT"] == str(SMTP_PORT)
+    assert (SMTP_PORT, SMTP_PORT) in published_ports(service(compose, "channels"))
+
+
+def test_the_ingestion_workers_run_channels_with_the_ingest_role_and_replicas(
+    compose: dict[str, Any],
+) -> None:
+    ingest = service(compose, INGEST)
+    assert ingest["build"] == service(compose, "channels")["build"]
+    assert ingest["deploy"]["replicas"] >= 2
+    assert ingest["restart"] == "unless-stopped"
+    env = environment(compose, INGEST)
+    assert env["CHANNELS_ROLE"] == "ingest"
+    assert all(key.startswith("CHANNELS_") for key in env)
+    assert all(isinstance(value, str) for value in env.values())
+    assert not any(key.startswith("CHANNELS_SMTP_") for key in env)
+
+
+def test_the_ingestion_workers_share_the_database_broker_and_secret_of_channels(
+    compose: dict[str, Any],
+) -> None:
+    intake, ingest = environment(compose, "channels"), environment(compose, INGEST)
+    for setting in ("AMQP_URL", "STORE_URL", "MONGO_DATABASE", "JWT_SECRET", "HTTP_PORT"):
+        assert ingest["CHANNELS_" + setting] == intake["CHANNELS_" + setting], setting
+    depends_on = service(compose, INGEST)["depends_on"]
+    for dependency in INFRASTRUCTURE:
+        assert depends_on[dependency]["condition"] == "service_healthy"
+
+
+def test_the_ingestion_workers_publish_no_port_and_check_their_own_readyz(
+    compose: dict[str, Any],
+) -> None:
+    ingest = service(compose, INGEST)
+    assert "ports" not in ingest  # replicas could not share a host port
+    healthcheck = ingest["healthcheck"]
+    assert "127.0.0.1:8003/readyz" in command_text(healthcheck["test"])
+    for timing in ("interval", "timeout", "retries", "start_period"):
+        assert timing in healthcheck
+
+
+def test_only_the_intake_service_publishes_the_smtp_port(compose: dict[str, Any]) -> None:
+    publishers = [
+        name
+        for name, definition in compose["services"].items()
+        if any(target == SMTP_PORT for _, target in published_ports(definition))
+    ]
+    assert publishers == ["channels"]
 
 
 # --- Dockerfile ------------------------------------------------------------------------------

@@ -14,20 +14,16 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ticketflow_chassis.settings import EXIT_CONFIGURATION
+from ticketflow_cli.children import DEFAULT_HTTP_PORTS, Child, service_children
 from ticketflow_cli.main import main
-from ticketflow_cli.supervisor import (
-    DEFAULT_HTTP_PORTS,
-    Backoff,
-    Child,
-    Supervisor,
-    service_children,
-    up,
-)
+from ticketflow_cli.supervisor import Backoff, Supervisor, up
 
 # A fake service: records each start in a file; its k-th start exits with code 3 (or
 # FAKE_EXIT_CODE) after
@@ -74,13 +70,15 @@ def fake_child(
     ignore_term: bool = False,
     port: int | None = None,
     exit_code: int = 3,
+    service: str = "",
 ) -> Child:
     port = port or free_port()
     starts = tmp_path / f"{name}.starts"
-    flags = [",".join(map(str, crash_after)), str(int(ignore_term)), f"{name.upper()}_INSTANCE_ID"]
+    variable = f"{(service or name).upper()}_INSTANCE_ID"
+    flags = [",".join(map(str, crash_after)), str(int(ignore_term)), variable]
     argv = [sys.executable, "-c", FAKE_SERVICE, str(port), str(starts), *flags]
     env = {**os.environ, "FAKE_EXIT_CODE": str(exit_code)}
-    return Child(name, argv, env, f"http://127.0.0.1:{port}/readyz")
+    return Child(name, argv, env, f"http://127.0.0.1:{port}/readyz", service=service)
 
 
 class OtherSuite(http.server.BaseHTTPRequestHandler):
@@ -148,6 +146,36 @@ async def test_ready_services_are_announced_with_their_urls(tmp_path: Path) -> N
     assert lines[0] == f"pipeline  {children[0].base_url}  (docs: /docs)"
     assert lines[1] == f"ticket    {children[1].base_url}  (docs: /docs)"
     assert_all_exited(supervisor, ["pipeline", "ticket"])
+
+
+async def test_children_of_one_service_get_ready_each_with_its_own_instance_id(
+    tmp_path: Path,
+) -> None:
+    out = io.StringIO()
+    children = [
+        fake_child("channels", tmp_path, service="channels"),
+        fake_child("channels-ingest-1", tmp_path, service="channels"),
+    ]
+    children[1] = replace(children[1], what="ingestion worker: /healthz, /readyz")
+    smtp = [("smtp", "127.0.0.1:2525  (channels: inbound mail)")]
+    supervisor = Supervisor(children, backoff=FAST, also_listening=smtp, out=out)
+
+    task = await start(supervisor, out)
+    async with httpx.AsyncClient() as client:
+        health = [(await client.get(f"{c.base_url}/healthz")).json() for c in children]
+    supervisor.stop()
+
+    assert await task == 0
+    # Both read CHANNELS_INSTANCE_ID; each got its own, and was told apart by it.
+    instances = [body["instance"] for body in health]
+    assert instances[0].startswith("channels-")
+    assert instances[1].startswith("channels-ingest-1-")
+    assert out.getvalue().splitlines() == [
+        f"channels           {children[0].base_url}  (docs: /docs)",
+        f"channels-ingest-1  {children[1].base_url}  (ingestion worker: /healthz, /readyz)",
+        "smtp               127.0.0.1:2525  (channels: inbound mail)",
+        "all services are ready; Ctrl-C stops them",
+    ]
 
 
 async def test_a_crashed_child_is_restarted_and_the_restart_logged(

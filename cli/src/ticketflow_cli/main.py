@@ -10,16 +10,30 @@ import sys
 from collections.abc import Sequence
 
 from ticketflow_chassis.settings import DEFAULT_AMQP_URL
-from ticketflow_cli.serve import SERVICES, serve
+from ticketflow_cli.serve import CHANNELS_ROLES, SERVICES, serve
 from ticketflow_contracts import Tier
+
+MAX_INGEST_WORKERS = 64  # one machine; past that, compose or more machines on MongoDB
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ticketflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run the four services, supervised, until Ctrl-C")
+    up = commands.add_parser("up", help="run the four services, supervised, until Ctrl-C")
+    up.add_argument(
+        "--scale",
+        type=ingest_scale,
+        default=0,
+        metavar="channels-ingest=N",
+        help="run channels as intake plus N ingestion workers (default 0: one channels, role all)",
+    )
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", metavar="SERVICE", help=" | ".join(SERVICES))
+    serve.add_argument(
+        "--role",
+        metavar="ROLE",
+        help=f"channels only: {' | '.join(CHANNELS_ROLES)} (default: CHANNELS_ROLE, else all)",
+    )
 
     account = commands.add_parser("account", help="manage accounts").add_subparsers(
         dest="action", required=True
@@ -73,6 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def ingest_scale(value: str) -> int:
+    """`--scale channels-ingest=N` -> N (N >= 0); argparse shows anything else as refused."""
+    name, _, count = value.partition("=")
+    if name != "channels-ingest" or not (count.isascii() and count.isdigit()):
+        raise argparse.ArgumentTypeError(
+            f"expected channels-ingest=N with N >= 0 (only channels ingestion scales on its own), "
+            f"not {value!r}"
+        )
+    if int(count) > MAX_INGEST_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"at most channels-ingest={MAX_INGEST_WORKERS} on one machine, not {value!r}"
+        )
+    return int(count)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -84,9 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     # Each command imports its module on use: one command's dependencies never load for another.
     if args.command == "up":
-        return _up()
+        return _up(args.scale)
     if args.command == "serve":
-        return serve(args.service)
+        return serve(args.service, args.role)
     if args.command == "account":
         from ticketflow_cli.accounts import create_account
 
@@ -113,13 +142,13 @@ def _quiet_amqp_client() -> None:
     logging.getLogger("aiormq").setLevel(logging.CRITICAL)
 
 
-def _up() -> int:
+def _up(ingest_workers: int) -> int:
     from ticketflow_cli.supervisor import up
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s ticketflow up: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per readiness probe
     _quiet_amqp_client()
-    return asyncio.run(up())
+    return asyncio.run(up(ingest_workers=ingest_workers))
 
 
 def _dlq(args: argparse.Namespace) -> int:

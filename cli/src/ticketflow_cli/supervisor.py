@@ -1,4 +1,5 @@
-"""`ticketflow up`: the four services as supervised child processes on one event loop.
+"""`ticketflow up`: the four services as supervised child processes on one event loop
+(which children: children.py).
 
 A child counts as ready when its /healthz names the instance id it was started with and its
 /readyz answers 200. A child that exits is restarted with backoff, unless it exits
@@ -21,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
 
 import aio_pika
 import httpx
@@ -30,40 +30,14 @@ import tenacity
 from ticketflow_chassis.settings import DEFAULT_AMQP_URL, EXIT_CONFIGURATION, redacted
 from ticketflow_cli import jwt_secret
 from ticketflow_cli.child_output import ChildOutput
-from ticketflow_cli.serve import SERVICES
+from ticketflow_cli.children import Child, service_children, smtp_address
 
 log = logging.getLogger(__name__)
 
-DEFAULT_HTTP_PORTS = {"pipeline": 8001, "ticket": 8002, "channels": 8003, "notifier": 8004}
 BROKER_HINT = (
     "Start one with `rabbitmq-server -detached` (local install) "
     "or `docker compose up -d rabbitmq`, or point AMQP_URL at a running broker."
 )
-
-
-@dataclass(frozen=True)
-class Child:
-    """One supervised program and the URL that answers 200 once it is ready."""
-
-    name: str
-    argv: Sequence[str]
-    env: Mapping[str, str]
-    ready_url: str
-
-    @property
-    def base_url(self) -> str:
-        parts = urlsplit(self.ready_url)
-        return f"{parts.scheme}://{parts.netloc}"
-
-    @property
-    def address(self) -> tuple[str, int]:
-        parts = urlsplit(self.ready_url)
-        return parts.hostname or "127.0.0.1", parts.port or 80
-
-    @property
-    def instance_variable(self) -> str:
-        """The service setting (`<PREFIX>_INSTANCE_ID`) that carries the id /healthz echoes."""
-        return f"{self.name.upper()}_INSTANCE_ID"
 
 
 @dataclass(frozen=True)
@@ -100,10 +74,14 @@ class Supervisor:
         ready_timeout: float = 60.0,
         start_attempts: int = 5,
         stop_timeout: float = 10.0,
+        also_listening: Sequence[tuple[str, str]] = (),
         out: TextIO | None = None,
         err: TextIO | None = None,
     ) -> None:
+        """`also_listening`: (name, address) of what the children serve besides HTTP,
+        printed with their URLs once they are ready (the SMTP listener)."""
         self._children = tuple(children)
+        self._also_listening = tuple(also_listening)
         self._backoff = backoff or Backoff()
         self._ready_timeout = ready_timeout
         self._start_attempts = start_attempts
@@ -149,9 +127,12 @@ class Supervisor:
                 loop.remove_signal_handler(signum)
 
     def _print_ready(self) -> None:
-        width = max(len(child.name) for child in self._children) + 2
+        names = [child.name for child in self._children] + [n for n, _ in self._also_listening]
+        width = max(len(name) for name in names) + 2
         for child in self._children:
-            print(f"{child.name.ljust(width)}{child.base_url}  (docs: /docs)", file=self._out)
+            print(f"{child.name.ljust(width)}{child.base_url}  ({child.what})", file=self._out)
+        for name, address in self._also_listening:
+            print(f"{name.ljust(width)}{address}", file=self._out)
         print("all services are ready; Ctrl-C stops them", file=self._out, flush=True)
 
     async def _wait_until_ready(self) -> list[Child]:
@@ -190,7 +171,7 @@ class Supervisor:
         failures = 0
         while not self._stopping.is_set():
             started = loop.time()
-            instance = secrets.token_hex(8)
+            instance = f"{child.name}-{secrets.token_hex(6)}"
             process = await self._spawn(child, instance)
             output = ChildOutput(process)
             if process is not None:
@@ -310,23 +291,6 @@ def ports_in_use(children: Sequence[Child]) -> list[Child]:
     return taken
 
 
-def service_children(amqp_url: str, env: Mapping[str, str], var_dir: Path) -> list[Child]:
-    """The four services, each run as `python -m ticketflow_cli serve NAME` on one broker."""
-    secret = env.get("TICKETFLOW_JWT_SECRET")
-    children = []
-    for name in SERVICES:
-        prefix = name.upper()
-        child_env = {**env, f"{prefix}_AMQP_URL": amqp_url, f"{prefix}_VAR_DIR": str(var_dir)}
-        if secret:
-            child_env[f"{prefix}_JWT_SECRET"] = secret
-        host = env.get(f"{prefix}_HTTP_HOST", "127.0.0.1")
-        host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
-        port = env.get(f"{prefix}_HTTP_PORT", str(DEFAULT_HTTP_PORTS[name]))
-        argv = [sys.executable, "-m", "ticketflow_cli", "serve", name]
-        children.append(Child(name, argv, child_env, f"http://{host}:{port}/readyz"))
-    return children
-
-
 async def broker_problem(amqp_url: str, within: float = 3.0) -> str | None:
     """Why RabbitMQ cannot be reached at `amqp_url` within `within` s, or None when it can."""
     try:
@@ -341,22 +305,27 @@ async def up(
     env: Mapping[str, str] | None = None,
     *,
     var_dir: Path | None = None,
+    ingest_workers: int = 0,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """`ticketflow up`: 2 when a port is taken or RabbitMQ is unreachable, else supervise
     until stopped. The children get TICKETFLOW_JWT_SECRET, else the var dir's secret (made on
-    the first start, once the checks passed)."""
+    the first start, once the checks passed). `ingest_workers`: `--scale channels-ingest=N`."""
     env = dict(os.environ if env is None else env)
     amqp_url = env.get("AMQP_URL", DEFAULT_AMQP_URL)
     directory = (var_dir or jwt_secret.var_dir(env)).resolve()
-    children = service_children(amqp_url, env, directory)
+    try:
+        children = service_children(amqp_url, env, directory, ingest_workers=ingest_workers)
+    except ValueError as exc:
+        print(f"ticketflow up: {exc}", file=err or sys.stderr)
+        return 2
     if taken := ports_in_use(children):
         for child in taken:
             host, port = child.address
             print(
                 f"ticketflow up: {host}:{port} ({child.name}) is already in use — another "
-                f"ticketflow up? set {child.name.upper()}_HTTP_PORT to another port",
+                f"ticketflow up? {child.port_hint}",
                 file=err or sys.stderr,
             )
         return 2
@@ -372,5 +341,7 @@ async def up(
     except jwt_secret.JwtSecretMissing as exc:
         print(exc, file=err or sys.stderr)
         return 2
-    children = service_children(amqp_url, env, directory)  # now with the secret
-    return await Supervisor(children, out=out, err=err).run()
+    # now with the secret
+    children = service_children(amqp_url, env, directory, ingest_workers=ingest_workers)
+    smtp = [("smtp", f"{smtp_address(env)}  (channels: inbound mail)")]
+    return await Supervisor(children, also_listening=smtp, out=out, err=err).run()
