@@ -15,9 +15,14 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.blob_factory import open_blob_store
 from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_channels.adapters.transport_factory import open_mail_transport
 from ticketflow_channels.domain.intake import IngestEmail
+from ticketflow_channels.domain.sending import SendPolicy
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
+from ticketflow_channels.entrypoints.http_messages import build_messages_router
+from ticketflow_channels.entrypoints.outbound_dispatcher import OutboundDispatcher
+from ticketflow_channels.entrypoints.send_subscribers import build_sending_router
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.auth import bearer_principal
@@ -62,6 +67,11 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
             build_contacts_router(runtime.uow, principal),
         ]
         broker_routers.append(build_router(runtime))
+        policy = SendPolicy(settings.send_max_attempts, settings.send_retry_max_seconds)
+        dispatcher = OutboundDispatcher(runtime.uow, open_mail_transport(settings), policy)
+        runtime.add_worker(dispatcher.start, dispatcher.stop)
+        routers.append(build_messages_router(runtime.uow, principal, dispatcher.wake))
+        broker_routers.append(build_sending_router(runtime, dispatcher.wake))
     if settings.role.ingests:
         pass  # the ingestion workers (entrypoints/ingestion.py)
     del blobs

@@ -29,5 +29,6 @@ async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection
         "channels.revocations": {"TokenRevoked", "UserDeactivated"},
         "channels.account-events": {"AccountCreated"},
         "channels.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
+        "channels.send-messages": {"SendMessage"},
     }
     assert unauthenticated.status_code == 401

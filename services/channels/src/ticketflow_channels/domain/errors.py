@@ -6,7 +6,9 @@ TicketflowError (contracts)
     ├── InvalidConnection         VALIDATION_ERROR (type, address, pipelineId)
     ├── ConnectionExists          CONFLICT (the account has this channel connected already)
     ├── ContactNotFound           OBJECT_NOT_FOUND (also another account's)
-    └── InvalidContact            VALIDATION_ERROR (an address that is not one)
+    ├── InvalidContact            VALIDATION_ERROR (an address that is not one)
+    ├── ConversationNotFound      OBJECT_NOT_FOUND (also another account's)
+    └── InvalidMessage            VALIDATION_ERROR (a message that cannot be sent as asked)
 """
 
 from __future__ import annotations
@@ -48,4 +50,18 @@ class InvalidContact(ChannelsError):
     def __init__(self, message: str, field: str):
         super().__init__(
             message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, "invalid")]
+        )
+
+
+class ConversationNotFound(ChannelsError):
+    def __init__(self, conversation_id: str):
+        super().__init__(
+            f"conversation {conversation_id!r} does not exist", ErrorCategory.OBJECT_NOT_FOUND
+        )
+
+
+class InvalidMessage(ChannelsError):
+    def __init__(self, message: str, field: str, code: str):
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, code)]
         )
