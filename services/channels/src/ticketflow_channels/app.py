@@ -67,7 +67,9 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
             build_contacts_router(runtime.uow, principal),
         ]
         broker_routers.append(build_router(runtime))
-        policy = SendPolicy(settings.send_max_attempts, settings.send_retry_max_seconds)
+        policy = SendPolicy(
+            settings.send_max_attempts, settings.send_retry_max_seconds, settings.send_lease_seconds
+        )
         dispatcher = OutboundDispatcher(runtime.uow, open_mail_transport(settings), policy)
         runtime.add_worker(dispatcher.start, dispatcher.stop)
         routers.append(build_messages_router(runtime.uow, principal, dispatcher.wake))

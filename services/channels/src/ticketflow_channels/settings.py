@@ -65,6 +65,11 @@ class ChannelsSettings(ServiceSettings):
         default=8, ge=1, description="transient delivery failures before a message fails"
     )
     send_retry_max_seconds: float = Field(default=300.0, ge=0.1)
+    send_lease_seconds: float = Field(
+        default=60.0,
+        ge=2.0,
+        description="a delivery attempt's claim; a killed process's claims are retried after it",
+    )
 
     @field_validator("smtp_relay_url")
     @classmethod
