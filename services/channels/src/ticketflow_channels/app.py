@@ -15,12 +15,17 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.blob_factory import open_blob_store
 from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_channels.adapters.transport_factory import open_mail_transport
 from ticketflow_channels.domain.inbound import LoopPolicy
 from ticketflow_channels.domain.intake import IngestEmail
+from ticketflow_channels.domain.sending import SendPolicy
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
 from ticketflow_channels.entrypoints.http_conversations import build_conversations_router
+from ticketflow_channels.entrypoints.http_messages import build_messages_router
 from ticketflow_channels.entrypoints.ingestion import build_ingestion_router
+from ticketflow_channels.entrypoints.outbound_dispatcher import OutboundDispatcher
+from ticketflow_channels.entrypoints.send_subscribers import build_sending_router
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.auth import bearer_principal
@@ -66,9 +71,16 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
             build_conversations_router(runtime.uow, blobs, principal),
         ]
         broker_routers.append(build_router(runtime))
+        send_policy = SendPolicy(
+            settings.send_max_attempts, settings.send_retry_max_seconds, settings.send_lease_seconds
+        )
+        dispatcher = OutboundDispatcher(runtime.uow, open_mail_transport(settings), send_policy)
+        runtime.add_worker(dispatcher.start, dispatcher.stop)
+        routers.append(build_messages_router(runtime.uow, principal, dispatcher.wake))
+        broker_routers.append(build_sending_router(runtime, dispatcher.wake))
     if settings.role.ingests:
-        policy = LoopPolicy(settings.loop_burst_count, settings.loop_window_seconds)
-        broker_routers.append(build_ingestion_router(runtime, blobs, policy))
+        loop_policy = LoopPolicy(settings.loop_burst_count, settings.loop_window_seconds)
+        broker_routers.append(build_ingestion_router(runtime, blobs, loop_policy))
     return build_http_app(
         runtime,
         title="ticketflow channels service",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ticketflow_chassis.settings import Port, ServiceSettings, service_settings_config
 
@@ -64,6 +65,21 @@ class ChannelsSettings(ServiceSettings):
         default=8, ge=1, description="transient delivery failures before a message fails"
     )
     send_retry_max_seconds: float = Field(default=300.0, ge=0.1)
+    send_lease_seconds: float = Field(
+        default=60.0,
+        ge=2.0,
+        description="a delivery attempt's claim; a killed process's claims are retried after it",
+    )
+
+    @field_validator("smtp_relay_url")
+    @classmethod
+    def _a_relay_url(cls, url: str) -> str:
+        if url:
+            parts = urlsplit(url)
+            port = parts.port  # raises ValueError when it is not a port number
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == 0:
+                raise ValueError("expected smtp://[user:password@]host[:port] or smtps://...")
+        return url
 
     def resolved_blob_dir(self) -> Path:
         return self.blob_dir or self.var_dir / "channels-blobs"

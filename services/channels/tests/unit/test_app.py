@@ -36,5 +36,6 @@ async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection
         "channels.account-events": {"AccountCreated"},
         "channels.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
         "channels.email-ingest": {"IngestEmail"},
+        "channels.send-messages": {"SendMessage"},
     }
     assert unauthenticated.status_code == 401

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -266,8 +267,12 @@ class MessageRepository:
         doc = await self._session.get(MESSAGES, scoped_id(account_id, message_id))
         return message_from_doc(doc) if doc else None
 
-    async def save(self, message: ConversationMessage) -> None:
-        await self._session.put(MESSAGES, message_to_doc(message), expected_version=message.version)
+    async def save(self, message: ConversationMessage) -> ConversationMessage:
+        """Insert, or replace at the version it was read at; returns it at its new version."""
+        stored = await self._session.put(
+            MESSAGES, message_to_doc(message), expected_version=message.version
+        )
+        return replace(message, version=stored["version"])
 
     async def in_conversation(
         self, account_id: str, conversation_id: str, *, limit: int, after: str | None
@@ -281,6 +286,18 @@ class MessageRepository:
         )
         page = await self._session.find(MESSAGES, query)
         return [message_from_doc(doc) for doc in page.items], page.next_after
+
+    async def latest_in_conversation(
+        self, account_id: str, conversation_id: str, *, limit: int
+    ) -> list[ConversationMessage]:
+        """Newest first."""
+        query = Query(
+            (Eq("account_id", account_id), Eq("conversation_id", conversation_id)),
+            (SortKey("occurred_at", descending=True),),
+            limit,
+        )
+        page = await self._session.find(MESSAGES, query)
+        return [message_from_doc(doc) for doc in page.items]
 
     async def count_from_contact_since(
         self, account_id: str, contact_id: str, since: datetime

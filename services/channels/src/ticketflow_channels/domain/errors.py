@@ -10,7 +10,8 @@ TicketflowError (contracts)
     ├── IntakeMissing             OBJECT_NOT_FOUND (an ingestion command names no intake)
     ├── ConversationNotFound      OBJECT_NOT_FOUND (also another account's)
     ├── MessageNotFound           OBJECT_NOT_FOUND (also another account's)
-    └── AttachmentNotFound        OBJECT_NOT_FOUND (no attachment at that index)
+    ├── AttachmentNotFound        OBJECT_NOT_FOUND (no attachment at that index)
+    └── InvalidMessage            VALIDATION_ERROR (a message that cannot be sent as asked)
 """
 
 from __future__ import annotations
@@ -78,4 +79,11 @@ class AttachmentNotFound(ChannelsError):
     def __init__(self, message_id: str, index: int):
         super().__init__(
             f"message {message_id!r} has no attachment {index}", ErrorCategory.OBJECT_NOT_FOUND
+        )
+
+
+class InvalidMessage(ChannelsError):
+    def __init__(self, message: str, field: str, code: str):
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, code)]
         )
