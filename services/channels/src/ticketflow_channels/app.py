@@ -18,6 +18,8 @@ from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.domain.intake import IngestEmail
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
+from ticketflow_channels.entrypoints.http_inbound import INBOUND_EMAIL_PATH, build_inbound_router
+from ticketflow_channels.entrypoints.smtp_intake import SmtpIntake, build_smtp_intake
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.auth import bearer_principal
@@ -55,6 +57,8 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
     runtime.add_worker(lambda: None, close_blobs)
     routers: list[APIRouter] = []
     broker_routers: list[RabbitRouter] = []
+    body_limits: dict[str, int] = {}
+    smtp: SmtpIntake | None = None
     if settings.role.intakes:
         principal = bearer_principal(runtime.tokens)
         routers += [
@@ -62,15 +66,28 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
             build_contacts_router(runtime.uow, principal),
         ]
         broker_routers.append(build_router(runtime))
+        max_email = settings.max_email_bytes
+        routers.append(build_inbound_router(runtime.uow, blobs, principal, max_email))
+        body_limits[INBOUND_EMAIL_PATH] = max_email
+        smtp = build_smtp_intake(
+            runtime.uow,
+            blobs,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            max_bytes=max_email,
+        )
+        runtime.add_worker(smtp.start, smtp.stop)
     if settings.role.ingests:
         pass  # the ingestion workers (entrypoints/ingestion.py)
-    del blobs
-    return build_http_app(
+    app = build_http_app(
         runtime,
         title="ticketflow channels service",
         routers=routers,
         broker_routers=broker_routers,
+        body_limits=body_limits,
     )
+    app.state.smtp_intake = smtp  # its bound port, when settings asked for any (0)
+    return app
 
 
 def main() -> None:
