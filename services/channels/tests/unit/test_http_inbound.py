@@ -18,7 +18,7 @@ from ticketflow_channels.adapters.folder_blobs import FolderBlobStore
 from ticketflow_channels.app import build_app
 from ticketflow_channels.domain.intake import IntakeTransport
 from ticketflow_channels.entrypoints.http_inbound import INBOUND_EMAIL_PATH, build_inbound_router
-from ticketflow_channels.settings import MIB, ChannelsSettings
+from ticketflow_channels.settings import MIB, ChannelsSettings, Role
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.http_errors import install_error_handlers
 from ticketflow_chassis.runtime import ServiceRuntime
@@ -215,3 +215,18 @@ async def test_a_failing_store_is_503_with_retry_after(tmp_path: Path) -> None:
     assert response.json()["category"] == "UNAVAILABLE"
     assert await queued_intakes(uow, "a1") == []
     assert await ingest_commands(uow) == []
+
+
+async def test_an_ingest_only_process_has_neither_the_endpoint_nor_the_smtp_listener(
+    tmp_path: Path,
+) -> None:
+    settings = ChannelsSettings(
+        store_url="memory://", var_dir=tmp_path, jwt_secret=TEST_JWT_SECRET, role=Role.INGEST
+    )
+    app = build_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://channels") as client:
+        response = await client.post(INBOUND_EMAIL_PATH, content=RAW, headers=RFC822)
+
+    assert response.status_code == 404
+    assert app.state.smtp_intake is None

@@ -186,3 +186,11 @@ async def test_the_listener_takes_the_next_transaction_after_a_refused_one(
 
     assert (first[0], second[0]) == (550, 250)
     assert len(await queued_intakes(uow, "a1")) == 1
+
+
+async def test_an_unexpected_failure_is_a_451_without_internals(tmp_path: Path) -> None:
+    store = MemoryStore()  # never opened: every lookup fails as a bug would
+    async with listening(UnitOfWork(store, "channels"), tmp_path) as smtp:
+        replies = await transaction(smtp, ["help@acme.test"], RAW)
+
+    assert replies[1] == (451, b"4.3.0 Temporary failure; try again later")

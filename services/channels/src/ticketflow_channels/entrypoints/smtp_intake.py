@@ -73,6 +73,11 @@ class IntakeSmtpHandler:
         log.info("SMTP DATA from %s queued as %s", mail_from, [i.id for i in intakes])
         return f"250 2.0.0 Queued as {intakes[0].id}"
 
+    async def handle_exception(self, error: Exception) -> str:
+        """Any other command's unexpected failure: logged, and no internals to the sender."""
+        log.error("SMTP session failed", exc_info=error)
+        return "451 4.3.0 Temporary failure; try again later"
+
     async def _accept(
         self, raw: bytes, inboxes: dict[str, list[ChannelConnection]], mail_from: str
     ) -> list[Intake]:

@@ -79,8 +79,8 @@ async def accept_email(
     BlobTooLarge propagates; a failing blob or document store is IntakeUnavailable. Nothing
     is half-written: a blob stored for a unit that then fails is harmless (blobs are named by
     their content, and no record points at it). When a later connection's unit fails after
-    an earlier one committed, the sender's retry brings a second intake for the earlier one;
-    ingestion drops it as a duplicate of the same Message-ID."""
+    an earlier one committed, the sender's retry brings a second intake for the earlier one,
+    for ingestion to record as a duplicate of the same Message-ID."""
     try:
         ref = await blobs.put(chunks_of(raw), max_bytes=max_bytes)
         accepted = []
