@@ -146,6 +146,8 @@ class Suite:
             f"{prefix}_TOKEN_USE_REPORT_SECONDS": "0.5",
             f"{prefix}_JWT_SECRET": TEST_JWT_SECRET,
         }
+        if name == "channels":
+            env["CHANNELS_SMTP_PORT"] = "0"  # any free port: suites and restarts run side by side
         own_database = mongo_database_env(name, env, self.run_id)
         env |= own_database
         for database in own_database.values():

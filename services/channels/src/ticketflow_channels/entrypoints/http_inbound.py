@@ -27,6 +27,7 @@ from ticketflow_chassis.uow import UnitOfWork
 INBOUND_EMAIL_PATH = "/channels/v1/inbound/email"
 MEDIA_TYPE = "message/rfc822"
 MAX_ADDRESS = 320
+RAW = {"type": "string", "format": "binary"}
 
 
 def _too_large(max_bytes: int) -> HTTPException:
@@ -55,7 +56,7 @@ def build_inbound_router(
         INBOUND_EMAIL_PATH,
         status_code=status.HTTP_202_ACCEPTED,
         responses=responses_for(413, 415, 422, 503),
-        openapi_extra={"requestBody": {"required": True, "content": {MEDIA_TYPE: {"schema": {}}}}},
+        openapi_extra={"requestBody": {"required": True, "content": {MEDIA_TYPE: {"schema": RAW}}}},
     )
     async def receive_email(
         request: Request,
