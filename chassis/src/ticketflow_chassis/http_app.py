@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import uvicorn
@@ -33,13 +33,20 @@ def build_http_app(
     title: str,
     routers: Sequence[APIRouter],
     broker_routers: Sequence[RabbitRouter] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
-    """The service's app; its lifespan runs the runtime, kept in `app.state.runtime`."""
+    """The service's app; its lifespan runs the runtime, kept in `app.state.runtime`.
+    `body_limits`: paths whose request bodies may be larger (or must be smaller) than the
+    settings' `max_body_bytes`, with their own cap."""
     for broker_router in broker_routers:
         runtime.broker.include_router(broker_router)
     app = DocumentedFastAPI(title=title, version="0.1.0", lifespan=runtime.lifespan)
     app.state.runtime = runtime
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=runtime.settings.max_body_bytes,
+        limits_by_path=body_limits,
+    )
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
     app.include_router(

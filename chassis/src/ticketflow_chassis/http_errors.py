@@ -124,7 +124,12 @@ async def _on_ticketflow_error(request: Request, exc: Exception) -> JSONResponse
     assert isinstance(exc, TicketflowError)
     status = http_status(exc.category)
     log.info("request refused (%s): %s", exc.category.value, exc.message)
-    return error_response(request, status, exc.category.value, exc.message, exc.errors)
+    # Something this service depends on is down for a moment: tell the client when to retry.
+    unavailable = exc.category is ErrorCategory.UNAVAILABLE
+    headers = {"Retry-After": STORE_RETRY_AFTER_SECONDS} if unavailable else None
+    return error_response(
+        request, status, exc.category.value, exc.message, exc.errors, headers=headers
+    )
 
 
 def _location(loc: Sequence[int | str]) -> str | None:

@@ -5,7 +5,7 @@ query parameter or a JSON body's strings is answered 400 (no store or log should
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
@@ -23,31 +23,37 @@ def _too_large(limit: int) -> HTTPException:
 
 class BodySizeLimitMiddleware:
     """Pure ASGI middleware. The 413 is raised from `receive`, so it reaches the app's
-    HTTPException handler and is rendered in the usual error shape."""
+    HTTPException handler and is rendered in the usual error shape. `limits_by_path` gives
+    a route whose bodies are another size (inbound emails) its own cap, by exact path."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        limits_by_path: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.limits_by_path = dict(limits_by_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limits_by_path.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        declared_too_large = (
-            declared is not None and declared.isdigit() and (int(declared) > self.max_bytes)
-        )
+        declared_too_large = declared is not None and declared.isdigit() and int(declared) > limit
         received = 0
 
         async def limited_receive() -> Message:
             nonlocal received
             if declared_too_large:
-                raise _too_large(self.max_bytes)
+                raise _too_large(limit)
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _too_large(self.max_bytes)
+                if received > limit:
+                    raise _too_large(limit)
             return message
 
         await self.app(scope, limited_receive, send)

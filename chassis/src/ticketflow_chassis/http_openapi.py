@@ -25,6 +25,7 @@ DESCRIPTIONS = {
     404: "No such object, or one the caller may not see (OBJECT_NOT_FOUND)",
     409: "Conflicts with the current state or a concurrent change (CONFLICT)",
     413: "The request body is larger than allowed",
+    415: "The request body is not of the media type the route takes",
     422: "Valid input the current state cannot take (UNPROCESSABLE)",
     503: "A service this one waits for is unavailable (UNAVAILABLE)",
 }

@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 
 
 # A background worker of the service (a job runner, say): started like the relay, stopped
-# (awaited) before it.
-StartWorker = Callable[[], None]
+# (awaited) before it. A start that must finish before the service is up (a listener
+# binding its port) returns an awaitable, which start-up awaits.
+StartWorker = Callable[[], Awaitable[None] | None]
 StopWorker = Callable[[], Awaitable[None]]
 
 
@@ -150,7 +151,9 @@ class ServiceRuntime:
         started: list[StopWorker] = []
         try:
             for start, stop in self._workers:
-                start()
+                starting = start()
+                if starting is not None:
+                    await starting
                 started.append(stop)
             yield
         finally:

@@ -143,6 +143,14 @@ async def test_only_authentication_errors_ask_for_a_bearer_token() -> None:
     assert "WWW-Authenticate" not in forbidden.headers
 
 
+async def test_an_unavailable_dependency_tells_the_client_to_retry_after_a_second() -> None:
+    unavailable = await call("GET", "/fail/UNAVAILABLE")
+    refused = await call("GET", "/fail/UNPROCESSABLE")
+
+    assert unavailable.headers["Retry-After"] == "1"
+    assert "Retry-After" not in refused.headers
+
+
 async def test_invalid_fields_are_a_400_naming_each_field_without_its_source() -> None:
     response = await call("POST", "/items?limit=many", json={"name": ""})
 

@@ -67,6 +67,33 @@ async def test_a_streamed_body_over_the_cap_is_refused(client: httpx.AsyncClient
     assert response.status_code == 413
 
 
+def app_with_a_larger_route(limit: int) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=LIMIT, limits_by_path={"/big": limit})
+
+    @app.post("/big")
+    @app.post("/small")
+    async def length(body: dict[str, Any]) -> dict[str, int]:
+        return {"length": len(body["text"])}
+
+    return app
+
+
+async def test_a_path_with_its_own_cap_takes_bodies_up_to_it_and_the_others_keep_theirs() -> None:
+    transport = httpx.ASGITransport(app=app_with_a_larger_route(4 * LIMIT))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        within = await client.post("/big", json={"text": "x" * (2 * LIMIT)})
+        over = await client.post("/big", json={"text": "x" * (4 * LIMIT)})
+        elsewhere = await client.post("/small", json={"text": "x" * (2 * LIMIT)})
+
+    assert within.json() == {"length": 2 * LIMIT}
+    assert over.status_code == 413
+    assert f"{4 * LIMIT} bytes" in over.json()["message"]
+    assert elsewhere.status_code == 413
+    assert f"{LIMIT} bytes" in elsewhere.json()["message"]
+
+
 def service_app() -> FastAPI:
     """A service's app as build_http_app composes it, with one route taking a JSON body."""
     settings = ServiceSettings(

@@ -3,6 +3,8 @@ stopped in reverse, and those started are stopped when a later one fails to star
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ticketflow_chassis.runtime import ServiceRuntime
@@ -53,3 +55,21 @@ async def test_a_worker_that_fails_to_start_stops_those_started_before_it() -> N
             log.append("serving")
 
     assert log == ["start a", "stop a"]
+
+
+async def test_a_worker_whose_start_is_awaitable_is_up_before_the_block_runs() -> None:
+    service, log = runtime(), []
+
+    async def bind_port() -> None:
+        await asyncio.sleep(0)
+        log.append("bound")
+
+    async def close_port() -> None:
+        log.append("closed")
+
+    service.add_worker(bind_port, close_port)
+
+    async with service.workers():
+        log.append("serving")
+
+    assert log == ["bound", "serving", "closed"]

@@ -22,10 +22,12 @@ from ticketflow_channels.domain.sending import SendPolicy
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
 from ticketflow_channels.entrypoints.http_conversations import build_conversations_router
+from ticketflow_channels.entrypoints.http_inbound import INBOUND_EMAIL_PATH, build_inbound_router
 from ticketflow_channels.entrypoints.http_messages import build_messages_router
 from ticketflow_channels.entrypoints.ingestion import build_ingestion_router
 from ticketflow_channels.entrypoints.outbound_dispatcher import OutboundDispatcher
 from ticketflow_channels.entrypoints.send_subscribers import build_sending_router
+from ticketflow_channels.entrypoints.smtp_intake import SmtpIntake, build_smtp_intake
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.auth import bearer_principal
@@ -63,6 +65,8 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
     runtime.add_worker(lambda: None, close_blobs)
     routers: list[APIRouter] = []
     broker_routers: list[RabbitRouter] = []
+    body_limits: dict[str, int] = {}
+    smtp: SmtpIntake | None = None
     if settings.role.intakes:
         principal = bearer_principal(runtime.tokens)
         routers += [
@@ -78,15 +82,29 @@ def build_app(settings: ChannelsSettings) -> FastAPI:
         runtime.add_worker(dispatcher.start, dispatcher.stop)
         routers.append(build_messages_router(runtime.uow, principal, dispatcher.wake))
         broker_routers.append(build_sending_router(runtime, dispatcher.wake))
+        max_email = settings.max_email_bytes
+        routers.append(build_inbound_router(runtime.uow, blobs, principal, max_email))
+        body_limits[INBOUND_EMAIL_PATH] = max_email
+        smtp = build_smtp_intake(
+            runtime.uow,
+            blobs,
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            max_bytes=max_email,
+        )
+        runtime.add_worker(smtp.start, smtp.stop)
     if settings.role.ingests:
         loop_policy = LoopPolicy(settings.loop_burst_count, settings.loop_window_seconds)
         broker_routers.append(build_ingestion_router(runtime, blobs, loop_policy))
-    return build_http_app(
+    app = build_http_app(
         runtime,
         title="ticketflow channels service",
         routers=routers,
         broker_routers=broker_routers,
+        body_limits=body_limits,
     )
+    app.state.smtp_intake = smtp  # its bound port, when settings asked for any (0)
+    return app
 
 
 def main() -> None:

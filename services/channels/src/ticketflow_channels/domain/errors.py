@@ -11,7 +11,10 @@ TicketflowError (contracts)
     ├── ConversationNotFound      OBJECT_NOT_FOUND (also another account's)
     ├── MessageNotFound           OBJECT_NOT_FOUND (also another account's)
     ├── AttachmentNotFound        OBJECT_NOT_FOUND (no attachment at that index)
-    └── InvalidMessage            VALIDATION_ERROR (a message that cannot be sent as asked)
+    ├── InvalidMessage            VALIDATION_ERROR (a message that cannot be sent as asked)
+    ├── NotAnEmail                VALIDATION_ERROR (an inbound body that starts with no header)
+    ├── UnknownRecipient          UNPROCESSABLE (no connected address of the account to file it)
+    └── IntakeUnavailable         UNAVAILABLE (the raw email could not be stored and queued)
 """
 
 from __future__ import annotations
@@ -86,4 +89,32 @@ class InvalidMessage(ChannelsError):
     def __init__(self, message: str, field: str, code: str):
         super().__init__(
             message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, field, code)]
+        )
+
+
+class NotAnEmail(ChannelsError):
+    def __init__(self) -> None:
+        message = "the body is not an email: it must start with a header line (Name: value)"
+        super().__init__(
+            message, ErrorCategory.VALIDATION_ERROR, [ErrorDetail(message, "body", "not_an_email")]
+        )
+
+
+class UnknownRecipient(ChannelsError):
+    def __init__(self, message: str):
+        super().__init__(
+            message,
+            ErrorCategory.UNPROCESSABLE,
+            [ErrorDetail(message, "recipient", "not_connected")],
+        )
+
+
+class IntakeUnavailable(ChannelsError):
+    """The blob store or the document store failed (after the unit of work's retries): the
+    email was not accepted, the sender should try again later (SMTP 451, HTTP 503)."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(
+            f"the email could not be stored for now ({type(cause).__name__}); retry later",
+            ErrorCategory.UNAVAILABLE,
         )
