@@ -67,6 +67,19 @@ async def test_a_recipient_finds_the_connected_inboxes_of_every_account_plus_par
     assert nobody == []
 
 
+async def test_an_inbox_connected_with_a_plus_address_is_found_by_it(uow: UnitOfWork) -> None:
+    await connect_email(uow, "a1", "help+sales@acme.test")
+    await connect_email(uow, "a2", "help@acme.test", connection_id="c9")
+
+    sales = await connections_for_recipient(uow, "Help+Sales@acme.test")
+    tokened = await connections_for_recipient(uow, "help+sales+T-ABCDEFGH23@acme.test")
+    plain = await connections_for_recipient(uow, "help+T-ABCDEFGH23@acme.test")
+
+    assert [(c.account_id, c.id) for c in sales] == [("a1", "c1")]
+    assert [(c.account_id, c.id) for c in plain] == [("a2", "c9")]
+    assert [(c.account_id, c.id) for c in tokened] == [("a1", "c1")]
+
+
 async def test_an_account_finds_only_its_own_inbox_among_the_addresses(uow: UnitOfWork) -> None:
     await connect_email(uow, "a2", "sales@acme.test", connection_id="c9")
     await connect_email(uow, "a1", "help@acme.test")

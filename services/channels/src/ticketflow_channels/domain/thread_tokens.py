@@ -15,8 +15,9 @@ import re
 import secrets
 from collections.abc import Iterable
 
+_TOKEN_PART = re.compile(r"\+T-[A-Z2-7]{10}$", re.IGNORECASE)
 _SUBJECT_TOKEN = re.compile(r"\[#(T-[A-Z2-7]{10})\]", re.IGNORECASE)
-_PLUS_TOKEN = re.compile(r"^[^@+]+\+(T-[A-Z2-7]{10})@", re.IGNORECASE)
+_PLUS_TOKEN = re.compile(r"^[^@]+?\+(T-[A-Z2-7]{10})@", re.IGNORECASE)
 
 
 def new_thread_token() -> str:
@@ -44,9 +45,16 @@ def subject_with_token(subject: str, token: str) -> str:
 
 
 def plus_address(address: str, token: str) -> str:
-    """`support@example.com` -> `support+T-ABCDEFGH23@example.com`."""
-    local, _, domain = address.partition("@")
-    return f"{local.split('+', 1)[0]}+{token}@{domain}"
+    """`support@example.com` -> `support+T-ABCDEFGH23@example.com`; an inbox connected with
+    a plus part keeps it: `help+sales@x.org` -> `help+sales+T-ABCDEFGH23@x.org`."""
+    local, _, domain = without_token(address).partition("@")
+    return f"{local}+{token}@{domain}"
+
+
+def without_token(address: str) -> str:
+    """The address with our token's plus part removed (any other plus part kept)."""
+    local, _, domain = address.strip().partition("@")
+    return f"{_TOKEN_PART.sub('', local)}@{domain}"
 
 
 def base_address(address: str) -> str:

@@ -21,6 +21,9 @@ from ticketflow_channels.handlers.intake import accept_email, connections_for_re
 from ticketflow_chassis.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+# aiosmtpd logs every command and reply at INFO: eight lines per email, which cost more CPU
+# than storing the email. Our own line per accepted or refused message says what matters.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 MAX_RECIPIENTS = 100  # RFC 5321 4.5.3.1.8: a server takes at least 100 per message
 UNAVAILABLE = "451 4.3.0 The message could not be stored now; try again later"

@@ -16,7 +16,7 @@ from ticketflow_channels.adapters.repository import ConnectionRepository
 from ticketflow_channels.domain.connections import ChannelConnection, address_key
 from ticketflow_channels.domain.errors import IntakeUnavailable
 from ticketflow_channels.domain.intake import IngestEmail, Intake, IntakeStatus, IntakeTransport
-from ticketflow_channels.domain.thread_tokens import base_address
+from ticketflow_channels.domain.thread_tokens import base_address, without_token
 from ticketflow_chassis.store.port import TransientStoreError, UnknownCommitError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelType
@@ -27,18 +27,24 @@ from ticketflow_contracts import ChannelType
 _UNAVAILABLE = (OSError, TransientStoreError, UnknownCommitError)
 
 
-def recipient_key(address: str) -> str:
-    """`Help+T-ABCDEFGH23@Acme.test` -> the key of the connection `help@acme.test`."""
-    return address_key(ChannelType.EMAIL, base_address(address))
+def recipient_keys(address: str) -> list[str]:
+    """The keys a recipient may be connected under, in order: the address as written (an
+    inbox connected as `help+sales@acme.test`), without our thread token
+    (`help+sales+T-ABCDEFGH23@…` -> `help+sales@…`), without any plus part (`help@…`)."""
+    candidates = (address.strip(), without_token(address), base_address(address))
+    return list(dict.fromkeys(address_key(ChannelType.EMAIL, c) for c in candidates))
 
 
 async def connections_for_recipient(uow: UnitOfWork, address: str) -> list[ChannelConnection]:
-    """The connected email channels, of any account, at this address (plus part ignored)."""
+    """The connected email channels, of any account, at this address (the exact address
+    first, else without its plus part)."""
     try:
         async with uow.read(MessageContext.across_accounts()) as session:
-            return await ConnectionRepository(session).connected_anywhere(
-                ChannelType.EMAIL, recipient_key(address)
-            )
+            connections = ConnectionRepository(session)
+            for key in recipient_keys(address):
+                if found := await connections.connected_anywhere(ChannelType.EMAIL, key):
+                    return found
+            return []
     except _UNAVAILABLE as exc:
         raise IntakeUnavailable(exc) from exc
 
@@ -52,11 +58,10 @@ async def account_connection_for(
         async with uow.read(MessageContext.for_request(account_id)) as session:
             connections = ConnectionRepository(session)
             for address in addresses:
-                found = await connections.connected_with(
-                    account_id, ChannelType.EMAIL, recipient_key(address)
-                )
-                if found is not None:
-                    return address, found
+                for key in recipient_keys(address):
+                    found = await connections.connected_with(account_id, ChannelType.EMAIL, key)
+                    if found is not None:
+                        return address, found
     except _UNAVAILABLE as exc:
         raise IntakeUnavailable(exc) from exc
     return None
