@@ -18,6 +18,7 @@ from ticketflow_channels.adapters.blobs import (
     CHUNK_BYTES,
     BlobNotFound,
     BlobStore,
+    BlobStoreUnavailable,
     BlobTooLarge,
     chunks_of,
 )
@@ -85,3 +86,17 @@ async def test_an_unknown_or_malformed_name_is_not_found(blobs: BlobStore) -> No
         assert not await blobs.exists(name)
         with pytest.raises(BlobNotFound):
             await read_all(blobs, name)
+
+
+async def test_gridfs_unreachable_is_unavailable_and_stores_nothing() -> None:
+    """A real client to a port nothing listens on (no MongoDB needed): the failure is the
+    blob store's, an OSError that intake answers 451/503 to, not a driver error."""
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
+        "mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200&connectTimeoutMS=200"
+    )
+    try:
+        store = GridFsBlobStore(client["unreachable"])
+        with pytest.raises(BlobStoreUnavailable, match="GridFS"):
+            await store.put(chunks_of(RAW), max_bytes=len(RAW))
+    finally:
+        await client.close()

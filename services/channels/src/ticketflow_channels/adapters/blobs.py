@@ -26,6 +26,11 @@ class BlobTooLarge(ValueError):
         super().__init__(f"the blob is larger than {max_bytes} bytes")
 
 
+class BlobStoreUnavailable(OSError):
+    """The store behind the blobs failed (a database unreachable, a disk gone): nothing was
+    stored; trying again later may work. An OSError, as a folder's failures already are."""
+
+
 class BlobNotFound(LookupError):
     def __init__(self, sha256: str):
         super().__init__(f"no blob {sha256}")

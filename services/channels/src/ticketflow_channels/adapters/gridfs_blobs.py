@@ -16,8 +16,15 @@ from typing import Any
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
-from ticketflow_channels.adapters.blobs import CHUNK_BYTES, BlobNotFound, BlobRef, BlobTooLarge
+from ticketflow_channels.adapters.blobs import (
+    CHUNK_BYTES,
+    BlobNotFound,
+    BlobRef,
+    BlobStoreUnavailable,
+    BlobTooLarge,
+)
 
 BUCKET = "blobs"
 _SPOOL_IN_MEMORY = 1024 * 1024
@@ -29,6 +36,12 @@ class GridFsBlobStore:
         self._bucket = AsyncGridFSBucket(database, bucket_name=BUCKET)
 
     async def put(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> BlobRef:
+        try:
+            return await self._put(chunks, max_bytes=max_bytes)
+        except PyMongoError as exc:
+            raise BlobStoreUnavailable(f"GridFS: {exc}") from exc
+
+    async def _put(self, chunks: AsyncIterable[bytes], *, max_bytes: int) -> BlobRef:
         digest, size = hashlib.sha256(), 0
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY) as spool:
             async for chunk in chunks:
@@ -63,5 +76,10 @@ class GridFsBlobStore:
             await download.close()
 
     async def exists(self, sha256: str) -> bool:
-        found = await self._database[f"{BUCKET}.files"].find_one({"filename": sha256}, {"_id": 1})
+        try:
+            found = await self._database[f"{BUCKET}.files"].find_one(
+                {"filename": sha256}, {"_id": 1}
+            )
+        except PyMongoError as exc:
+            raise BlobStoreUnavailable(f"GridFS: {exc}") from exc
         return found is not None
