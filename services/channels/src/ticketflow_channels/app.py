@@ -10,10 +10,13 @@ One process has a role (CHANNELS_ROLE, `ticketflow serve channels --role`):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from fastapi import APIRouter, FastAPI
 from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.blob_factory import open_blob_store
+from ticketflow_channels.adapters.blobs import BlobStore
 from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.adapters.transport_factory import open_mail_transport
 from ticketflow_channels.domain.inbound import LoopPolicy
@@ -59,52 +62,62 @@ PUBLISHES = (
 )
 
 
+@dataclass
+class RoleParts:
+    """What a process's role adds to its app."""
+
+    routers: list[APIRouter] = field(default_factory=list)
+    broker_routers: list[RabbitRouter] = field(default_factory=list)
+    body_limits: dict[str, int] = field(default_factory=dict)
+    smtp: SmtpIntake | None = None
+
+
 def build_app(settings: ChannelsSettings) -> FastAPI:
     runtime = ServiceRuntime(settings, COLLECTIONS, QUEUES, publishes=PUBLISHES)
     blobs, close_blobs = open_blob_store(settings)
     runtime.add_worker(lambda: None, close_blobs)
-    routers: list[APIRouter] = []
-    broker_routers: list[RabbitRouter] = []
-    body_limits: dict[str, int] = {}
-    smtp: SmtpIntake | None = None
+    parts = RoleParts()
     if settings.role.intakes:
-        principal = bearer_principal(runtime.tokens)
-        routers += [
-            build_api_router(runtime.uow, runtime.tokens),
-            build_contacts_router(runtime.uow, principal),
-            build_conversations_router(runtime.uow, blobs, principal),
-        ]
-        broker_routers.append(build_router(runtime))
-        send_policy = SendPolicy(
-            settings.send_max_attempts, settings.send_retry_max_seconds, settings.send_lease_seconds
-        )
-        dispatcher = OutboundDispatcher(runtime.uow, open_mail_transport(settings), send_policy)
-        runtime.add_worker(dispatcher.start, dispatcher.stop)
-        routers.append(build_messages_router(runtime.uow, principal, dispatcher.wake))
-        broker_routers.append(build_sending_router(runtime, dispatcher.wake))
-        max_email = settings.max_email_bytes
-        routers.append(build_inbound_router(runtime.uow, blobs, principal, max_email))
-        body_limits[INBOUND_EMAIL_PATH] = max_email
-        smtp = build_smtp_intake(
-            runtime.uow,
-            blobs,
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            max_bytes=max_email,
-        )
-        runtime.add_worker(smtp.start, smtp.stop)
+        add_intake(parts, runtime, settings, blobs)
     if settings.role.ingests:
         loop_policy = LoopPolicy(settings.loop_burst_count, settings.loop_window_seconds)
-        broker_routers.append(build_ingestion_router(runtime, blobs, loop_policy))
+        parts.broker_routers.append(build_ingestion_router(runtime, blobs, loop_policy))
     app = build_http_app(
         runtime,
         title="ticketflow channels service",
-        routers=routers,
-        broker_routers=broker_routers,
-        body_limits=body_limits,
+        routers=parts.routers,
+        broker_routers=parts.broker_routers,
+        body_limits=parts.body_limits,
     )
-    app.state.smtp_intake = smtp  # its bound port, when settings asked for any (0)
+    app.state.smtp_intake = parts.smtp  # its bound port, when settings asked for any (0)
     return app
+
+
+def add_intake(
+    parts: RoleParts, runtime: ServiceRuntime, settings: ChannelsSettings, blobs: BlobStore
+) -> None:
+    """The public API, the account and pipeline events it needs, sending, and the inbound
+    email endpoint and SMTP listener."""
+    principal = bearer_principal(runtime.tokens)
+    send_policy = SendPolicy(
+        settings.send_max_attempts, settings.send_retry_max_seconds, settings.send_lease_seconds
+    )
+    dispatcher = OutboundDispatcher(runtime.uow, open_mail_transport(settings), send_policy)
+    runtime.add_worker(dispatcher.start, dispatcher.stop)
+    max_email = settings.max_email_bytes
+    parts.routers += [
+        build_api_router(runtime.uow, runtime.tokens),
+        build_contacts_router(runtime.uow, principal),
+        build_conversations_router(runtime.uow, blobs, principal),
+        build_messages_router(runtime.uow, principal, dispatcher.wake),
+        build_inbound_router(runtime.uow, blobs, principal, max_email),
+    ]
+    parts.broker_routers += [build_router(runtime), build_sending_router(runtime, dispatcher.wake)]
+    parts.body_limits[INBOUND_EMAIL_PATH] = max_email
+    parts.smtp = build_smtp_intake(
+        runtime.uow, blobs, host=settings.smtp_host, port=settings.smtp_port, max_bytes=max_email
+    )
+    runtime.add_worker(parts.smtp.start, parts.smtp.stop)
 
 
 def main() -> None:
