@@ -8,13 +8,12 @@ notifier with `automation`, so only a send from the ticket record fires the "ema
 customer" trigger."""
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, status
 from pydantic import Field, model_validator
 
-from ticketflow_channels.domain.conversations import ConversationMessage
+from ticketflow_channels.entrypoints.http_conversations import message_json
 from ticketflow_channels.handlers.sending import send_message
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_openapi import responses_for
@@ -43,28 +42,6 @@ class MessageInput(CamelInput):
         if not (self.text or "").strip() and not (self.html or "").strip():
             raise ValueError("a message needs text or html")
         return self
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-def message_json(message: ConversationMessage) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "conversationId": message.conversation_id,
-        "channel": message.channel.value,
-        "direction": message.direction.value,
-        "state": message.state.value,
-        "origin": message.origin.value if message.origin else None,
-        "ticketId": message.ticket_id,
-        "subject": message.subject,
-        "to": [r.address for r in message.recipients],
-        "from": message.sender.address if message.sender else None,
-        "emailMessageId": message.email_message_id,
-        "inReplyTo": message.in_reply_to or None,
-        "createdAt": _stamp(message.occurred_at),
-    }
 
 
 def build_messages_router(
