@@ -5,7 +5,19 @@ from pathlib import Path
 
 import pytest
 
+from ticketflow_channels.adapters.repository import COLLECTIONS
+from ticketflow_chassis.store.memory import MemoryStore
+from ticketflow_chassis.uow import UnitOfWork
+
 from ..mail_harness import Ingestion, make_ingestion
+
+
+@pytest.fixture
+async def uow() -> UnitOfWork:
+    """A unit of work on a fresh in-memory store with the channels service's collections."""
+    store = MemoryStore()
+    await store.open(COLLECTIONS)
+    return UnitOfWork(store, "channels")
 
 
 @pytest.fixture(params=["memory", "sqlite"])

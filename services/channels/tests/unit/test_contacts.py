@@ -13,13 +13,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.domain.errors import InvalidContact
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
 from ticketflow_channels.handlers.contacts import contact_for_email
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.testing import HOSTILE_CURSORS
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 
@@ -30,13 +28,6 @@ BASE = "/channels/v1/contacts"
 def reader(account_id: str) -> dict[str, str]:
     principal = Principal(account_id, "u2", frozenset(), frozenset())
     return {"Authorization": f"Bearer {TOKENS.issue(principal, now=datetime.now(UTC))}"}
-
-
-@pytest.fixture
-async def uow() -> UnitOfWork:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    return UnitOfWork(store, "channels")
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 
 from ticketflow_channels.adapters.blobs import BlobRef, BlobTooLarge
 from ticketflow_channels.adapters.folder_blobs import FolderBlobStore
-from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.domain.errors import IntakeUnavailable
 from ticketflow_channels.domain.intake import IntakeStatus, IntakeTransport
 from ticketflow_channels.handlers.intake import (
@@ -19,7 +18,6 @@ from ticketflow_channels.handlers.intake import (
     account_connection_for,
     connections_for_recipient,
 )
-from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
 
 from .intake_builders import (
@@ -33,13 +31,6 @@ from .intake_builders import (
 )
 
 MAX_BYTES = 64 * 1024
-
-
-@pytest.fixture
-async def uow() -> UnitOfWork:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    return UnitOfWork(store, "channels")
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from ticketflow_channels.adapters.folder_blobs import FolderBlobStore
-from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.entrypoints.smtp_intake import SmtpIntake, build_smtp_intake
 from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.uow import UnitOfWork
@@ -30,13 +29,6 @@ from .intake_builders import (
 
 MAX_BYTES = 4096
 Reply = tuple[int, bytes]
-
-
-@pytest.fixture
-async def uow() -> UnitOfWork:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    return UnitOfWork(store, "channels")
 
 
 @pytest.fixture
