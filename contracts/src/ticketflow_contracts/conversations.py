@@ -214,6 +214,14 @@ class SendMessage(Command):
     origin: SendOrigin
     ticket_id: str | None = None
     user_id: str | None = Field(default=None, description="the agent who sent it, if any")
+    message_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the id the message is to have, so that the sender can answer with it"
+        " before channels records it; unique in the account; default: channels makes one",
+    )
 
     @model_validator(mode="after")
     def _has_a_body(self) -> SendMessage:

@@ -20,14 +20,12 @@ from ticketflow_channels.adapters.conversation_repository import (
     EmailIdRepository,
     MessageRepository,
 )
-from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.domain.conversations import ConversationMessage, SendState
 from ticketflow_channels.domain.errors import ConversationNotFound, InvalidMessage
 from ticketflow_channels.entrypoints.http_messages import build_messages_router
 from ticketflow_channels.handlers.sending import send_message
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.http_errors import install_error_handlers
-from ticketflow_chassis.store.memory import MemoryStore
 from ticketflow_chassis.testing import consumed_context, envelope_of
 from ticketflow_chassis.uow import DuplicateMessage, MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelType, MessageDirection, SendMessage, SendOrigin
@@ -50,13 +48,6 @@ def command(**changes: object) -> SendMessage:
         "user_id": "u1",
     }
     return SendMessage.model_validate(fields | changes)
-
-
-@pytest.fixture
-async def uow() -> UnitOfWork:
-    store = MemoryStore()
-    await store.open(COLLECTIONS)
-    return UnitOfWork(store, "channels")
 
 
 async def messages_in(
@@ -121,6 +112,18 @@ async def test_each_send_has_its_own_message_id_and_nothing_is_published_yet(
     assert second.automated
     published = {json.loads(e.message.body)["type"] for e in await uow.store.outbox_entries()}
     assert published == {"contact.created"}  # the seeding's: message_sent follows delivery
+
+
+async def test_the_sender_may_name_the_message_id_once(uow: UnitOfWork) -> None:
+    await seed_conversation(uow)
+
+    named = await send_message(command(message_id="m-from-ticket-1"), uow, context())
+    with pytest.raises(InvalidMessage, match="exists already") as taken:
+        await send_message(command(message_id="m-from-ticket-1"), uow, context())
+
+    assert named.id == "m-from-ticket-1"
+    assert taken.value.errors[0].field == "messageId"
+    assert len(await messages_in(uow)) == 2  # the seeded one and the named one
 
 
 async def test_only_html_sends_its_text_too(uow: UnitOfWork) -> None:

@@ -52,11 +52,15 @@ async def _send_once(
                 "the conversation's contact has no email address", "conversationId", "no_email"
             )
         messages = MessageRepository(session)
+        if request.message_id and await messages.get(account_id, request.message_id):
+            raise InvalidMessage(
+                f"a message {request.message_id!r} exists already", "messageId", "taken"
+            )
         latest = await messages.latest_in_conversation(
             account_id, conversation.id, limit=PARENT_SCAN
         )
         message = outbound_message(
-            message_id=numeric_id(),
+            message_id=request.message_id or numeric_id(),
             unique=uuid.uuid4().hex,
             conversation=conversation,
             sender_address=connection.state.address,
