@@ -102,6 +102,7 @@ from ticketflow_contracts.tickets import (
     TicketArchived,
     TicketCreated,
     TicketEvent,
+    TicketNoteAdded,
     TicketStatusChanged,
     TicketUpdated,
 )
@@ -179,6 +180,7 @@ __all__ = [
     "TicketArchived",
     "TicketCreated",
     "TicketEvent",
+    "TicketNoteAdded",
     "TicketPropertyArchived",
     "TicketPropertyDefined",
     "TicketPropertyEvent",

@@ -32,6 +32,7 @@ from ticketflow_contracts.retirement import CloseStatuses, StatusesClosed, Statu
 from ticketflow_contracts.tickets import (
     TicketArchived,
     TicketCreated,
+    TicketNoteAdded,
     TicketStatusChanged,
     TicketUpdated,
 )
@@ -54,6 +55,7 @@ ALL_MESSAGES: tuple[type[Message], ...] = (
     TicketStatusChanged,
     TicketUpdated,
     TicketArchived,
+    TicketNoteAdded,
     CloseStatuses,
     StatusesClosed,
     StatusesCloseRefused,

@@ -92,6 +92,15 @@ class TicketUpdated(TicketEvent):
     updated_at: datetime
 
 
+class TicketNoteAdded(TicketEvent):
+    """Someone added a note to a ticket's timeline (`ticket.note_added[.<source>]`): an agent
+    or an integration (a workflow subscriber) through the API."""
+
+    note_id: str = Field(min_length=1)
+    body: str = Field(min_length=1, max_length=65_536)
+    actor: Actor
+
+
 class TicketArchived(TicketEvent):
     """A ticket was archived (HubSpot's delete) (`ticket.archived[.<source>]`)."""
 

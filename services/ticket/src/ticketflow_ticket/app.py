@@ -11,6 +11,7 @@ from ticketflow_contracts import (
     StatusesCloseRefused,
     TicketArchived,
     TicketCreated,
+    TicketNoteAdded,
     TicketStatusChanged,
     TicketUpdated,
 )
@@ -33,6 +34,7 @@ PUBLISHES = (
     TicketStatusChanged,
     TicketUpdated,
     TicketArchived,
+    TicketNoteAdded,
     StatusesClosed,
     StatusesCloseRefused,
 )

@@ -23,6 +23,7 @@ from ticketflow_contracts import (
     NotificationSent,
     TicketArchived,
     TicketCreated,
+    TicketNoteAdded,
     TicketStatusChanged,
     TicketUpdated,
 )
@@ -36,6 +37,7 @@ class EntryType(StrEnum):
     MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
     MESSAGE_SENT = "MESSAGE_SENT"
     NOTIFICATION_SENT = "NOTIFICATION_SENT"
+    NOTE_ADDED = "NOTE_ADDED"
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,15 @@ class NotificationLink:
     link: str | None = None
 
 
-Details = Creation | StatusChange | PropertyChanges | Archival | MessageLink | NotificationLink
+@dataclass(frozen=True)
+class Note:
+    note_id: str
+    body: str
+
+
+Details = (
+    Creation | StatusChange | PropertyChanges | Archival | MessageLink | NotificationLink | Note
+)
 
 DETAILS_TYPES: Mapping[EntryType, type[Details]] = {
     EntryType.TICKET_CREATED: Creation,
@@ -120,6 +130,7 @@ DETAILS_TYPES: Mapping[EntryType, type[Details]] = {
     EntryType.MESSAGE_RECEIVED: MessageLink,
     EntryType.MESSAGE_SENT: MessageLink,
     EntryType.NOTIFICATION_SENT: NotificationLink,
+    EntryType.NOTE_ADDED: Note,
 }
 
 
@@ -143,6 +154,7 @@ TIMELINE_EVENTS: tuple[type[Event], ...] = (
     TicketStatusChanged,
     TicketUpdated,
     TicketArchived,
+    TicketNoteAdded,
     ConversationMessageReceived,
     ConversationMessageSent,
     NotificationSent,
@@ -175,6 +187,8 @@ def _details(event: Event) -> _Built | None:
     if isinstance(event, TicketArchived):
         archival = Archival(event.pipeline_id, event.status_id)
         return EntryType.TICKET_ARCHIVED, event.ticket_id, archival, event.actor
+    if isinstance(event, TicketNoteAdded):
+        return EntryType.NOTE_ADDED, event.ticket_id, Note(event.note_id, event.body), event.actor
     if isinstance(event, ConversationMessageEvent):
         return _message(event)
     if isinstance(event, NotificationSent):

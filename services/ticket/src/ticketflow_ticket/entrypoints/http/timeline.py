@@ -1,5 +1,6 @@
-"""The timeline route (a ticketflow extension beside HubSpot's tickets API):
-`GET /crm/v3/extensions/tickets/{ticketId}/timeline`, newest first, paged like HubSpot's lists.
+"""The timeline routes (ticketflow extensions beside HubSpot's tickets API):
+`GET /crm/v3/extensions/tickets/{ticketId}/timeline`, newest first, paged like HubSpot's lists,
+and `POST /crm/v3/extensions/tickets/{ticketId}/notes` (`{"body": "..."}`), a note on it.
 
     {"results": [{"id": "…", "type": "STATUS_CHANGED", "occurredAt": "2026-…Z",
                   "ticketId": "…", "actor": {"type": "USER", "id": "u1"},
@@ -13,14 +14,18 @@
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import Field
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
+from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
+from ticketflow_ticket.domain.notes import MAX_NOTE_LENGTH
 from ticketflow_ticket.domain.properties import timestamp
 from ticketflow_ticket.domain.timeline import PropertyChange, PropertyChanges, TimelineEntry
 from ticketflow_ticket.entrypoints.http.schemas import requester_of
-from ticketflow_ticket.handlers import timeline
+from ticketflow_ticket.handlers import notes, timeline
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
@@ -46,7 +51,29 @@ def build_timeline_router(uow: UnitOfWork, tokens: TokenCodec) -> APIRouter:
             body["paging"] = {"next": {"after": page.after, "link": link}}
         return body
 
+    @router.post(
+        "/{ticket_id}/notes", status_code=status.HTTP_201_CREATED, responses=responses_for(403)
+    )
+    async def add_note(ticket_id: str, body: NoteInput, caller: Caller) -> dict[str, Any]:
+        """A note on the ticket's timeline, by whoever may edit the ticket."""
+        context = MessageContext.for_request(caller.account_id)
+        added = await notes.add_note(
+            notes.AddNote(requester_of(caller), ticket_id, body.body), uow, context
+        )
+        event = added.event
+        return {
+            "id": event.note_id,
+            "ticketId": event.ticket_id,
+            "body": event.body,
+            "createdAt": timestamp(added.added_at),
+            "createdBy": {"type": event.actor.kind.value.upper(), "id": event.actor.id},
+        }
+
     return router
+
+
+class NoteInput(CamelInput):
+    body: str = Field(max_length=MAX_NOTE_LENGTH + 1024)
 
 
 def entry_json(entry: TimelineEntry) -> dict[str, Any]:
