@@ -56,6 +56,13 @@ class TicketCreated(TicketEvent):
         default=None,
         description="who or what created it (absent from events recorded before it was added)",
     )
+    conversation_id: str | None = Field(
+        default=None,
+        description="the channels conversation (thread) it was created for, if any",
+    )
+    contact_id: str | None = Field(
+        default=None, description="the contact associated with it (who wrote in), if any"
+    )
 
 
 class TicketStatusChanged(TicketEvent):

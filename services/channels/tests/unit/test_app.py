@@ -37,5 +37,6 @@ async def test_the_asyncapi_document_shows_the_pipeline_queue_and_the_connection
         "channels.pipeline-snapshots": {"PipelineCreated", "PipelineUpdated", "PipelineDeleted"},
         "channels.email-ingest": {"IngestEmail"},
         "channels.send-messages": {"SendMessage"},
+        "channels.ticket-events": {"TicketCreated"},
     }
     assert unauthenticated.status_code == 401

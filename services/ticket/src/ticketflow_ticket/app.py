@@ -60,7 +60,7 @@ def build_app(settings: TicketSettings) -> FastAPI:
             build_counts_router(runtime.uow, runtime.tokens),
             build_moves_router(runtime.uow, runtime.tokens, wake=moves.wake),
         ],
-        broker_routers=[build_router(runtime)],
+        broker_routers=[build_router(runtime, settings.pipeline_wait_seconds)],
     )
 
 

@@ -19,3 +19,6 @@ class TicketSettings(ServiceSettings):
     # A write naming an owner (hubspot_owner_id) that the users replica does not hold yet waits
     # this long for it before answering 400 (a user created a moment ago).
     owner_wait_seconds: float = Field(default=2.0, ge=0, le=30)
+    # A new conversation on a channel whose target pipeline the pipeline replica does not hold
+    # yet waits this long for it before its message is retried (then dead-lettered).
+    pipeline_wait_seconds: float = Field(default=2.0, ge=0, le=30)

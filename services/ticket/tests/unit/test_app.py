@@ -40,6 +40,12 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
             "ConversationMessageSent",
             "NotificationSent",
         },
+        "ticket.channel-connections": {
+            "ChannelConnectionConnected",
+            "ChannelConnectionUpdated",
+            "ChannelConnectionDisconnected",
+        },
+        "ticket.inbound-conversations": {"ConversationMessageReceived"},
     }
     close_statuses = document["components"]["schemas"]["CloseStatuses"]
     assert {"pipeline_id", "status_ids", "retirement_id"} <= set(close_statuses["properties"])

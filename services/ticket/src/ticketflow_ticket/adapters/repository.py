@@ -23,6 +23,7 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
+from ticketflow_ticket.adapters.channel_repository import CHANNEL_COLLECTIONS
 from ticketflow_ticket.adapters.idempotency_keys import COLLECTION as IDEMPOTENCY_KEYS
 from ticketflow_ticket.adapters.move_jobs import COLLECTION as MOVE_JOBS
 from ticketflow_ticket.adapters.move_jobs import GUARD_COLLECTION as MOVE_SOURCE_GUARDS
@@ -96,6 +97,7 @@ COLLECTIONS = (
     TIMELINE,  # the timeline read model (timeline_repository.py)
     IDEMPOTENCY_KEYS,  # Idempotency-Key records of creations (idempotency_keys.py)
     USER_COLLECTION,  # the users replica: ticket owners (chassis directory_replica.py)
+    *CHANNEL_COLLECTIONS,  # connections replica, conversations' tickets (channel_repository.py)
 )
 
 
@@ -128,6 +130,8 @@ def ticket_to_doc(ticket: Ticket) -> Document:
         "closed_at": _date(ticket.closed_at),
         "archived": ticket.archived,
         "archived_at": _date(ticket.archived_at),
+        "contact_id": ticket.contact_id,
+        "conversation_id": ticket.conversation_id,
     }
 
 
@@ -156,6 +160,8 @@ def ticket_from_doc(doc: Document) -> Ticket:
         closed_at=_parse_date(doc.get("closed_at")),
         archived=doc["archived"],
         archived_at=_parse_date(doc.get("archived_at")),
+        contact_id=doc.get("contact_id"),
+        conversation_id=doc.get("conversation_id"),
         version=doc["version"],
     )
 

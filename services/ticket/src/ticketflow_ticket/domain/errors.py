@@ -9,6 +9,10 @@ TicketflowError (contracts)
     ├── StaleTicket               CONFLICT (If-Match names a version that is not the current)
     ├── TicketAccessDenied        MISSING_SCOPES (view-only access to the pipeline)
     └── IdempotencyKeyReused      UNPROCESSABLE (the key came with another creation before)
+
+ReplicaBehind (not a TicketflowError: a consumer retries it, then dead-letters it with the
+error): a message names something another service made that this one's replica does not
+hold yet, after the bounded wait.
 """
 
 from __future__ import annotations
@@ -84,3 +88,7 @@ class IdempotencyKeyReused(TicketError):
         super().__init__(
             message, ErrorCategory.UNPROCESSABLE, [ErrorDetail(message, "Idempotency-Key")]
         )
+
+
+class ReplicaBehind(Exception):
+    """Retryable: the replica may hold it on a later delivery."""

@@ -73,6 +73,9 @@ class Ticket:
     closed_at: datetime | None = None
     archived: bool = False
     archived_at: datetime | None = None
+    # Associations (HubSpot's, not properties): who wrote in, and the conversation.
+    contact_id: str | None = None
+    conversation_id: str | None = None
     version: int | None = None
     events: list[Event] = field(default_factory=list, compare=False)
 
@@ -91,9 +94,12 @@ class Ticket:
         owners: Owners = NO_OWNERS,
         requester: Requester,
         now: datetime,
+        contact_id: str | None = None,
+        conversation_id: str | None = None,
     ) -> Ticket:
         """`gate` is the pipeline's: the ticket is admitted through it (see gates.py);
-        `values` are the properties other than hs_pipeline and hs_pipeline_stage."""
+        `values` are the properties other than hs_pipeline and hs_pipeline_stage;
+        `contact_id` and `conversation_id` its associations (a ticket a channel created)."""
         live = _live(pipeline, pipeline_id)
         checked = apply({}, check_values(values, definitions, owners))
         status = rules.creation_status(live, gate, status_id, requester)
@@ -102,6 +108,7 @@ class Ticket:
         closed = status.ticket_state is TicketState.CLOSED
         ticket = cls(ticket_id, account_id, pipeline_id, status.id, checked, now, now)
         ticket.closed_at = now if closed else None
+        ticket.contact_id, ticket.conversation_id = contact_id, conversation_id
         ticket.events.append(
             TicketCreated(
                 ticket_id=ticket_id,
@@ -114,6 +121,8 @@ class Ticket:
                 created_at=now,
                 created_by=None if requester.is_automation else requester.user_id,
                 actor=requester.actor,
+                conversation_id=conversation_id,
+                contact_id=contact_id,
             )
         )
         return ticket

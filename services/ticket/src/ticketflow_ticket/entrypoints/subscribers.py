@@ -1,6 +1,7 @@
 """What the ticket service consumes: pipeline snapshots, custom property definitions and the
-account's users (ticket owners) into its replicas, its commands (the retirement saga's
-`ticket.close_statuses`), and the events that feed tickets' timelines."""
+account's users (ticket owners) and channel connections into its replicas, its commands (the
+retirement saga's `ticket.close_statuses`), the inbound messages that create tickets, and the
+events that feed tickets' timelines."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_even
 from ticketflow_chassis.replica import subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
+    ChannelConnectionConnected,
+    ChannelConnectionDisconnected,
+    ChannelConnectionUpdated,
     CloseStatuses,
     ConversationMessageReceived,
     ConversationMessageSent,
@@ -21,6 +25,11 @@ from ticketflow_contracts import (
     TicketPropertyDefined,
 )
 from ticketflow_ticket.adapters.repository import PIPELINES
+from ticketflow_ticket.handlers.conversations import (
+    PIPELINE_WAIT_SECONDS,
+    apply_channel_connection,
+    create_conversation_ticket,
+)
 from ticketflow_ticket.handlers.properties import apply_property_definition
 from ticketflow_ticket.handlers.retirements import close_statuses
 from ticketflow_ticket.handlers.timeline import record_timeline_entry
@@ -43,16 +52,34 @@ TIMELINE = QueueSpec(
 )
 # Owners are users: `hubspot_owner_id` must name an active one (handlers/owners.py).
 DIRECTORY = QueueSpec("ticket.directory", (on_events("user.#"),))
-QUEUES = (PIPELINE_SNAPSHOTS, PROPERTY_DEFINITIONS, TICKET_COMMANDS, TIMELINE, DIRECTORY)
+# The channels service's connections (target pipeline, "create tickets"), and the inbound
+# messages that open conversations on them: tickets from channels (handlers/conversations.py).
+CHANNEL_CONNECTIONS = QueueSpec("ticket.channel-connections", (on_events("channel_connection.#"),))
+INBOUND_CONVERSATIONS = QueueSpec(
+    "ticket.inbound-conversations", (on_events("conversation.message_received.#"),)
+)
+QUEUES = (
+    PIPELINE_SNAPSHOTS,
+    PROPERTY_DEFINITIONS,
+    TICKET_COMMANDS,
+    TIMELINE,
+    DIRECTORY,
+    CHANNEL_CONNECTIONS,
+    INBOUND_CONVERSATIONS,
+)
 
 
-def build_router(runtime: ServiceRuntime) -> RabbitRouter:
+def build_router(
+    runtime: ServiceRuntime, pipeline_wait_seconds: float = PIPELINE_WAIT_SECONDS
+) -> RabbitRouter:
     uow = runtime.uow
     snapshots = runtime.consumer(PIPELINE_SNAPSHOTS)
     definitions = runtime.consumer(PROPERTY_DEFINITIONS)
     commands = runtime.consumer(TICKET_COMMANDS)
     timeline = runtime.consumer(TIMELINE)
     directory = runtime.consumer(DIRECTORY)
+    connections = runtime.consumer(CHANNEL_CONNECTIONS)
+    inbound = runtime.consumer(INBOUND_CONVERSATIONS)
 
     subscribe_pipeline_replica(snapshots, uow, PIPELINES)
     subscribe_user_replica(directory, uow)
@@ -83,4 +110,29 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     async def on_notification_sent(event: Envelope[NotificationSent]) -> None:
         await record_timeline_entry(event, uow, timeline.context_of(event))
 
-    return consumers_router(snapshots, definitions, commands, timeline, directory)
+    @connections.on(ChannelConnectionConnected)
+    async def on_channel_connection_connected(
+        event: Envelope[ChannelConnectionConnected],
+    ) -> None:
+        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+
+    @connections.on(ChannelConnectionUpdated)
+    async def on_channel_connection_updated(event: Envelope[ChannelConnectionUpdated]) -> None:
+        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+
+    @connections.on(ChannelConnectionDisconnected)
+    async def on_channel_connection_disconnected(
+        event: Envelope[ChannelConnectionDisconnected],
+    ) -> None:
+        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+
+    @inbound.on(ConversationMessageReceived)
+    async def on_inbound_conversation_message(
+        event: Envelope[ConversationMessageReceived],
+    ) -> None:
+        context = inbound.context_of(event)
+        await create_conversation_ticket(event, uow, context, pipeline_wait_seconds)
+
+    return consumers_router(
+        snapshots, definitions, commands, timeline, directory, connections, inbound
+    )

@@ -29,6 +29,8 @@ class CreateTicket:
     ticket_id: str
     properties: Mapping[str, str | None] = field(default_factory=dict)
     owner_wait_seconds: float = OWNER_WAIT_SECONDS
+    contact_id: str | None = None
+    conversation_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,12 @@ async def create_ticket(command: CreateTicket, uow: UnitOfWork, context: Message
 
 async def _create_once(command: CreateTicket, uow: UnitOfWork, context: MessageContext) -> Ticket:
     async with uow.begin(context) as session:
-        ticket = await _create_in(session, command, context)
+        ticket = await create_in(session, command, context)
     return ticket
 
 
-async def _create_in(session: Session, command: CreateTicket, context: MessageContext) -> Ticket:
+async def create_in(session: Session, command: CreateTicket, context: MessageContext) -> Ticket:
+    """The ticket created in `session` (the caller's unit of work), its gate saved with it."""
     place = rules.placement(command.properties)
     repository = TicketRepository(session)
     pipeline = access.entered_pipeline(
@@ -97,6 +100,8 @@ async def _create_in(session: Session, command: CreateTicket, context: MessageCo
         owners=await owners_of(session, context.account_id, place.values),
         requester=command.requester,
         now=session.now,
+        contact_id=command.contact_id,
+        conversation_id=command.conversation_id,
     )
     await repository.add(ticket)
     await repository.save_gate(gate)
@@ -129,7 +134,7 @@ async def _create_keyed_once(
             return KeyedTicket(earlier, replayed=True)
         ticket_id = keyed_ticket_id(account_id, user_id, key, index)
         creation = CreateTicket(command.requester, ticket_id, command.properties)
-        ticket = await _create_in(session, creation, context)
+        ticket = await create_in(session, creation, context)
         record.record(index, ticket.id)
         await records.save(record)
     return KeyedTicket(ticket, replayed=False)

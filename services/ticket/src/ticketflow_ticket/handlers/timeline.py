@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
-from ticketflow_contracts import Command, Envelope, Event
+from ticketflow_contracts import Command, ConversationMessageEvent, Envelope, Event
+from ticketflow_ticket.adapters.channel_repository import ConversationTickets
 from ticketflow_ticket.adapters.repository import TicketRepository
 from ticketflow_ticket.adapters.timeline_repository import TimelineRepository
 from ticketflow_ticket.domain import timeline
@@ -49,8 +50,13 @@ async def record_timeline_entry(
 ) -> None:
     """One entry per event (in its envelope, whose id and time the entry takes), whatever the
     order and however often it comes: the inbox drops a redelivery, and the entry's id (the
-    event's message id) is taken only once."""
-    entry = _entry_of(envelope.payload, envelope)
+    event's message id) is taken only once. A conversation message whose event names no
+    ticket goes to the ticket its conversation got here (`conversation_tickets`), if any."""
+    event = envelope.payload
+    if isinstance(event, ConversationMessageEvent) and event.ticket_id is None:
+        await uow.retrying(_add_message_entry_once, envelope, uow, context)
+        return
+    entry = _entry_of(event, envelope)
     if entry is not None:
         await uow.retrying(_add_entry_once, entry, uow, context)
 
@@ -58,6 +64,22 @@ async def record_timeline_entry(
 async def _add_entry_once(entry: TimelineEntry, uow: UnitOfWork, context: MessageContext) -> None:
     async with uow.begin(context) as session:
         await TimelineRepository(session).add(entry)
+
+
+async def _add_message_entry_once(
+    envelope: Envelope[E], uow: UnitOfWork, context: MessageContext
+) -> None:
+    event = envelope.payload
+    assert isinstance(event, ConversationMessageEvent)
+    async with uow.begin(context) as session:
+        ticket_id = await ConversationTickets(session).ticket_of(
+            context.account_id, event.thread_id
+        )
+        if ticket_id is None:
+            return
+        entry = _entry_of(event.model_copy(update={"ticket_id": ticket_id}), envelope)
+        if entry is not None:
+            await TimelineRepository(session).add(entry)
 
 
 @dataclass(frozen=True)

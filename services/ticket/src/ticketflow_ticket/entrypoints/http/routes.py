@@ -20,6 +20,7 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     etag,
     expected_version,
     new_ticket_id,
+    object_types,
     requester_of,
     require_object_id,
     selected,
@@ -37,6 +38,8 @@ def build_api_router(
     router = APIRouter(prefix="/crm/v3/objects/tickets", tags=["tickets"])
     Caller = Annotated[Principal, Depends(bearer_principal(tokens))]
     Properties = Annotated[list[str] | None, Query()]
+    # HubSpot's `associations=contacts` (repeated or comma-separated object types).
+    Associations = Annotated[list[str] | None, Query()]
     IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
     @router.post("", status_code=status.HTTP_201_CREATED, responses=responses_for(403, 409, 422))
@@ -76,12 +79,14 @@ def build_api_router(
         after: str | None = None,
         properties: Properties = None,
         archived: bool = False,
+        associations: Associations = None,
     ) -> dict[str, Any]:
         command = queries.ListTickets(requester_of(caller), limit, after, archived)
         context = MessageContext.for_request(caller.account_id)
         page = await queries.list_tickets(command, uow, context)
         picked = selected(properties) or list(DEFAULT_PROPERTIES)
-        body: dict[str, Any] = {"results": [ticket_json(t, picked) for t in page.tickets]}
+        linked = object_types(associations)
+        body: dict[str, Any] = {"results": [ticket_json(t, picked, linked) for t in page.tickets]}
         if page.after is not None:
             query = urlencode(
                 {"limit": limit, "after": page.after, "properties": ",".join(picked)}
@@ -98,12 +103,13 @@ def build_api_router(
         response: Response,
         properties: Properties = None,
         archived: bool = False,
+        associations: Associations = None,
     ) -> dict[str, Any]:
         command = tickets.GetTicket(requester_of(caller), ticket_id, archived)
         context = MessageContext.for_request(caller.account_id)
         ticket = await tickets.get_ticket(command, uow, context)
         response.headers.update(etag(ticket))
-        return ticket_json(ticket, selected(properties))
+        return ticket_json(ticket, selected(properties), object_types(associations))
 
     @router.patch("/{ticket_id}", responses=responses_for(403, 409, 422))
     async def update(

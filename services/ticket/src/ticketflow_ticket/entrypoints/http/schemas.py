@@ -57,9 +57,52 @@ def selected(names: Iterable[str] | None) -> list[str] | None:
     return property_selection(names)
 
 
-def ticket_json(ticket: Ticket, properties: list[str] | None = None) -> dict[str, Any]:
+# `associations=` object types a ticket answers for, and HubSpot's association type of each
+# (the SDK's AssociatedId: id and type). Others are ignored, as HubSpot ignores unknown ones.
+ASSOCIATION_TYPES = {
+    "contacts": "ticket_to_contact",
+    "contact": "ticket_to_contact",
+    "conversations": "ticket_to_conversation",
+    "conversation": "ticket_to_conversation",
+}
+
+
+MAX_ASSOCIATION_TYPES = 20
+
+
+def object_types(names: Iterable[str] | None) -> list[str]:
+    """`associations=contacts,conversations&associations=x` -> the object types, at most 20
+    (the rest ignored: there are only two a ticket answers for)."""
+    split = (part for name in names or () for part in name.split(","))
+    return [part.strip() for part in split if part.strip()][:MAX_ASSOCIATION_TYPES]
+
+
+def associations_json(ticket: Ticket, object_types: Iterable[str]) -> dict[str, Any]:
+    """HubSpot's `associations` of a SimplePublicObjectWithAssociations: per requested type
+    that the ticket has, `{"results": [{"id", "type"}]}` (types it has none of are left out)."""
+    held = {
+        "ticket_to_contact": ticket.contact_id,
+        "ticket_to_conversation": ticket.conversation_id,
+    }
+    shown: dict[str, Any] = {}
+    for requested in object_types:
+        name = requested.strip().lower()
+        kind = ASSOCIATION_TYPES.get(name)
+        object_id = held.get(kind) if kind else None
+        if kind and object_id:
+            key = name if name.endswith("s") else f"{name}s"
+            shown[key] = {"results": [{"id": object_id, "type": kind}]}
+    return shown
+
+
+def ticket_json(
+    ticket: Ticket,
+    properties: list[str] | None = None,
+    associations: Iterable[str] = (),
+) -> dict[str, Any]:
     """HubSpot's SimplePublicObject: every property that has a value, or the selected ones
-    (null when empty) plus those HubSpot always returns."""
+    (null when empty) plus those HubSpot always returns; with `associations` (object types),
+    the ticket's associations of those types."""
     held = ticket.properties()
     if properties is None:
         shown: dict[str, str | None] = dict(held)
@@ -74,6 +117,9 @@ def ticket_json(ticket: Ticket, properties: list[str] | None = None) -> dict[str
     }
     if ticket.archived_at is not None:
         body["archivedAt"] = timestamp(ticket.archived_at)
+    linked = associations_json(ticket, associations)
+    if linked:
+        body["associations"] = linked
     return body
 
 
