@@ -142,3 +142,50 @@ async def test_auto_replies_and_a_connection_with_creation_off_make_no_ticket(
 
         assert await tickets(suite, inbox) == []
         assert conversation.get("ticketId") is None
+
+
+async def test_an_agent_email_from_the_ticket_record_reaches_the_customer_in_the_thread(
+    suite: Suite,
+) -> None:
+    async with connected_inbox(suite) as inbox:
+        await inbox.send(
+            email("Ann <ann@example.org>", inbox.address, "Broken", message_id="<a1@x>")
+        )
+        conversation = await conversation_of(inbox, "a1@x")
+        ticket_id = await ticket_of_conversation(inbox, conversation["id"])
+
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(
+                f"{suite.services['ticket'].url}/crm/v3/extensions/tickets/{ticket_id}/emails",
+                json={"text": "We are on it."},
+                headers=inbox.headers,
+            )
+        assert answer.status_code == 202, answer.text
+        message_id = answer.json()["id"]
+
+        for _ in range(200):
+            sent = [
+                e["payload"]
+                for e in inbox.of_account("conversation.message_sent")
+                if e["payload"]["message_id"] == message_id
+            ]
+            if sent:
+                break
+            await asyncio.sleep(0.1)
+        for _ in range(100):
+            entries = await timeline(suite, inbox, ticket_id)
+            if any(e["type"] == "MESSAGE_SENT" for e in entries):
+                break
+            await asyncio.sleep(0.1)
+
+    [event] = sent
+    assert (event["origin"], event["ticket_id"], event["thread_id"]) == (
+        "ticket_record",
+        ticket_id,
+        conversation["id"],
+    )
+    assert event["sent_from_ticket"] is True
+    assert event["recipients"][0]["address"] == "ann@example.org"
+    [entry] = [e for e in entries if e["type"] == "MESSAGE_SENT"]
+    assert entry["details"]["sentFromTicket"] is True
+    assert f"[#{conversation['threadToken']}]" in entry["details"]["subject"]

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from ticketflow_chassis.http_app import build_http_app, serve
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
+    SendMessage,
     StatusesClosed,
     StatusesCloseRefused,
     TicketArchived,
@@ -20,6 +21,7 @@ from ticketflow_ticket.entrypoints.http import (
     build_api_router,
     build_batch_router,
     build_counts_router,
+    build_emails_router,
     build_moves_router,
     build_search_router,
     build_timeline_router,
@@ -35,6 +37,7 @@ PUBLISHES = (
     TicketUpdated,
     TicketArchived,
     TicketNoteAdded,
+    SendMessage,
     StatusesClosed,
     StatusesCloseRefused,
 )
@@ -55,6 +58,7 @@ def build_app(settings: TicketSettings) -> FastAPI:
         routers=[
             build_api_router(runtime.uow, runtime.tokens, settings.owner_wait_seconds),
             build_timeline_router(runtime.uow, runtime.tokens),
+            build_emails_router(runtime.uow, runtime.tokens),
             build_search_router(runtime.uow, runtime.tokens),
             build_batch_router(runtime.uow, runtime.tokens, settings.owner_wait_seconds),
             build_counts_router(runtime.uow, runtime.tokens),

@@ -92,3 +92,16 @@ class IdempotencyKeyReused(TicketError):
 
 class ReplicaBehind(Exception):
     """Retryable: the replica may hold it on a later delivery."""
+
+
+class NoConversation(TicketError):
+    """An email from the ticket record needs the ticket's conversation (a ticket a channel
+    created); one created over the API has none to reply in."""
+
+    def __init__(self, ticket_id: str):
+        message = f"ticket {ticket_id!r} has no conversation to send an email in"
+        super().__init__(
+            message,
+            ErrorCategory.UNPROCESSABLE,
+            [ErrorDetail(message, "ticketId", "no_conversation")],
+        )
