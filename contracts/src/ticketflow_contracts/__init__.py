@@ -105,6 +105,7 @@ from ticketflow_contracts.tickets import (
     TicketNoteAdded,
     TicketStatusChanged,
     TicketUpdated,
+    TriggerCause,
 )
 from ticketflow_contracts.tokens import TokenRevoked, TokenUsed
 
@@ -191,6 +192,7 @@ __all__ = [
     "Tier",
     "TokenRevoked",
     "TokenUsed",
+    "TriggerCause",
     "UserCreated",
     "UserDeactivated",
     "UserRecord",

@@ -65,6 +65,17 @@ class TicketCreated(TicketEvent):
     )
 
 
+class TriggerCause(BaseModel):
+    """What fired a status-update trigger: the trigger (`email_sent`, `customer_replied`)
+    and the conversation message that did it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    trigger: str
+    message_id: str
+    thread_id: str | None = None
+
+
 class TicketStatusChanged(TicketEvent):
     """A ticket entered another status (`ticket.status_changed[.<source>]`), perhaps of
     another pipeline (then `from_pipeline_id` names the one it left)."""
@@ -79,6 +90,9 @@ class TicketStatusChanged(TicketEvent):
     to_state: TicketState
     actor: Actor
     changed_at: datetime
+    cause: TriggerCause | None = Field(
+        default=None, description="set when a status-update trigger made the move"
+    )
 
 
 class TicketUpdated(TicketEvent):

@@ -46,6 +46,8 @@ async def test_every_consumed_message_has_its_envelope_schema_in_the_asyncapi_do
             "ChannelConnectionDisconnected",
         },
         "ticket.inbound-conversations": {"ConversationMessageReceived"},
+        "ticket.triggers": {"ConversationMessageSent", "ConversationMessageReceived"},
+        "ticket.account-events": {"AccountCreated"},
     }
     close_statuses = document["components"]["schemas"]["CloseStatuses"]
     assert {"pipeline_id", "status_ids", "retirement_id"} <= set(close_statuses["properties"])

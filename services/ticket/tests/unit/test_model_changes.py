@@ -103,6 +103,7 @@ def test_closing_a_ticket_sets_close_date_and_time_to_close_and_records_the_chan
         "to_status_id": "done",
         "to_state": TicketState.CLOSED,
         "actor": {"kind": ActorKind.USER, "id": "agent"},
+        "cause": None,  # a person's move: no trigger fired it
     }
     assert gate.admissions == 1
 

@@ -23,6 +23,7 @@ from ticketflow_chassis.store.port import (
 )
 from ticketflow_chassis.uow import Session
 from ticketflow_contracts import PipelineSnapshot
+from ticketflow_ticket.adapters.account_repository import ACCOUNT_COLLECTION
 from ticketflow_ticket.adapters.channel_repository import CHANNEL_COLLECTIONS
 from ticketflow_ticket.adapters.idempotency_keys import COLLECTION as IDEMPOTENCY_KEYS
 from ticketflow_ticket.adapters.move_jobs import COLLECTION as MOVE_JOBS
@@ -98,6 +99,7 @@ COLLECTIONS = (
     IDEMPOTENCY_KEYS,  # Idempotency-Key records of creations (idempotency_keys.py)
     USER_COLLECTION,  # the users replica: ticket owners (chassis directory_replica.py)
     *CHANNEL_COLLECTIONS,  # connections replica, conversations' tickets (channel_repository.py)
+    ACCOUNT_COLLECTION,  # the accounts replica: tiers, for the triggers (account_repository.py)
 )
 
 

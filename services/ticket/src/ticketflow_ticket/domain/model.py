@@ -18,6 +18,7 @@ from ticketflow_contracts import (
     TicketState,
     TicketStatusChanged,
     TicketUpdated,
+    TriggerCause,
     UserRecord,
 )
 from ticketflow_contracts.errors import ErrorDetail
@@ -245,16 +246,18 @@ class Ticket:
         gate: PipelineGate,
         now: datetime,
         requester: Requester | None = None,
+        cause: TriggerCause | None = None,
     ) -> None:
         """Into another status of `pipeline`, through its `gate` (save both); automation
-        (the retirement saga) by default, which pipeline rules do not bind."""
+        (the retirement saga) by default, which pipeline rules do not bind. `cause`: the
+        status-update trigger's firing, when one made the move."""
         actor = requester or Requester.automation()
         live = _live(pipeline, self.pipeline_id)
         status = rules.entered_status(live, gate, status_id)
         if live.pipeline.id == self.pipeline_id:
             rules.check_move(live, self.status_id, status, actor)
         rules.require_status_properties(status, self.values, actor)
-        self._enter(live, status, gate, actor, now)
+        self._enter(live, status, gate, actor, now, cause)
         self.updated_at = now
 
     def _enter(
@@ -264,6 +267,7 @@ class Ticket:
         gate: PipelineGate,
         requester: Requester,
         now: datetime,
+        cause: TriggerCause | None = None,
     ) -> None:
         gate.admit(status.id)
         before_pipeline, before_status, before_state = self.pipeline_id, self.status_id, self.state
@@ -285,6 +289,7 @@ class Ticket:
                 to_state=status.ticket_state,
                 actor=requester.actor,
                 changed_at=now,
+                cause=cause,
             )
         )
 

@@ -58,6 +58,9 @@ class StatusChange:
     to_pipeline_id: str
     to_status_id: str
     to_state: str
+    # A status-update trigger's move: the trigger and the conversation message that fired it.
+    trigger: str | None = None
+    trigger_message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,8 @@ def _status_change(event: TicketStatusChanged) -> StatusChange:
         to_pipeline_id=event.pipeline_id,
         to_status_id=event.to_status_id,
         to_state=event.to_state.value,
+        trigger=event.cause.trigger if event.cause else None,
+        trigger_message_id=event.cause.message_id if event.cause else None,
     )
 
 

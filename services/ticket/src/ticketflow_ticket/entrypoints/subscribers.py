@@ -13,6 +13,7 @@ from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_even
 from ticketflow_chassis.replica import subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
+    AccountCreated,
     ChannelConnectionConnected,
     ChannelConnectionDisconnected,
     ChannelConnectionUpdated,
@@ -25,6 +26,7 @@ from ticketflow_contracts import (
     TicketPropertyDefined,
 )
 from ticketflow_ticket.adapters.repository import PIPELINES
+from ticketflow_ticket.handlers import triggers
 from ticketflow_ticket.handlers.conversations import (
     PIPELINE_WAIT_SECONDS,
     apply_channel_connection,
@@ -58,6 +60,15 @@ CHANNEL_CONNECTIONS = QueueSpec("ticket.channel-connections", (on_events("channe
 INBOUND_CONVERSATIONS = QueueSpec(
     "ticket.inbound-conversations", (on_events("conversation.message_received.#"),)
 )
+# Status-update triggers (email only): emails sent from the ticket record, customers' replies.
+TRIGGERS = QueueSpec(
+    "ticket.triggers",
+    (
+        on_events("conversation.message_sent.email"),
+        on_events("conversation.message_received.email"),
+    ),
+)
+ACCOUNT_EVENTS = QueueSpec("ticket.account-events", (on_events("account.#"),))
 QUEUES = (
     PIPELINE_SNAPSHOTS,
     PROPERTY_DEFINITIONS,
@@ -66,6 +77,8 @@ QUEUES = (
     DIRECTORY,
     CHANNEL_CONNECTIONS,
     INBOUND_CONVERSATIONS,
+    TRIGGERS,
+    ACCOUNT_EVENTS,
 )
 
 
@@ -80,6 +93,8 @@ def build_router(
     directory = runtime.consumer(DIRECTORY)
     connections = runtime.consumer(CHANNEL_CONNECTIONS)
     inbound = runtime.consumer(INBOUND_CONVERSATIONS)
+    status_triggers = runtime.consumer(TRIGGERS)
+    accounts = runtime.consumer(ACCOUNT_EVENTS)
 
     subscribe_pipeline_replica(snapshots, uow, PIPELINES)
     subscribe_user_replica(directory, uow)
@@ -133,6 +148,26 @@ def build_router(
         context = inbound.context_of(event)
         await create_conversation_ticket(event, uow, context, pipeline_wait_seconds)
 
+    @status_triggers.on(ConversationMessageSent)
+    async def on_email_sent(event: Envelope[ConversationMessageSent]) -> None:
+        await triggers.on_message_sent(event, uow, status_triggers.context_of(event))
+
+    @status_triggers.on(ConversationMessageReceived)
+    async def on_customer_email(event: Envelope[ConversationMessageReceived]) -> None:
+        await triggers.on_message_received(event, uow, status_triggers.context_of(event))
+
+    @accounts.on(AccountCreated)
+    async def on_account_created(event: Envelope[AccountCreated]) -> None:
+        await triggers.apply_account_created(event.payload, uow, accounts.context_of(event))
+
     return consumers_router(
-        snapshots, definitions, commands, timeline, directory, connections, inbound
+        snapshots,
+        definitions,
+        commands,
+        timeline,
+        directory,
+        connections,
+        inbound,
+        status_triggers,
+        accounts,
     )

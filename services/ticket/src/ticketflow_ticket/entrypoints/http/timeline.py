@@ -23,7 +23,12 @@ from ticketflow_chassis.http_schemas import CamelInput
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.notes import MAX_NOTE_LENGTH
 from ticketflow_ticket.domain.properties import timestamp
-from ticketflow_ticket.domain.timeline import PropertyChange, PropertyChanges, TimelineEntry
+from ticketflow_ticket.domain.timeline import (
+    PropertyChange,
+    PropertyChanges,
+    StatusChange,
+    TimelineEntry,
+)
 from ticketflow_ticket.entrypoints.http.schemas import requester_of
 from ticketflow_ticket.handlers import notes, timeline
 
@@ -92,7 +97,10 @@ def _details_json(entry: TimelineEntry) -> dict[str, Any]:
     details = entry.details
     if isinstance(details, PropertyChanges):
         return {"properties": [_change_json(c) for c in details.changes]}
-    return {_camel(k): v for k, v in dataclasses.asdict(details).items()}
+    shown = {_camel(k): v for k, v in dataclasses.asdict(details).items()}
+    if isinstance(details, StatusChange) and details.trigger is None:
+        del shown["trigger"], shown["triggerMessageId"]  # a person's or automation's move
+    return shown
 
 
 def _change_json(change: PropertyChange) -> dict[str, str | None]:
