@@ -1,5 +1,5 @@
 """What the channels service consumes: account events, and pipeline snapshots into its
-replica (the pipelines a connection may target)."""
+replica (the pipelines a connection may target; a deletion moves the channels still on it)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.repository import PIPELINES
 from ticketflow_channels.handlers.accounts import apply_account_created
+from ticketflow_channels.handlers.pipelines import apply_pipeline_deleted
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
 from ticketflow_chassis.replica import subscribe_pipeline_replica
@@ -36,6 +37,9 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     async def on_account_created(event: Envelope[AccountCreated]) -> None:
         await apply_account_created(event.payload, uow, account_events.context_of(event))
 
-    subscribe_pipeline_replica(pipeline_snapshots, uow, PIPELINES)
+    # A deleted pipeline's channels move elsewhere (handlers/pipelines.py).
+    subscribe_pipeline_replica(
+        pipeline_snapshots, uow, PIPELINES, on_deleted=apply_pipeline_deleted
+    )
 
     return consumers_router(account_events, pipeline_snapshots)
