@@ -1,6 +1,7 @@
 """Channel connections across real processes and the real broker: a channel connected through
 the channels service is listed on its pipeline by the pipeline service, and leaves the list
-when it is disconnected."""
+when it is disconnected; a pipeline a connected channel targets is not deleted until the
+channel goes elsewhere."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from tests.e2e.suite import Suite
+from tests.e2e.test_pipeline_deletion import Api
 from tests.e2e.test_skeleton_flow import create_account
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
@@ -36,10 +38,15 @@ async def connect_when_replicated(
 
 
 async def listing_until(
-    client: httpx.AsyncClient, suite: Suite, headers: dict[str, str], expected: list[str]
+    client: httpx.AsyncClient,
+    suite: Suite,
+    headers: dict[str, str],
+    expected: list[str],
+    pipeline_id: str = "default",
 ) -> list[dict[str, Any]]:
-    """The default pipeline's connected channels, once their ids are `expected`."""
-    url = f"{suite.services['pipeline'].url}/settings/v1/ticket-pipelines/default/channels"
+    """A pipeline's connected channels, once their ids are `expected`."""
+    pipelines = f"{suite.services['pipeline'].url}/settings/v1/ticket-pipelines"
+    url = f"{pipelines}/{pipeline_id}/channels"
     for _ in range(100):
         response = await client.get(url, headers=headers)
         assert response.status_code == 200, response.text
@@ -73,3 +80,37 @@ async def test_a_connected_channel_is_listed_on_its_pipeline_until_it_is_disconn
         url = f"{suite.services['channels'].url}/channels/v1/connections/{connection['id']}"
         assert (await client.delete(url, headers=headers)).status_code == 204
         assert await listing_until(client, suite, headers, []) == []
+
+
+async def test_a_pipeline_a_channel_targets_is_deleted_only_once_the_channel_moves(
+    suite: Suite,
+) -> None:
+    account = await create_account(suite)
+    async with httpx.AsyncClient(timeout=30) as client:
+        api = Api(client, suite, account["token"])
+        headers = api.headers
+        billing = await api.new_pipeline("Billing")
+        body = {"type": "email", "address": "billing@acme.test", "pipelineId": billing["id"]}
+        connection = await connect_when_replicated(client, suite, headers, body)
+        await listing_until(client, suite, headers, [connection["id"]], billing["id"])
+
+        refused = await api.delete(f"/{billing['id']}")
+
+        assert refused.status_code == 409, refused.text
+        error = refused.json()
+        assert error["category"] == "CONFLICT"
+        assert f"email 'billing@acme.test' ('{connection['id']}')" in error["message"]
+        [detail] = error["errors"]
+        assert connection["id"] in detail["message"]
+        assert (detail["in"], detail["code"]) == ("pipelineId", "connected_channel")
+        assert billing["id"] in await api.pipeline_ids()
+
+        url = f"{suite.services['channels'].url}/channels/v1/connections/{connection['id']}"
+        moved = await client.patch(url, json={"pipelineId": "default"}, headers=headers)
+        assert moved.status_code == 200, moved.text
+        await listing_until(client, suite, headers, [], billing["id"])
+        deleted = await api.delete(f"/{billing['id']}")
+
+        assert deleted.status_code == 204, deleted.text
+        assert billing["id"] not in await api.pipeline_ids()
+        await listing_until(client, suite, headers, [connection["id"]])  # now on default

@@ -114,10 +114,18 @@ def apply_pipeline_snapshots(collection: str) -> PipelineSnapshotHandler:
     return apply_pipeline_snapshot
 
 
-def subscribe_pipeline_replica(consumer: QueueConsumer, uow: UnitOfWork, collection: str) -> None:
+def subscribe_pipeline_replica(
+    consumer: QueueConsumer,
+    uow: UnitOfWork,
+    collection: str,
+    *,
+    on_deleted: PipelineSnapshotHandler | None = None,
+) -> None:
     """The typed subscribers of a service's pipeline-snapshot queue: created, updated and
-    deleted pipelines, each applied to the replica kept in `collection`."""
+    deleted pipelines, each applied to the replica kept in `collection`; `on_deleted`, when
+    given, handles `pipeline.deleted` instead (it applies the tombstone and does more)."""
     apply_pipeline_snapshot = apply_pipeline_snapshots(collection)
+    apply_pipeline_deleted = on_deleted or apply_pipeline_snapshot
 
     @consumer.on(PipelineCreated)
     async def on_pipeline_created(event: Envelope[PipelineCreated]) -> None:
@@ -129,4 +137,4 @@ def subscribe_pipeline_replica(consumer: QueueConsumer, uow: UnitOfWork, collect
 
     @consumer.on(PipelineDeleted)
     async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
-        await apply_pipeline_snapshot(event.payload, uow, consumer.context_of(event))
+        await apply_pipeline_deleted(event.payload, uow, consumer.context_of(event))

@@ -13,6 +13,7 @@ from ticketflow_channels.domain.connections import (
     NewConnection,
     address_key,
     clean_address,
+    successor_of,
 )
 from ticketflow_channels.domain.errors import (
     ConnectionExists,
@@ -292,3 +293,68 @@ def test_a_disconnected_connection_can_be_neither_changed_nor_disconnected_again
         connection.update(
             ConnectionChanges(create_tickets=False), target=None, taken=None, now=LATER
         )
+
+
+# -- when the target pipeline is deleted --------------------------------------------------------
+
+
+def ordered(pipeline_id: str, display_order: int, *, archived: bool = False) -> PipelineReplica:
+    held = pipeline(pipeline_id, archived=archived)
+    return PipelineReplica(
+        "a1", 1, held.pipeline.model_copy(update={"display_order": display_order})
+    )
+
+
+def test_a_deleted_pipelines_successor_is_the_first_remaining_by_display_order() -> None:
+    pipelines = [
+        ordered("late", 5),
+        ordered("gone", 0, archived=True),
+        ordered("billing", 1, archived=True),
+        ordered("support", 2),
+        ordered("sales", 2),
+    ]
+
+    chosen = successor_of("billing", pipelines)
+
+    assert chosen is not None
+    assert chosen.pipeline.id == "sales"  # ties go by id
+    assert successor_of("billing", [ordered("billing", 0, archived=True)]) is None
+
+
+def test_a_connection_on_a_deleted_pipeline_moves_to_the_successor_at_the_next_revision() -> None:
+    connection = connect()
+    connection.events.clear()
+
+    moved = connection.leave_deleted_pipeline(pipeline(archived=True), pipeline("support"), LATER)
+
+    assert moved
+    [event] = connection.events
+    assert isinstance(event, ChannelConnectionUpdated)
+    assert (event.revision, connection.revision) == (2, 2)
+    assert (event.connection.pipeline_id, event.connection.connected) == ("support", True)
+    assert event.connection.updated_at == LATER
+
+
+def test_a_connection_on_a_deleted_pipeline_is_disconnected_when_none_is_left() -> None:
+    connection = connect()
+    connection.events.clear()
+
+    assert connection.leave_deleted_pipeline(pipeline(archived=True), None, LATER)
+
+    [event] = connection.events
+    assert isinstance(event, ChannelConnectionDisconnected)
+    assert (event.revision, event.connection.connected) == (2, False)
+    assert event.connection.pipeline_id == "default"
+
+
+def test_a_connection_elsewhere_disconnected_or_on_a_live_pipeline_stays_as_it_is() -> None:
+    elsewhere, live, gone = connect(), connect(), connect()
+    gone.disconnect(NOW)
+    for connection in (elsewhere, live, gone):
+        connection.events.clear()
+
+    assert not elsewhere.leave_deleted_pipeline(pipeline("billing", archived=True), None, LATER)
+    assert not live.leave_deleted_pipeline(pipeline(), pipeline("support"), LATER)
+    assert not gone.leave_deleted_pipeline(pipeline(archived=True), None, LATER)
+    assert [c.events for c in (elsewhere, live, gone)] == [[], [], []]
+    assert (elsewhere.revision, live.revision, gone.revision) == (1, 1, 2)

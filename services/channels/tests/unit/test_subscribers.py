@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from ticketflow_channels.adapters.repository import (
     COLLECTIONS,
     AccountReplicas,
+    ConnectionRepository,
     pipeline_replica,
 )
 from ticketflow_channels.app import PUBLISHES
+from ticketflow_channels.domain.connections import NewConnection
 from ticketflow_channels.domain.replicas import AccountReplica
 from ticketflow_channels.entrypoints.subscribers import (
     ACCOUNT_EVENTS,
@@ -19,17 +21,21 @@ from ticketflow_channels.entrypoints.subscribers import (
     QUEUES,
     build_router,
 )
+from ticketflow_channels.handlers.connections import ConnectChannel, connect_channel
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_chassis.testing import (
     TEST_JWT_SECRET,
     envelope_of,
     pipeline_lifecycle,
+    pipeline_snapshot,
     subscribers_under_test,
 )
 from ticketflow_chassis.uow import MessageContext
 from ticketflow_contracts import (
     AccountCreated,
+    ChannelType,
+    PipelineCreated,
     Tier,
 )
 
@@ -78,6 +84,24 @@ async def test_created_updated_and_deleted_pipelines_each_reach_the_replica() ->
             held.append((replica.revision, replica.pipeline.label, replica.accepts_tickets))
 
     assert held == [(1, "v1", True), (2, "v2", True), (3, "v2", False)]
+
+
+async def test_a_deleted_pipeline_moves_the_channels_still_on_it() -> None:
+    runtime = channels()
+    other = PipelineCreated(revision=1, pipeline=pipeline_snapshot("support"))
+    async with subscribers_under_test(runtime, build_router(runtime)) as subscribers:
+        created, updated, deleted = pipeline_lifecycle()
+        for event in (created, updated, other):
+            await subscribers.publish(PIPELINE_SNAPSHOTS, envelope_of(event, account_id="a1"))
+        new = NewConnection(ChannelType.EMAIL, "help@acme.test", "default")
+        context = MessageContext.for_request("a1")
+        await connect_channel(ConnectChannel(new, new_id=lambda: "c1"), runtime.uow, context)
+        await subscribers.publish(PIPELINE_SNAPSHOTS, envelope_of(deleted, account_id="a1"))
+        async with runtime.uow.read(context) as session:
+            moved = await ConnectionRepository(session).get("a1", "c1")
+
+    assert moved is not None
+    assert (moved.state.pipeline_id, moved.revision) == ("support", 2)
 
 
 async def test_poison_is_parked_and_a_later_account_event_still_reaches_the_replica() -> None:

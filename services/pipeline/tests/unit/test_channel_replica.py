@@ -28,7 +28,7 @@ from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionRep
 from ticketflow_pipeline.adapters.repository import COLLECTIONS
 from ticketflow_pipeline.handlers.channels import apply_channel_connection
 
-from .pipeline_api import BILLING, SETTINGS, Api, Headers, bearer
+from .pipeline_api import BILLING, CRM, SETTINGS, Api, Headers, bearer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -196,3 +196,78 @@ async def test_the_listing_needs_a_pipeline_the_caller_may_see(api: Api) -> None
     assert await listed(api, "default", stranger) == []
     assert [c["id"] for c in await listed(api, "default", admin)] == ["c1"]
     assert (await api.client.get(f"{SETTINGS}/default/channels")).status_code == 401
+
+
+# -- deleting a pipeline that connected channels target --------------------------------------
+
+
+async def test_deleting_a_pipeline_a_connected_channel_targets_is_refused_naming_it(
+    api: Api,
+) -> None:
+    account_id, admin = await api.account()
+    billing_id = (await api.client.post(CRM, json=BILLING, headers=admin)).json()["id"]
+    for message in [
+        event(1, account_id=account_id, connection_id="mail", pipeline_id=billing_id),
+        event(
+            1,
+            account_id=account_id,
+            connection_id="web",
+            pipeline_id=billing_id,
+            channel_type=ChannelType.CHAT,
+        ),
+        event(1, account_id=account_id, connection_id="gone", pipeline_id=billing_id),
+        event(
+            2,
+            account_id=account_id,
+            connection_id="gone",
+            pipeline_id=billing_id,
+            kind=ChannelConnectionDisconnected,
+        ),
+        event(1, account_id=account_id, connection_id="other"),
+    ]:
+        await deliver(apply_channel_connection, api.uow, message)
+
+    refused = await api.refused("DELETE", f"{CRM}/{billing_id}", admin)
+
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["category"] == "CONFLICT"
+    assert "'mail@acme.test' ('mail')" in body["message"]
+    assert "chat 'web@acme.test' ('web')" in body["message"]
+    assert "'gone'" not in body["message"]
+    assert "'other'" not in body["message"]
+    assert [(e["in"], e["code"]) for e in body["errors"]] == [
+        ("pipelineId", "connected_channel"),
+        ("pipelineId", "connected_channel"),
+    ]
+    assert "email channel 'mail@acme.test' (connection 'mail')" in body["errors"][0]["message"]
+    assert "chat channel 'web@acme.test' (connection 'web')" in body["errors"][1]["message"]
+    # Nothing started: the pipeline is there and takes changes (no retirement pending).
+    assert (await api.client.get(f"{CRM}/{billing_id}", headers=admin)).status_code == 200
+    renamed = await api.client.patch(f"{CRM}/{billing_id}", json={"label": "B"}, headers=admin)
+    assert renamed.status_code == 200, renamed.text
+
+
+@pytest.mark.parametrize("moved", [True, False], ids=["retargeted", "disconnected"])
+async def test_a_pipeline_is_deleted_once_its_channel_is_retargeted_or_disconnected(
+    api: Api, moved: bool
+) -> None:
+    account_id, admin = await api.account()
+    billing_id = (await api.client.post(CRM, json=BILLING, headers=admin)).json()["id"]
+    await deliver(
+        apply_channel_connection, api.uow, event(1, account_id=account_id, pipeline_id=billing_id)
+    )
+    assert (await api.client.delete(f"{CRM}/{billing_id}", headers=admin)).status_code == 409
+
+    later = (
+        event(2, account_id=account_id, pipeline_id="default")
+        if moved
+        else event(
+            2, account_id=account_id, pipeline_id=billing_id, kind=ChannelConnectionDisconnected
+        )
+    )
+    await deliver(apply_channel_connection, api.uow, later)
+    deleted = await api.client.delete(f"{CRM}/{billing_id}", headers=admin)
+
+    assert deleted.status_code == 202, deleted.text  # the ticket service is asked
+    assert "ticket.close_statuses" in await api.outbox_types()

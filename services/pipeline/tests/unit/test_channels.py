@@ -1,11 +1,20 @@
-"""Choosing a pipeline's connected channels from the replica of connections."""
+"""Choosing a pipeline's connected channels from the replica of connections, and refusing to
+delete a pipeline they target."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType
-from ticketflow_pipeline.domain.channels import ConnectedChannel, channels_of
+from ticketflow_contracts.errors import ErrorCategory
+from ticketflow_pipeline.domain.channels import (
+    ConnectedChannel,
+    channels_of,
+    require_no_connected_channels,
+)
+from ticketflow_pipeline.domain.errors import PipelineInUse
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -51,3 +60,29 @@ def test_only_connected_channels_targeting_the_pipeline_are_listed_oldest_first(
 
 def test_a_pipeline_without_channels_lists_none() -> None:
     assert channels_of("default", [connection("billing", "billing")]) == []
+
+
+def test_a_pipeline_that_connected_channels_target_is_not_deleted() -> None:
+    with pytest.raises(PipelineInUse) as refused:
+        require_no_connected_channels(
+            "billing",
+            [
+                connection("late", "billing", minutes=5),
+                connection("early", "billing", channel_type=ChannelType.CHAT),
+                connection("gone", "billing", connected=False),
+                connection("default"),
+            ],
+        )
+
+    assert refused.value.category is ErrorCategory.CONFLICT
+    assert "chat 'early@acme.test' ('early'), email 'late@acme.test' ('late')" in str(refused.value)
+    assert [e.message.split(" sends")[0] for e in refused.value.errors] == [
+        "chat channel 'early@acme.test' (connection 'early')",
+        "email channel 'late@acme.test' (connection 'late')",
+    ]
+
+
+def test_disconnected_channels_and_other_pipelines_channels_do_not_stop_a_deletion() -> None:
+    require_no_connected_channels(
+        "billing", [connection("gone", "billing", connected=False), connection("default")]
+    )

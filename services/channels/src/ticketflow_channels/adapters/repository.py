@@ -1,5 +1,6 @@
 """Channel connections, and the account and pipeline replicas, <-> documents on the chassis
-store port. Connection documents are `<account_id>:<connection_id>`; disconnected ones stay."""
+store port. Connection documents are `<account_id>:<connection_id>`; disconnected ones stay.
+Connections and deletions of their target pipeline write the same guard document."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from ticketflow_channels.domain.replicas import AccountReplica, PipelineReplica
 from ticketflow_chassis.replica import pipeline_replicas
 from ticketflow_chassis.store.port import Collection, Document, Eq, Index, Query, SortKey, scoped_id
 from ticketflow_chassis.uow import Session
-from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType, Tier
+from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType, PipelineSnapshot, Tier
 
 ACCOUNTS = "accounts"
 CONNECTIONS = "channel_connections"
 PIPELINES = "pipelines"
+# One per (account, pipeline): see TargetGuards.
+TARGET_GUARDS = "connection_target_guards"
 PAGE_SIZE = 500
 
 COLLECTIONS = (
@@ -38,7 +41,9 @@ COLLECTIONS = (
             "created_at": "string",
         },
     ),
-    Collection(PIPELINES),
+    # A deleted pipeline's channels move to the account's first remaining pipeline.
+    Collection(PIPELINES, (Index(("account_id",)),), field_types={"account_id": "string"}),
+    Collection(TARGET_GUARDS),
     CONTACT_COLLECTION,
     *CONVERSATION_COLLECTIONS,
     INTAKE_COLLECTION,
@@ -66,6 +71,41 @@ async def pipeline_replica(
 ) -> PipelineReplica | None:
     held = await pipeline_replicas(session, PIPELINES).get(account_id, pipeline_id)
     return PipelineReplica(held.account_id, held.revision, held.snapshot) if held else None
+
+
+async def account_pipeline_replicas(session: Session, account_id: str) -> list[PipelineReplica]:
+    """Every pipeline of the account channels has heard of, deleted ones (tombstones) too."""
+    query = Query((Eq("account_id", account_id),), limit=PAGE_SIZE)
+    return [
+        PipelineReplica(
+            doc["account_id"], doc["revision"], PipelineSnapshot.model_validate(doc["snapshot"])
+        )
+        async for doc in session.find_all(PIPELINES, query)
+    ]
+
+
+class TargetGuards:
+    """The guard of "no connected channel targets a deleted pipeline" (decisions.md,
+    "Invariants under snapshot isolation"): connecting or retargeting a channel to a pipeline
+    and applying that pipeline's deletion each write `<account>:<pipeline>` at the version they
+    read, so of a connection and a deletion that miss each other one runs again and sees the
+    other (refused, or moved)."""
+
+    def __init__(self, session: Session):
+        self._session = session
+
+    async def record_change(self, account_id: str, pipeline_id: str) -> None:
+        doc_id = scoped_id(account_id, pipeline_id)
+        current = await self._session.get(TARGET_GUARDS, doc_id)
+        doc = {
+            "id": doc_id,
+            "account_id": account_id,
+            "pipeline_id": pipeline_id,
+            "changes": (current["changes"] if current else 0) + 1,
+        }
+        await self._session.put(
+            TARGET_GUARDS, doc, expected_version=current["version"] if current else None
+        )
 
 
 def connection_to_doc(connection: ChannelConnection) -> Document:

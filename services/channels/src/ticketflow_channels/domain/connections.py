@@ -3,13 +3,16 @@ Facebook page, the pipeline its new tickets go to, and whether it creates ticket
 
 Rules: an email address is well formed; a chat or Messenger name is non-blank, at most 100
 characters; neither holds control characters; one connected channel per (account, type,
-address), email compared without case; the target pipeline exists and is not deleted. Each
-change raises the revision and records the event replicas apply.
+address), email compared without case; the target pipeline exists and is not deleted (a
+connection still on a pipeline when its deletion arrives moves to the account's first
+remaining pipeline, or is disconnected if none is left). Each change raises the revision and
+records the event replicas apply.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -113,6 +116,15 @@ def require_target(pipeline_id: str, target: PipelineReplica | None) -> None:
         )
 
 
+def successor_of(
+    deleted_pipeline_id: str, pipelines: Iterable[PipelineReplica]
+) -> PipelineReplica | None:
+    """Where a deleted pipeline's channels go: the account's first remaining pipeline by
+    display order (the one HubSpot lists first), None when there is none."""
+    remaining = [p for p in pipelines if p.accepts_tickets and p.pipeline.id != deleted_pipeline_id]
+    return min(remaining, key=lambda p: (p.pipeline.display_order, p.pipeline.id), default=None)
+
+
 @dataclass
 class ChannelConnection:
     account_id: str
@@ -203,6 +215,26 @@ class ChannelConnection:
         if not update:
             return False
         self._record(self.state.model_copy(update={**update, "updated_at": now}), updated=True)
+        return True
+
+    def leave_deleted_pipeline(
+        self, deleted: PipelineReplica, successor: PipelineReplica | None, now: datetime
+    ) -> bool:
+        """Move a connection whose pipeline was deleted to `successor` (see `successor_of`),
+        or disconnect it when there is none; False (nothing recorded) when it is
+        disconnected already, or targets another pipeline or one that is not deleted.
+
+        The pipeline service refuses to delete a pipeline a connected channel targets; this
+        closes the race with a connection made before its replica heard of it."""
+        stranded = self.connected and self.state.pipeline_id == deleted.pipeline.id
+        if not stranded or deleted.accepts_tickets:
+            return False
+        if successor is None:
+            self.disconnect(now)
+            return True
+        require_target(successor.pipeline.id, successor)
+        moved = {"pipeline_id": successor.pipeline.id, "updated_at": now}
+        self._record(self.state.model_copy(update=moved), updated=True)
         return True
 
     def disconnect(self, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """What the channels service consumes: account events, pipeline snapshots into its replica
-(the pipelines a connection may target), and `ticket.created` (the ticket a conversation got)."""
+(the pipelines a connection may target; a deletion moves the channels still on it), and
+`ticket.created` (the ticket a conversation got)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.repository import PIPELINES
 from ticketflow_channels.handlers.accounts import apply_account_created
+from ticketflow_channels.handlers.pipelines import apply_pipeline_deleted
 from ticketflow_channels.handlers.tickets import link_ticket
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
@@ -41,7 +43,10 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     async def on_account_created(event: Envelope[AccountCreated]) -> None:
         await apply_account_created(event.payload, uow, account_events.context_of(event))
 
-    subscribe_pipeline_replica(pipeline_snapshots, uow, PIPELINES)
+    # A deleted pipeline's channels move elsewhere (handlers/pipelines.py).
+    subscribe_pipeline_replica(
+        pipeline_snapshots, uow, PIPELINES, on_deleted=apply_pipeline_deleted
+    )
 
     @ticket_events.on(TicketCreated)
     async def on_ticket_created(event: Envelope[TicketCreated]) -> None:

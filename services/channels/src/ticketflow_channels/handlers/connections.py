@@ -7,7 +7,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ticketflow_channels.adapters.repository import ConnectionRepository, pipeline_replica
+from ticketflow_channels.adapters.repository import (
+    ConnectionRepository,
+    TargetGuards,
+    pipeline_replica,
+)
 from ticketflow_channels.domain import connections
 from ticketflow_channels.domain.access import Requester, may_view
 from ticketflow_channels.domain.connections import (
@@ -118,6 +122,7 @@ async def _connect_channel_once(
             now=session.now,
         )
         await repository.save(connection)
+        await TargetGuards(session).record_change(context.account_id, new.pipeline_id)
     return connection
 
 
@@ -144,6 +149,8 @@ async def _update_connection_once(
             target = await pipeline_replica(session, context.account_id, changes.pipeline_id)
         if connection.update(changes, target=target, taken=taken, now=session.now):
             await repository.save(connection)
+            if changes.pipeline_id is not None:
+                await TargetGuards(session).record_change(context.account_id, changes.pipeline_id)
     return connection
 
 

@@ -10,7 +10,7 @@ TicketflowError (contracts)
     ├── PipelineLimitReached      TIER_LIMIT
     ├── FeatureNotInTier          TIER_LIMIT
     ├── NotAllowed                MISSING_SCOPES
-    ├── PipelineInUse             CONFLICT (holds tickets, being deleted, last one)
+    ├── PipelineInUse             CONFLICT (holds tickets, being deleted, last one, channels)
     ├── ActionNotFound            OBJECT_NOT_FOUND
     ├── PropertyNotFound          OBJECT_NOT_FOUND
     ├── InvalidProperty           VALIDATION_ERROR
@@ -87,8 +87,8 @@ class NotAllowed(PipelineError):
 
 
 class PipelineInUse(PipelineError):
-    def __init__(self, message: str):
-        super().__init__(message, ErrorCategory.CONFLICT)
+    def __init__(self, message: str, details: list[ErrorDetail] | None = None):
+        super().__init__(message, ErrorCategory.CONFLICT, details or [])
 
 
 class ActionNotFound(PipelineError):

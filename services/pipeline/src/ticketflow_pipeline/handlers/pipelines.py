@@ -14,8 +14,9 @@ from datetime import datetime
 
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import StatusSnapshot, TicketState
+from ticketflow_pipeline.adapters.channel_repository import ChannelConnectionReplicas
 from ticketflow_pipeline.adapters.repository import PipelineRepository
-from ticketflow_pipeline.domain import access, account_pipelines, statuses
+from ticketflow_pipeline.domain import access, account_pipelines, channels, statuses
 from ticketflow_pipeline.domain.access import Requester
 from ticketflow_pipeline.domain.model import Pipeline, Retirement
 from ticketflow_pipeline.domain.statuses import NewStatus, require_tier_for_custom_statuses
@@ -208,14 +209,18 @@ async def replace_pipeline(
 async def delete_pipeline(
     command: DeletePipeline, uow: UnitOfWork, context: MessageContext
 ) -> bool:
-    """Refused while the pipeline holds tickets; True while the ticket service has still to
-    confirm."""
+    """Refused while the pipeline holds tickets or connected channels target it (as this
+    service's replica of connections knows them: refused before the ticket service is asked);
+    True while the ticket service has still to confirm."""
 
     async def request(pipeline: Pipeline, session: Session) -> Retirement:
         repository = PipelineRepository(session)
         guard = await repository.guards().get(context.account_id)
         others = await repository.all(context.account_id)
         account_pipelines.check_deletable(others, command.pipeline_id)
+        connections = ChannelConnectionReplicas(session)
+        targeting = await connections.connected_to(context.account_id, command.pipeline_id)
+        channels.require_no_connected_channels(command.pipeline_id, targeting)
         await repository.guards().save(guard)
         return pipeline.request_deletion(str(uuid.uuid4()), session.now)
 

@@ -108,8 +108,9 @@ def build_pipelines_router(
             bool, Query(alias="validateReferencesBeforeDelete")
         ] = True,
     ) -> None:
-        """Refused while the pipeline holds tickets. ticketflow never leaves a ticket in a
-        deleted pipeline, so `validateReferencesBeforeDelete=false` validates too."""
+        """Refused while the pipeline holds tickets or a connected channel targets it (409
+        naming the channels). ticketflow never leaves a ticket or a channel on a deleted
+        pipeline, so `validateReferencesBeforeDelete=false` validates too."""
         context = editor_context(principal)
         command = handlers.DeletePipeline(pipeline_id, requester_of(principal), wait)
         accepted_if(await handlers.delete_pipeline(command, uow, context), response)
