@@ -21,6 +21,10 @@ from ticketflow_chassis.messaging.consuming import QueueConsumer
 from ticketflow_chassis.store.port import Document, scoped_id
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import (
+    ChannelConnectionConnected,
+    ChannelConnectionDisconnected,
+    ChannelConnectionEvent,
+    ChannelConnectionUpdated,
     Envelope,
     PipelineCreated,
     PipelineDeleted,
@@ -138,3 +142,29 @@ def subscribe_pipeline_replica(
     @consumer.on(PipelineDeleted)
     async def on_pipeline_deleted(event: Envelope[PipelineDeleted]) -> None:
         await apply_pipeline_deleted(event.payload, uow, consumer.context_of(event))
+
+
+ConnectionEventHandler = Callable[
+    [ChannelConnectionEvent, UnitOfWork, MessageContext], Awaitable[None]
+]
+
+
+def subscribe_connection_replica(
+    consumer: QueueConsumer, uow: UnitOfWork, apply: ConnectionEventHandler
+) -> None:
+    """The typed subscribers of a service's channel-connection queue: connected, updated and
+    disconnected channels, each handed to the service's `apply` (which keeps its replica)."""
+
+    @consumer.on(ChannelConnectionConnected)
+    async def on_channel_connection_connected(event: Envelope[ChannelConnectionConnected]) -> None:
+        await apply(event.payload, uow, consumer.context_of(event))
+
+    @consumer.on(ChannelConnectionUpdated)
+    async def on_channel_connection_updated(event: Envelope[ChannelConnectionUpdated]) -> None:
+        await apply(event.payload, uow, consumer.context_of(event))
+
+    @consumer.on(ChannelConnectionDisconnected)
+    async def on_channel_connection_disconnected(
+        event: Envelope[ChannelConnectionDisconnected],
+    ) -> None:
+        await apply(event.payload, uow, consumer.context_of(event))

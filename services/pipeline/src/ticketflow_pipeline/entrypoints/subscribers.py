@@ -8,11 +8,9 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_events
+from ticketflow_chassis.replica import subscribe_connection_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
-    ChannelConnectionConnected,
-    ChannelConnectionDisconnected,
-    ChannelConnectionUpdated,
     Envelope,
     StatusesClosed,
     StatusesCloseRefused,
@@ -50,21 +48,7 @@ def build_router(runtime: ServiceRuntime) -> RabbitRouter:
     async def on_statuses_close_refused(event: Envelope[StatusesCloseRefused]) -> None:
         await abandon_retirement(event.payload, uow, answers.context_of(event))
 
-    @connections.on(ChannelConnectionConnected)
-    async def on_channel_connection_connected(
-        event: Envelope[ChannelConnectionConnected],
-    ) -> None:
-        await apply_channel_connection(event.payload, uow, connections.context_of(event))
-
-    @connections.on(ChannelConnectionUpdated)
-    async def on_channel_connection_updated(event: Envelope[ChannelConnectionUpdated]) -> None:
-        await apply_channel_connection(event.payload, uow, connections.context_of(event))
-
-    @connections.on(ChannelConnectionDisconnected)
-    async def on_channel_connection_disconnected(
-        event: Envelope[ChannelConnectionDisconnected],
-    ) -> None:
-        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+    subscribe_connection_replica(connections, uow, apply_channel_connection)
 
     uses = runtime.consumer(TOKEN_USES)
 

@@ -10,13 +10,10 @@ from faststream.rabbit import RabbitRouter
 from ticketflow_chassis.directory_replica import subscribe_user_replica
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.messaging.topology import QueueSpec, on_command, on_events
-from ticketflow_chassis.replica import subscribe_pipeline_replica
+from ticketflow_chassis.replica import subscribe_connection_replica, subscribe_pipeline_replica
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import (
     AccountCreated,
-    ChannelConnectionConnected,
-    ChannelConnectionDisconnected,
-    ChannelConnectionUpdated,
     CloseStatuses,
     ConversationMessageReceived,
     ConversationMessageSent,
@@ -125,21 +122,7 @@ def build_router(
     async def on_notification_sent(event: Envelope[NotificationSent]) -> None:
         await record_timeline_entry(event, uow, timeline.context_of(event))
 
-    @connections.on(ChannelConnectionConnected)
-    async def on_channel_connection_connected(
-        event: Envelope[ChannelConnectionConnected],
-    ) -> None:
-        await apply_channel_connection(event.payload, uow, connections.context_of(event))
-
-    @connections.on(ChannelConnectionUpdated)
-    async def on_channel_connection_updated(event: Envelope[ChannelConnectionUpdated]) -> None:
-        await apply_channel_connection(event.payload, uow, connections.context_of(event))
-
-    @connections.on(ChannelConnectionDisconnected)
-    async def on_channel_connection_disconnected(
-        event: Envelope[ChannelConnectionDisconnected],
-    ) -> None:
-        await apply_channel_connection(event.payload, uow, connections.context_of(event))
+    subscribe_connection_replica(connections, uow, apply_channel_connection)
 
     @inbound.on(ConversationMessageReceived)
     async def on_inbound_conversation_message(
