@@ -38,10 +38,13 @@ async def rows_of(
 
 
 async def connect(path: Path, pragmas: Sequence[str]) -> aiosqlite.Connection:
-    """A connection in autocommit mode (transactions are begun explicitly) with `pragmas`."""
+    """A connection in autocommit mode (transactions are begun explicitly) with `pragmas`.
+    The busy timeout comes first: `journal_mode=WAL` on a new file takes the write lock, and
+    several processes opening one file at once (`ticketflow up --scale`) must wait for it
+    rather than fail with "database is locked"."""
     connection = await aiosqlite.connect(path, isolation_level=None)
     try:
-        for pragma in [*pragmas, f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"]:
+        for pragma in [f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}", *pragmas]:
             await run(connection, pragma)
     except BaseException:
         await connection.close()
