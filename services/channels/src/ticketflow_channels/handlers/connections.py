@@ -3,7 +3,6 @@ event (with the next revision) in the transaction that stores it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,14 +19,10 @@ from ticketflow_channels.domain.connections import (
     NewConnection,
 )
 from ticketflow_channels.domain.errors import ConnectionNotFound
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 
 NewId = Callable[[], str]
-
-
-def numeric_id() -> str:
-    """A numeric string like HubSpot's object ids (48 random bits)."""
-    return str(uuid.uuid4().int >> 80)
 
 
 async def _load_connected(

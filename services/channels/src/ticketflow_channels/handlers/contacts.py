@@ -3,17 +3,11 @@ calls this in its unit of work), listed and read by any user of the account."""
 
 from __future__ import annotations
 
-import secrets
-
 from ticketflow_channels.adapters.contact_repository import ContactRepository
 from ticketflow_channels.domain.contacts import Contact
 from ticketflow_channels.domain.errors import ContactNotFound
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
-
-
-def new_contact_id() -> str:
-    """Numeric, as HubSpot's contact ids."""
-    return str(secrets.randbits(48))
 
 
 async def contact_for_email(
@@ -24,9 +18,7 @@ async def contact_for_email(
     contacts = ContactRepository(session)
     contact = await contacts.by_email(account_id, address)
     if contact is None:
-        contact = Contact.from_email(
-            new_contact_id(), account_id, address, display_name, session.now
-        )
+        contact = Contact.from_email(numeric_id(), account_id, address, display_name, session.now)
     elif not contact.seen_as(display_name, session.now):
         return contact
     await contacts.save(contact)

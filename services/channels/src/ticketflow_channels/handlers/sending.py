@@ -17,7 +17,7 @@ from ticketflow_channels.adapters.repository import ConnectionRepository
 from ticketflow_channels.domain.conversations import ConversationMessage, Participant
 from ticketflow_channels.domain.errors import ConversationNotFound, InvalidMessage
 from ticketflow_channels.domain.sending import Draft, outbound_message
-from ticketflow_channels.handlers.connections import numeric_id
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import SendMessage
 

@@ -25,7 +25,8 @@ def key_record_id(account_id: str, user_id: str, key: str) -> str:
 
 def keyed_ticket_id(account_id: str, user_id: str, key: str, index: int) -> str:
     """The id of input `index` of the request that came with `key`: numeric like HubSpot's
-    (48 bits, as `new_ticket_id`), the same on every attempt, so a retry finds the ticket."""
+    (48 bits, as `chassis.ids.numeric_id`), the same on every attempt, so a retry finds the
+    ticket."""
     digest = hashlib.sha256(f"{account_id}\n{user_id}\n{key}\n{index}".encode()).digest()
     return str(int.from_bytes(digest[:6], "big"))
 

@@ -4,10 +4,10 @@ projection shows, like every other entry."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import TicketNoteAdded
 from ticketflow_ticket.adapters.repository import TicketRepository
@@ -44,7 +44,7 @@ async def _add_once(command: AddNote, uow: UnitOfWork, context: MessageContext) 
         if ticket.archived:
             raise TicketNotFound(command.ticket_id)
         access.require_edit(pipeline, command.requester)
-        note_id = str(uuid.uuid4().int >> 80)
+        note_id = numeric_id()
         event = note_added(ticket, note_id, command.body, command.requester.actor)
         await session.record(event)
     return AddedNote(event, session.now)

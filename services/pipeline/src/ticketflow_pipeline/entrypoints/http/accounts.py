@@ -9,9 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ticketflow_chassis.auth import Principal, Role, TokenCodec, require_role
 from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, UnitOfWork, utc_now
 from ticketflow_contracts import Tier
-from ticketflow_pipeline.entrypoints.http.directory_schemas import numeric_id
 from ticketflow_pipeline.handlers import accounts
 
 # No `from __future__ import annotations`: FastAPI resolves the Annotated dependencies

@@ -3,7 +3,6 @@ request bodies that change them."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -18,11 +17,6 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Id = Annotated[str, Field(min_length=1, max_length=64)]
 Ids = Annotated[list[Id], Field(max_length=1000)]
 Name = Annotated[str, Field(max_length=1000)]
-
-
-def numeric_id() -> str:
-    """A numeric string like HubSpot's user and team ids (48 random bits)."""
-    return str(uuid.uuid4().int >> 80)
 
 
 def paging(next_after: str | None) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from fastapi import APIRouter, Depends, Response, status
 
 from ticketflow_chassis.auth import Principal
 from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import UnitOfWork
 from ticketflow_pipeline.domain.errors import TeamNotFound
 from ticketflow_pipeline.entrypoints.http.callers import admin_context, context_of
 from ticketflow_pipeline.entrypoints.http.directory_schemas import (
     TeamInput,
     TeamMembersInput,
-    numeric_id,
     team_json,
 )
 from ticketflow_pipeline.handlers import teams

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.http_errors import error_body
 from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.store.port import ConflictError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts.errors import ErrorCategory, ErrorDetail, TicketflowError
@@ -28,7 +29,6 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     REPLAYED,
     IdempotencyKey,
     TicketInput,
-    new_ticket_id,
     requester_of,
     require_object_id,
     selected,
@@ -162,7 +162,7 @@ def build_batch_router(
             nonlocal replayed
             if idempotency_key is None:
                 command = tickets.CreateTicket(
-                    requester, new_ticket_id(), item.properties, owner_wait_seconds
+                    requester, numeric_id(), item.properties, owner_wait_seconds
                 )
                 return await tickets.create_ticket(command, uow, context)
             # With a key, each input's ticket id comes from the key and the input's index: a

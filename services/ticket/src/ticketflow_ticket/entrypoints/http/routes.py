@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from ticketflow_chassis.auth import Principal, TokenCodec, bearer_principal
 from ticketflow_chassis.http_openapi import responses_for
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_ticket.domain.idempotency import request_fingerprint
 from ticketflow_ticket.entrypoints.http.schemas import (
@@ -19,7 +20,6 @@ from ticketflow_ticket.entrypoints.http.schemas import (
     TicketInput,
     etag,
     expected_version,
-    new_ticket_id,
     object_types,
     requester_of,
     require_object_id,
@@ -52,7 +52,7 @@ def build_api_router(
         context = MessageContext.for_request(caller.account_id)
         if idempotency_key is None:
             command = tickets.CreateTicket(
-                requester_of(caller), new_ticket_id(), body.properties, owner_wait_seconds
+                requester_of(caller), numeric_id(), body.properties, owner_wait_seconds
             )
             ticket = await tickets.create_ticket(command, uow, context)
         else:

@@ -3,7 +3,6 @@ version headers (ETag out, If-Match in: a ticketflow extension, HubSpot has neit
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -156,8 +155,3 @@ def requester_of(principal: Principal) -> Requester:
         is_super_admin=principal.is_super_admin,
         is_property_settings_editor=principal.has_role(Role.PROPERTY_SETTINGS_EDITOR),
     )
-
-
-def new_ticket_id() -> str:
-    """A numeric string like HubSpot's object ids (48 random bits)."""
-    return str(uuid.uuid4().int >> 80)
