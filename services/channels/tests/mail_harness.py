@@ -24,8 +24,9 @@ from ticketflow_channels.adapters.repository import COLLECTIONS, ConnectionRepos
 from ticketflow_channels.domain.connections import ChannelConnection
 from ticketflow_channels.domain.conversations import Conversation, ConversationMessage
 from ticketflow_channels.domain.inbound import LoopPolicy
-from ticketflow_channels.domain.intake import IngestEmail, Intake, IntakeStatus, IntakeTransport
+from ticketflow_channels.domain.intake import Intake, IntakeStatus, IntakeTransport
 from ticketflow_channels.handlers.ingestion import ingest_email
+from ticketflow_channels.ingest_command import IngestEmail
 from ticketflow_chassis.store.factory import open_store_for
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelConnectionSnapshot, ChannelType

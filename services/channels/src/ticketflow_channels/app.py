@@ -20,7 +20,6 @@ from ticketflow_channels.adapters.blobs import BlobStore
 from ticketflow_channels.adapters.repository import COLLECTIONS
 from ticketflow_channels.adapters.transport_factory import open_mail_transport
 from ticketflow_channels.domain.inbound import LoopPolicy
-from ticketflow_channels.domain.intake import IngestEmail
 from ticketflow_channels.domain.sending import SendPolicy
 from ticketflow_channels.entrypoints.http import build_api_router
 from ticketflow_channels.entrypoints.http_contacts import build_contacts_router
@@ -32,6 +31,7 @@ from ticketflow_channels.entrypoints.outbound_dispatcher import OutboundDispatch
 from ticketflow_channels.entrypoints.send_subscribers import build_sending_router
 from ticketflow_channels.entrypoints.smtp_intake import SmtpIntake, build_smtp_intake
 from ticketflow_channels.entrypoints.subscribers import QUEUES, build_router
+from ticketflow_channels.ingest_command import IngestEmail
 from ticketflow_channels.settings import ChannelsSettings
 from ticketflow_chassis.auth import bearer_principal
 from ticketflow_chassis.http_app import build_http_app, serve

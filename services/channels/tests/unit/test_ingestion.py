@@ -23,8 +23,9 @@ from ticketflow_channels.domain.conversations import (
 )
 from ticketflow_channels.domain.errors import IntakeMissing
 from ticketflow_channels.domain.inbound import LoopPolicy
-from ticketflow_channels.domain.intake import IngestEmail, IntakeStatus
+from ticketflow_channels.domain.intake import IntakeStatus
 from ticketflow_channels.handlers.ingestion import ingest_email
+from ticketflow_channels.ingest_command import IngestEmail
 from ticketflow_contracts import (
     ChannelType,
     HeldReason,

@@ -1,6 +1,6 @@
 """An intake: one raw inbound email accepted for one connected address, stored as a blob and
-queued for ingestion (`channels.ingest_email`, the channels service's own command) before
-the sender was told yes. Ingestion records how it ended: stored as a message, a duplicate
+queued for ingestion (`channels.ingest_email`, ingest_command.py) before the sender was told
+yes. Ingestion records how it ended: stored as a message, a duplicate
 of one, held, or failed with the reason."""
 
 from __future__ import annotations
@@ -8,10 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-
-from pydantic import Field
-
-from ticketflow_contracts import Command
 
 
 class IntakeTransport(StrEnum):
@@ -45,15 +41,3 @@ class Intake:
 
     def ended(self, status: IntakeStatus, *, message_id: str | None, reason: str = "") -> Intake:
         return replace(self, status=status, message_id=message_id, reason=reason)
-
-
-class IngestEmail(Command):
-    """Ingest the raw email of an intake (`channels.ingest_email`): internal to channels,
-    sent by intake, consumed by the ingestion workers."""
-
-    prefix = "channels"
-
-    intake_id: str = Field(min_length=1)
-
-    def aggregate_id(self) -> str | None:
-        return self.intake_id

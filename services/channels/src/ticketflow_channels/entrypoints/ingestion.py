@@ -7,9 +7,9 @@ from faststream.rabbit import RabbitRouter
 
 from ticketflow_channels.adapters.blobs import BlobStore
 from ticketflow_channels.domain.inbound import LoopPolicy
-from ticketflow_channels.domain.intake import IngestEmail
 from ticketflow_channels.entrypoints.subscribers import EMAIL_INGEST
 from ticketflow_channels.handlers.ingestion import ingest_email
+from ticketflow_channels.ingest_command import IngestEmail
 from ticketflow_chassis.messaging.consuming import consumers_router
 from ticketflow_chassis.runtime import ServiceRuntime
 from ticketflow_contracts import Envelope

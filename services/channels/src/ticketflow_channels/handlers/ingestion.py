@@ -12,7 +12,6 @@ moment conflicts on; its retry then finds the first one's and records a duplicat
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from datetime import timedelta
 
@@ -37,7 +36,7 @@ from ticketflow_channels.domain.inbound import (
     new_conversation,
     received_event,
 )
-from ticketflow_channels.domain.intake import IngestEmail, Intake, IntakeStatus
+from ticketflow_channels.domain.intake import Intake, IntakeStatus
 from ticketflow_channels.domain.mail import ParsedEmail, UnparsableEmail, parse_email
 from ticketflow_channels.domain.thread_tokens import (
     new_thread_token,
@@ -46,6 +45,8 @@ from ticketflow_channels.domain.thread_tokens import (
 )
 from ticketflow_channels.domain.threading import ThreadHit, ThreadMatch, match_thread
 from ticketflow_channels.handlers.contacts import contact_for_email
+from ticketflow_channels.ingest_command import IngestEmail
+from ticketflow_chassis.ids import numeric_id
 from ticketflow_chassis.uow import MessageContext, Session, UnitOfWork
 from ticketflow_contracts import ChannelType, HeldReason, MatchedBy, MessageClassification
 
@@ -148,7 +149,7 @@ async def _ingest(
         conversation = await conversations.get(account_id, match.conversation_id)
     message_id = uuid.uuid4().hex
     if held is None and conversation is None:
-        conversation_id = str(secrets.randbits(48))
+        conversation_id = numeric_id()
         message = inbound_message(
             message_id,
             mail,

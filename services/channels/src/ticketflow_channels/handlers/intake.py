@@ -15,8 +15,9 @@ from ticketflow_channels.adapters.intake_repository import IntakeRepository
 from ticketflow_channels.adapters.repository import ConnectionRepository
 from ticketflow_channels.domain.connections import ChannelConnection, address_key
 from ticketflow_channels.domain.errors import IntakeUnavailable
-from ticketflow_channels.domain.intake import IngestEmail, Intake, IntakeStatus, IntakeTransport
+from ticketflow_channels.domain.intake import Intake, IntakeStatus, IntakeTransport
 from ticketflow_channels.domain.thread_tokens import base_address, without_token
+from ticketflow_channels.ingest_command import IngestEmail
 from ticketflow_chassis.store.port import TransientStoreError, UnknownCommitError
 from ticketflow_chassis.uow import MessageContext, UnitOfWork
 from ticketflow_contracts import ChannelType
